@@ -1,0 +1,51 @@
+"""The chat server. ``create_app`` is the one place where things are wired together."""
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+from flask import Flask
+
+from chat import config as config_module
+from chat.database import MIGRATIONS_DIR
+from chat.extensions import csrf, db, login_manager, migrate, socketio
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    settings = config_module.from_env()
+    settings.update(config or {})
+    app = Flask(__name__, instance_path=settings["INSTANCE_DIR"],
+                template_folder=os.path.join(root, "templates"), static_folder=os.path.join(root, "static"))
+    app.config.update(settings)
+    if not app.config["SERVER_ID"]:
+        app.config["SERVER_ID"] = f"{socket.gethostname()}:{app.config['CHAT_PORT']}"
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "web.login"
+    socketio.init_app(
+        app,
+        async_mode=app.config["CHAT_ASYNC_MODE"],
+        message_queue=app.config["MESSAGE_QUEUE_URL"],
+        # Same origin is always allowed; anything else must be listed explicitly.
+        cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"] or None,
+        max_http_buffer_size=256 * 1024,
+        ping_interval=20,
+        ping_timeout=20,
+    )
+
+    from chat import models  # noqa: F401  (register tables)
+    from chat.api import api
+    from chat.cli import register_cli
+    from chat.realtime import register_handlers
+    from chat.web import web
+
+    app.register_blueprint(api)
+    app.register_blueprint(web)
+    register_handlers(socketio)
+    register_cli(app)
+    return app

@@ -1,0 +1,56 @@
+"""Accounts and personal API tokens."""
+from __future__ import annotations
+
+from flask import jsonify
+
+from chat.api import actor, api, body
+from chat.extensions import csrf
+from chat.services import users
+from chat.services.payloads import me_payload, token_payload
+
+
+@api.post("/auth/signup")
+@csrf.exempt
+def signup():  # type: ignore[no-untyped-def]
+    """Create an account (scripts and tests); browsers use the /signup page."""
+    data = body()
+    user = users.sign_up(data.get("email"), data.get("password"), data.get("display_name"),
+                         data.get("username"))
+    return jsonify({"user": me_payload(user)}), 201
+
+
+@api.post("/auth/token")
+@csrf.exempt
+def create_token_with_password():  # type: ignore[no-untyped-def]
+    """Exchange email and password for a new personal API token."""
+    data = body()
+    user = users.authenticate(data.get("email"), data.get("password"))
+    token, secret = users.create_token(user, data.get("name", "API token"))
+    return jsonify({"token": secret, **token_payload(token), "user": me_payload(user)}), 201
+
+
+@api.get("/me")
+def get_me():  # type: ignore[no-untyped-def]
+    return jsonify(me_payload(actor()))
+
+
+@api.patch("/me")
+def update_me():  # type: ignore[no-untyped-def]
+    data = body()
+    return jsonify(me_payload(users.update_profile(actor(), display_name=data.get("display_name"))))
+
+
+@api.get("/tokens")
+def list_tokens():  # type: ignore[no-untyped-def]
+    return jsonify({"tokens": [token_payload(t) for t in users.list_tokens(actor())]})
+
+
+@api.post("/tokens")
+def create_token():  # type: ignore[no-untyped-def]
+    token, secret = users.create_token(actor(), body().get("name"))
+    return jsonify({"token": secret, **token_payload(token)}), 201
+
+
+@api.delete("/tokens/<int:token_id>")
+def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
+    return jsonify(token_payload(users.revoke_token(actor(), token_id)))

@@ -1,0 +1,13 @@
+"""Catch-up over HTTP: the same events a socket receives, after a cursor."""
+from __future__ import annotations
+
+from flask import jsonify
+
+from chat.api import actor, api, query_int
+from chat.services import sync
+
+
+@api.get("/events")
+def events_since():  # type: ignore[no-untyped-def]
+    since = query_int("since")
+    return jsonify(sync.events_since(actor(), 0 if since is None else since, query_int("limit")))

@@ -1,0 +1,71 @@
+"""Configuration as data: environment-driven defaults and a test override.
+
+Every setting has an embedded default so `python app.py` works on a fresh
+machine: a SQLite file under ``instance/`` and the in-process message queue.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ASYNC_MODES = ("eventlet", "gevent", "threading")
+
+
+def _instance_dir() -> Path:
+    path = Path(os.environ.get("CHAT_INSTANCE_DIR", Path(__file__).resolve().parent.parent / "instance"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _secret_key(instance: Path) -> str:
+    """Use SECRET_KEY when given; otherwise generate one once and keep it under instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _normalise_db_url(url: str) -> str:
+    # Heroku-style "postgres://" URLs are common; SQLAlchemy wants "postgresql://".
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    return url
+
+
+def from_env() -> dict:
+    """Build the config dict from environment variables (documented in README.md)."""
+    instance = _instance_dir()
+    async_mode = os.environ.get("CHAT_ASYNC_MODE", "eventlet")
+    if async_mode not in ASYNC_MODES:
+        raise ValueError(f"CHAT_ASYNC_MODE must be one of {ASYNC_MODES}, not {async_mode!r}")
+    return {
+        "INSTANCE_DIR": str(instance),
+        "SECRET_KEY": _secret_key(instance),
+        "SQLALCHEMY_DATABASE_URI": _normalise_db_url(
+            os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'chat.db'}")
+        ),
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(instance / "uploads")),
+        "MESSAGE_QUEUE_URL": os.environ.get("MESSAGE_QUEUE_URL") or None,
+        "CHAT_HOST": os.environ.get("CHAT_HOST", "127.0.0.1"),
+        "CHAT_PORT": int(os.environ.get("CHAT_PORT", "5000")),
+        "CHAT_ASYNC_MODE": async_mode,
+        # Comma-separated extra origins allowed to open a websocket; same origin is always allowed.
+        "CORS_ALLOWED_ORIGINS": [o for o in os.environ.get("CORS_ALLOWED_ORIGINS", "").split(",") if o],
+        "SERVER_ID": os.environ.get("CHAT_SERVER_ID", ""),
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "WTF_CSRF_CHECK_DEFAULT": False,  # checked in api/web for cookie-authenticated writes only
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Argon2id cost; tests lower it so signing up many users stays quick.
+        "ARGON2_TIME_COST": int(os.environ.get("ARGON2_TIME_COST", "3")),
+        "ARGON2_MEMORY_COST": int(os.environ.get("ARGON2_MEMORY_COST", str(64 * 1024))),
+        "AUTO_MIGRATE": os.environ.get("AUTO_MIGRATE", "1") == "1",
+    }

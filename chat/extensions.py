@@ -1,0 +1,51 @@
+"""Extensions, created unbound and bound to the app in create_app()."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_socketio import SocketIO
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+# Stable constraint names make Alembic migrations portable between SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+socketio = SocketIO()
+csrf = CSRFProtect()
+
+
+def _run_inline(fn: Callable[..., Any], *args: Any) -> Any:
+    return fn(*args)
+
+
+# CPU-heavy work (password hashing) goes through this hook so it does not stall every
+# socket. app.py points it at the async framework's OS-thread pool; the default runs inline.
+offload: Callable[..., Any] = _run_inline
+
+
+def set_offload(fn: Callable[..., Any]) -> None:
+    global offload
+    offload = fn
+
+
+def run_offloaded(fn: Callable[..., Any], *args: Any) -> Any:
+    return offload(fn, *args)

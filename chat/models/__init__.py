@@ -1,0 +1,12 @@
+"""Typed SQLAlchemy models, one module per noun. Every tenant row carries workspace_id."""
+from chat.models.channel import Channel, ChannelMember, ChannelKind
+from chat.models.connection import SocketConnection
+from chat.models.event import Event
+from chat.models.message import Mention, Message, Reaction
+from chat.models.user import ApiToken, User
+from chat.models.workspace import Invite, Membership, Role, Workspace
+
+__all__ = [
+    "ApiToken", "Channel", "ChannelKind", "ChannelMember", "Event", "Invite", "Membership",
+    "Mention", "Message", "Reaction", "Role", "SocketConnection", "User", "Workspace",
+]

@@ -1,0 +1,1 @@
+"""The domain. Plain functions taking an explicit actor; the only layer that commits or emits."""

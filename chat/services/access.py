@@ -1,0 +1,93 @@
+"""access_* functions return what the actor may use or raise. Nothing the actor cannot see is
+acknowledged: it answers NotFound exactly like something that does not exist."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, select
+
+from chat.extensions import db
+from chat.models import Channel, ChannelKind, ChannelMember, Membership, Message, Role
+from chat.services.errors import Forbidden, NotFound
+
+
+def access_membership(user_id: int, workspace_id: int) -> Membership:
+    membership = db.session.scalar(select(Membership).where(
+        Membership.workspace_id == workspace_id, Membership.user_id == user_id, Membership.active))
+    if membership is None:
+        raise NotFound("workspace not found")
+    return membership
+
+
+def access_admin(user_id: int, workspace_id: int) -> Membership:
+    membership = access_membership(user_id, workspace_id)
+    if not membership.role.is_admin:
+        raise Forbidden("only workspace admins can do this", code="admin_only")
+    return membership
+
+
+@dataclass
+class ChannelAccess:
+    channel: Channel
+    membership: Membership
+    member: ChannelMember | None  # None: a public channel the person has not joined
+
+    @property
+    def user_id(self) -> int:
+        return self.membership.user_id
+
+    @property
+    def is_admin(self) -> bool:
+        return self.membership.role.is_admin
+
+
+def _readable(channel: Channel, membership: Membership, member: ChannelMember | None) -> bool:
+    if member is not None:
+        return True
+    # Guests see only what they are invited to; everyone else may preview public channels.
+    return channel.kind == ChannelKind.public and membership.role != Role.guest
+
+
+def access_channel(user_id: int, channel_id: int) -> ChannelAccess:
+    """The channel if the person may read it, else NotFound."""
+    row = db.session.execute(
+        select(Channel, Membership, ChannelMember)
+        .join(Membership, and_(Membership.workspace_id == Channel.workspace_id,
+                               Membership.user_id == user_id, Membership.active))
+        .outerjoin(ChannelMember, and_(ChannelMember.channel_id == Channel.id,
+                                       ChannelMember.user_id == user_id))
+        .where(Channel.id == channel_id)
+    ).first()
+    if row is None or not _readable(*row):
+        raise NotFound("channel not found")
+    return ChannelAccess(*row)
+
+
+def check_can_post(access: ChannelAccess) -> None:
+    if access.channel.archived_at is not None:
+        raise Forbidden("this channel is archived", code="channel_archived")
+    if access.member is None:
+        raise Forbidden("join the channel to post in it", code="not_in_channel")
+    if access.channel.broadcast and not (access.is_admin or access.member.can_post):
+        raise Forbidden("only admins and named posters can post in this broadcast channel",
+                        code="broadcast_only")
+
+
+def check_can_manage(access: ChannelAccess) -> None:
+    """Channel settings: admins, or the creator of a named channel."""
+    if access.channel.kind.is_direct:
+        raise Forbidden("direct conversations have no settings", code="direct_channel")
+    if not (access.is_admin or access.channel.created_by == access.user_id):
+        raise Forbidden("only admins and the channel creator can change this channel",
+                        code="not_channel_manager")
+
+
+def access_message(user_id: int, message_id: int) -> tuple[Message, ChannelAccess]:
+    message = db.session.get(Message, message_id)
+    if message is None or message.deleted_at is not None:
+        raise NotFound("message not found")
+    try:
+        access = access_channel(user_id, message.channel_id)
+    except NotFound:
+        raise NotFound("message not found") from None
+    return message, access

@@ -1,0 +1,341 @@
+"""Channels and conversations: public, private, broadcast, direct and group direct."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from chat.extensions import db
+from chat.models import Channel, ChannelKind, ChannelMember, Membership, Role, User
+from chat.models._time import utcnow
+from chat.services import events
+from chat.services.access import (ChannelAccess, access_channel, access_membership,
+                                  check_can_manage)
+from chat.services.errors import Conflict, Forbidden, Invalid, NotFound
+from chat.services.payloads import channel_payload, member_payload
+from chat.services.summaries import unread_counts
+from chat.services.transactions import atomic
+from chat.services.validation import check_bool, check_id, check_text
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+MAX_GROUP_SIZE = 9
+DEFAULT_CHANNEL = "general"
+
+
+def check_channel_name(value: Any) -> str:
+    name = check_text(value, "name", max_length=80).lower().replace(" ", "-")
+    if not _NAME.match(name):
+        raise Invalid("channel names use lower-case letters, digits, - and _ (at most 80)", field="name")
+    return name
+
+
+def _check_name_free(workspace_id: int, name: str, except_id: int | None = None) -> None:
+    existing = db.session.scalar(select(Channel.id).where(Channel.workspace_id == workspace_id,
+                                                          Channel.name == name))
+    if existing is not None and existing != except_id:
+        raise Conflict("a channel with this name already exists", code="name_taken", field="name")
+
+
+def _add_member_rows(channel: Channel, user_ids: list[int], *, can_post: bool = False) -> None:
+    """Insert channel memberships, log them and subscribe the people's open sockets."""
+    for user_id in user_ids:
+        db.session.add(ChannelMember(channel_id=channel.id, user_id=user_id,
+                                     workspace_id=channel.workspace_id, can_post=can_post,
+                                     last_read_id=channel.last_message_id or 0))
+        # Rooms first, so the joiner's own tabs are already listening when the event goes out.
+        events.join_rooms(user_id, [events.channel_room(channel.id)])
+    db.session.flush()
+    payload = channel_payload(channel)
+    for user_id in user_ids:
+        events.record(channel.workspace_id, events.CHANNEL_MEMBER_ADDED,
+                      {"channel": payload, "user_id": user_id}, channel_id=channel.id)
+
+
+def _remove_member_row(channel: Channel, member: ChannelMember) -> None:
+    events.record(channel.workspace_id, events.CHANNEL_MEMBER_REMOVED,
+                  {"channel_id": channel.id, "user_id": member.user_id}, channel_id=channel.id)
+    # The leaver's own tabs also learn it: this one is addressed to them personally.
+    events.record(channel.workspace_id, events.CHANNEL_MEMBER_REMOVED,
+                  {"channel_id": channel.id, "user_id": member.user_id}, target_user_id=member.user_id)
+    db.session.delete(member)
+    events.leave_rooms(member.user_id, [events.channel_room(channel.id)])
+
+
+def create_channel(actor: User, workspace_id: int, name: Any, *, private: Any = False,
+                   broadcast: Any = False, topic: Any = "", purpose: Any = "") -> Channel:
+    membership = access_membership(actor.id, workspace_id)
+    name = check_channel_name(name)
+    private, broadcast = check_bool(private, "private"), check_bool(broadcast, "broadcast")
+    topic = check_text(topic, "topic", max_length=250, allow_empty=True)
+    purpose = check_text(purpose, "purpose", max_length=250, allow_empty=True)
+    if membership.role == Role.guest:
+        raise Forbidden("guests cannot create channels", code="guest")
+    if broadcast and not membership.role.is_admin:
+        raise Forbidden("only admins can create broadcast channels", code="admin_only")
+    _check_name_free(workspace_id, name)
+    with atomic():
+        channel = Channel(workspace_id=workspace_id, name=name, topic=topic, purpose=purpose,
+                          kind=ChannelKind.private if private else ChannelKind.public,
+                          broadcast=broadcast, created_by=actor.id)
+        db.session.add(channel)
+        db.session.flush()
+        _add_member_rows(channel, [actor.id], can_post=True)
+        if not private:
+            events.notify(events.CHANNEL_CREATED, channel_payload(channel),
+                          events.workspace_room(workspace_id))
+    return channel
+
+
+def create_default_channel(workspace_id: int, creator_id: int) -> Channel:
+    """Inside the caller's transaction: the #general channel every workspace starts with."""
+    channel = Channel(workspace_id=workspace_id, name=DEFAULT_CHANNEL, kind=ChannelKind.public,
+                      is_default=True, created_by=creator_id, purpose="Company-wide announcements and chat")
+    db.session.add(channel)
+    db.session.flush()
+    return channel
+
+
+def join_default_channels(workspace_id: int, user_id: int) -> None:
+    """Inside the caller's transaction: put a new member in the workspace's default channels."""
+    for channel in db.session.scalars(select(Channel).where(Channel.workspace_id == workspace_id,
+                                                            Channel.is_default)):
+        already = db.session.scalar(select(ChannelMember.id).where(
+            ChannelMember.channel_id == channel.id, ChannelMember.user_id == user_id))
+        if already is None:
+            _add_member_rows(channel, [user_id])
+
+
+def open_direct(actor: User, workspace_id: int, user_ids: Any) -> Channel:
+    """The direct (two people, or a note to self) or group conversation with exactly these
+    people, created on first use."""
+    access_membership(actor.id, workspace_id)
+    if not isinstance(user_ids, list) or not user_ids:
+        raise Invalid("user_ids must be a non-empty list of user ids", field="user_ids")
+    people = {check_id(u, "user_ids") for u in user_ids} | {actor.id}
+    if len(people) > MAX_GROUP_SIZE:
+        raise Invalid(f"a group conversation has at most {MAX_GROUP_SIZE} people", field="user_ids")
+    active = set(db.session.scalars(select(Membership.user_id).where(
+        Membership.workspace_id == workspace_id, Membership.active, Membership.user_id.in_(people))))
+    if active != people:
+        raise NotFound("user not found")
+    key = ",".join(str(u) for u in sorted(people))
+    existing = db.session.scalar(select(Channel).where(Channel.workspace_id == workspace_id,
+                                                       Channel.direct_key == key))
+    if existing is not None:
+        return existing
+    try:
+        with atomic():
+            channel = Channel(workspace_id=workspace_id, direct_key=key, created_by=actor.id,
+                              kind=ChannelKind.dm if len(people) <= 2 else ChannelKind.group)
+            db.session.add(channel)
+            db.session.flush()
+            _add_member_rows(channel, sorted(people), can_post=True)
+    except IntegrityError:  # opened concurrently by another participant
+        return db.session.scalars(select(Channel).where(Channel.workspace_id == workspace_id,
+                                                        Channel.direct_key == key)).one()
+    return channel
+
+
+def join_channel(actor: User, channel_id: int) -> ChannelAccess:
+    access = access_channel(actor.id, channel_id)
+    if access.member is not None:
+        return access
+    if access.channel.kind != ChannelKind.public:
+        raise NotFound("channel not found")
+    if access.channel.archived_at is not None:
+        raise Forbidden("this channel is archived", code="channel_archived")
+    with atomic():
+        _add_member_rows(access.channel, [actor.id])
+    return access_channel(actor.id, channel_id)
+
+
+def leave_channel(actor: User, channel_id: int) -> None:
+    access = access_channel(actor.id, channel_id)
+    if access.member is None:
+        raise Conflict("you are not in this channel", code="not_in_channel")
+    if access.channel.kind.is_direct:
+        raise Forbidden("you cannot leave a direct conversation", code="direct_channel")
+    if access.channel.is_default:
+        raise Forbidden("everyone stays in the default channel", code="default_channel")
+    with atomic():
+        _remove_member_row(access.channel, access.member)
+
+
+def add_member(actor: User, channel_id: int, user_id: Any, *, can_post: Any = None) -> ChannelMember:
+    """Invite someone into a channel, or (admins) set whether they may post in a broadcast one."""
+    access = access_channel(actor.id, channel_id)
+    user_id = check_id(user_id, "user_id")
+    can_post = None if can_post is None else check_bool(can_post, "can_post")
+    if access.member is None:
+        raise Forbidden("join the channel first", code="not_in_channel")
+    if access.channel.kind.is_direct:
+        raise Forbidden("start a new group conversation to add people", code="direct_channel")
+    if access.channel.archived_at is not None:
+        raise Forbidden("this channel is archived", code="channel_archived")
+    if can_post is not None and not access.is_admin:
+        raise Forbidden("only admins choose who posts in a broadcast channel", code="admin_only")
+    target = db.session.scalar(select(Membership).where(
+        Membership.workspace_id == access.channel.workspace_id, Membership.user_id == user_id,
+        Membership.active))
+    if target is None:
+        raise NotFound("user not found")
+    member = db.session.scalar(select(ChannelMember).where(ChannelMember.channel_id == channel_id,
+                                                           ChannelMember.user_id == user_id))
+    with atomic():
+        if member is None:
+            _add_member_rows(access.channel, [user_id], can_post=bool(can_post))
+        elif can_post is not None and member.can_post != can_post:
+            member.can_post = can_post
+            events.record(access.channel.workspace_id, events.CHANNEL_UPDATED,
+                          channel_payload(access.channel), channel_id=channel_id)
+    return db.session.scalars(select(ChannelMember).where(ChannelMember.channel_id == channel_id,
+                                                          ChannelMember.user_id == user_id)).one()
+
+
+def remove_member(actor: User, channel_id: int, user_id: Any) -> None:
+    access = access_channel(actor.id, channel_id)
+    user_id = check_id(user_id, "user_id")
+    if user_id == actor.id:
+        return leave_channel(actor, channel_id)
+    check_can_manage(access)
+    if access.channel.is_default:
+        raise Forbidden("everyone stays in the default channel", code="default_channel")
+    member = db.session.scalar(select(ChannelMember).where(ChannelMember.channel_id == channel_id,
+                                                           ChannelMember.user_id == user_id))
+    if member is None:
+        raise NotFound("user not found in this channel")
+    with atomic():
+        _remove_member_row(access.channel, member)
+
+
+def update_channel(actor: User, channel_id: int, changes: dict[str, Any]) -> Channel:
+    """Change name, topic, purpose, broadcast or archived. Unknown fields are rejected."""
+    access = access_channel(actor.id, channel_id)
+    allowed = {"name", "topic", "purpose", "broadcast", "archived"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise Invalid(f"unknown field: {sorted(unknown)[0]}", field=sorted(unknown)[0])
+    if not changes:
+        raise Invalid("nothing to change")
+    channel = access.channel
+    if set(changes) - {"topic", "archived"} or not (access.member and changes.keys() == {"topic"}):
+        # Any member may set the topic; everything else belongs to the channel's managers.
+        check_can_manage(access)
+    values: dict[str, Any] = {}
+    if "name" in changes:
+        values["name"] = check_channel_name(changes["name"])
+        if channel.is_default:
+            raise Forbidden("the default channel keeps its name", code="default_channel")
+        _check_name_free(channel.workspace_id, values["name"], except_id=channel.id)
+    for text_field in ("topic", "purpose"):
+        if text_field in changes:
+            values[text_field] = check_text(changes[text_field], text_field, max_length=250, allow_empty=True)
+    if "broadcast" in changes:
+        values["broadcast"] = check_bool(changes["broadcast"], "broadcast")
+        if not access.is_admin:
+            raise Forbidden("only admins make broadcast channels", code="admin_only")
+    if "archived" in changes:
+        archived = check_bool(changes["archived"], "archived")
+        if channel.is_default and archived:
+            raise Forbidden("the default channel cannot be archived", code="default_channel")
+        values["archived_at"] = (channel.archived_at or utcnow()) if archived else None
+    if channel.archived_at is not None and set(values) - {"archived_at"}:
+        raise Forbidden("unarchive the channel before changing it", code="channel_archived")
+    with atomic():
+        for key, value in values.items():
+            setattr(channel, key, value)
+        db.session.flush()
+        payload = channel_payload(channel)
+        events.record(channel.workspace_id, events.CHANNEL_UPDATED, payload, channel_id=channel.id)
+        if channel.kind == ChannelKind.public:
+            events.notify(events.CHANNEL_UPDATED, {"data": payload}, events.workspace_room(channel.workspace_id))
+    return channel
+
+
+def list_my_channels(actor: User, workspace_id: int) -> list[dict[str, Any]]:
+    """The person's channels and conversations with unread and mention counts."""
+    access_membership(actor.id, workspace_id)
+    rows = db.session.execute(
+        select(Channel, ChannelMember.last_read_id, ChannelMember.can_post)
+        .join(ChannelMember, ChannelMember.channel_id == Channel.id)
+        .where(ChannelMember.user_id == actor.id, Channel.workspace_id == workspace_id)
+        .order_by(Channel.kind, Channel.name, Channel.id)
+    ).all()
+    counts = unread_counts(actor.id, [workspace_id])
+    direct_ids = [c.id for c, _, _ in rows if c.kind.is_direct]
+    participants = _direct_participants(direct_ids)
+    result = []
+    for channel, last_read_id, can_post in rows:
+        unread, mentions = counts.get(channel.id, (0, 0))
+        extra: dict[str, Any] = {"unread_count": unread, "mention_count": mentions,
+                                 "last_read_id": last_read_id, "can_post": can_post}
+        if channel.kind.is_direct:
+            extra["members"] = participants.get(channel.id, [])
+        result.append(channel_payload(channel, joined=True, extra=extra))
+    return result
+
+
+def _direct_participants(channel_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    if not channel_ids:
+        return {}
+    out: dict[int, list[dict[str, Any]]] = {}
+    for channel_id, user in db.session.execute(
+        select(ChannelMember.channel_id, User).join(User, User.id == ChannelMember.user_id)
+        .where(ChannelMember.channel_id.in_(channel_ids)).order_by(User.id)
+    ):
+        out.setdefault(channel_id, []).append({"id": user.id, "username": user.username,
+                                               "display_name": user.display_name})
+    return out
+
+
+def browse_channels(actor: User, workspace_id: int) -> list[dict[str, Any]]:
+    """Public channels of the workspace with member counts (guests see only their own)."""
+    membership = access_membership(actor.id, workspace_id)
+    mine = set(db.session.scalars(select(ChannelMember.channel_id).where(
+        ChannelMember.user_id == actor.id, ChannelMember.workspace_id == workspace_id)))
+    counts = dict(db.session.execute(
+        select(ChannelMember.channel_id, func.count()).where(ChannelMember.workspace_id == workspace_id)
+        .group_by(ChannelMember.channel_id)).all())
+    query = select(Channel).where(Channel.workspace_id == workspace_id, Channel.kind == ChannelKind.public)
+    if membership.role == Role.guest:
+        query = query.where(Channel.id.in_(mine or {0}))
+    return [channel_payload(c, joined=c.id in mine, extra={"member_count": counts.get(c.id, 0)})
+            for c in db.session.scalars(query.order_by(Channel.name))]
+
+
+def get_channel(actor: User, channel_id: int) -> dict[str, Any]:
+    access = access_channel(actor.id, channel_id)
+    extra: dict[str, Any] = {}
+    if access.member is not None:
+        extra = {"last_read_id": access.member.last_read_id, "can_post": access.member.can_post}
+    return channel_payload(access.channel, joined=access.member is not None, extra=extra)
+
+
+def list_channel_members(actor: User, channel_id: int) -> list[dict[str, Any]]:
+    access = access_channel(actor.id, channel_id)
+    rows = db.session.execute(
+        select(User, Membership, ChannelMember.can_post)
+        .join(ChannelMember, ChannelMember.user_id == User.id)
+        .join(Membership, (Membership.user_id == User.id) & (Membership.workspace_id == access.channel.workspace_id))
+        .where(ChannelMember.channel_id == channel_id).order_by(User.display_name, User.id)
+    ).all()
+    return [{**member_payload(user, ms), "can_post": can_post} for user, ms, can_post in rows]
+
+
+def mark_read(actor: User, channel_id: int, message_id: Any) -> int:
+    """Move the person's read position forward (never back); all their tabs follow."""
+    message_id = check_id(message_id, "message_id")
+    access = access_channel(actor.id, channel_id)
+    if access.member is None:
+        raise Conflict("you are not in this channel", code="not_in_channel")
+    newest = access.channel.last_message_id or 0
+    position = min(message_id, newest)
+    if position > access.member.last_read_id:
+        with atomic():
+            access.member.last_read_id = position
+            events.notify(events.CHANNEL_READ, {"channel_id": channel_id, "last_read_id": position,
+                                                "workspace_id": access.channel.workspace_id},
+                          events.user_room(actor.id))
+    return access.member.last_read_id

@@ -1,0 +1,140 @@
+"""The only module that talks to Socket.IO: room names, event names, emits and room changes.
+
+Everything here is queued on the database session and carried out after the commit by
+``transactions.atomic``; the emit goes through the configured message queue, so clients on
+every server process receive it, the sender's own tabs included.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from socketio import PubSubManager
+from sqlalchemy import select, text
+
+from chat.extensions import db, socketio
+from chat.models import Event, SocketConnection
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "/"
+
+# Server-to-client event names (past tense).
+MESSAGE_CREATED = "message.created"
+MESSAGE_UPDATED = "message.updated"
+MESSAGE_DELETED = "message.deleted"
+CHANNEL_CREATED = "channel.created"
+CHANNEL_UPDATED = "channel.updated"
+CHANNEL_MEMBER_ADDED = "channel.member_added"
+CHANNEL_MEMBER_REMOVED = "channel.member_removed"
+CHANNEL_READ = "channel.read"
+WORKSPACE_MEMBER_UPDATED = "workspace.member_updated"
+WORKSPACE_JOINED = "workspace.joined"
+TYPING = "typing"
+PRESENCE_CHANGED = "presence.changed"
+
+
+def channel_room(channel_id: int) -> str:
+    return f"channel:{channel_id}"
+
+
+def user_room(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def workspace_room(workspace_id: int) -> str:
+    return f"workspace:{workspace_id}"
+
+
+def _pending() -> list[tuple]:
+    return db.session.info.setdefault("chat_pending", [])
+
+
+def record(workspace_id: int, type_: str, data: dict[str, Any], *,
+           channel_id: int | None = None, target_user_id: int | None = None) -> dict[str, Any]:
+    """Append a durable event (replayed to reconnecting clients) and queue its broadcast.
+
+    Must run inside ``atomic()``. Returns the envelope that is broadcast.
+    """
+    if db.engine.dialect.name == "postgresql" and not db.session.info.get("chat_event_lock"):
+        # Serialize event writers so ids commit in order: a client resuming after id N
+        # can never miss a smaller id that committed later.
+        db.session.execute(text("SELECT pg_advisory_xact_lock(724501)"))
+        db.session.info["chat_event_lock"] = True
+    event = Event(workspace_id=workspace_id, channel_id=channel_id, target_user_id=target_user_id,
+                  type=type_, payload=json.dumps(data, separators=(",", ":")))
+    db.session.add(event)
+    db.session.flush()
+    envelope = envelope_of(event.id, type_, workspace_id, channel_id, data)
+    room = channel_room(channel_id) if channel_id is not None else user_room(target_user_id or 0)
+    _pending().append(("emit", type_, envelope, room, None))
+    return envelope
+
+
+def envelope_of(event_id: int, type_: str, workspace_id: int, channel_id: int | None,
+                data: dict[str, Any]) -> dict[str, Any]:
+    return {"id": event_id, "type": type_, "workspace_id": workspace_id,
+            "channel_id": channel_id, "data": data}
+
+
+def notify(type_: str, data: dict[str, Any], room: str, *, skip_sid: str | None = None) -> None:
+    """An ephemeral event (typing, presence, read markers): not logged, never replayed."""
+    _pending().append(("emit", type_, data, room, skip_sid))
+
+
+def join_rooms(user_id: int, rooms: list[str]) -> None:
+    """After commit, add every open socket of the person (on any process) to the rooms."""
+    _pending().append(("enter", user_id, rooms))
+
+
+def leave_rooms(user_id: int, rooms: list[str]) -> None:
+    _pending().append(("leave", user_id, rooms))
+
+
+def disconnect_user(user_id: int) -> None:
+    """After commit, close every open socket of the person, whichever process holds it."""
+    _pending().append(("disconnect", user_id))
+
+
+def discard_pending() -> None:
+    db.session.info.pop("chat_pending", None)
+    db.session.info.pop("chat_event_lock", None)
+
+
+def _sids_of(user_id: int) -> list[str]:
+    return list(db.session.scalars(select(SocketConnection.sid).where(SocketConnection.user_id == user_id)))
+
+
+def _reachable_sids(server: Any, user_id: int) -> list[str]:
+    # With a message queue, sids held by other processes are reached through the queue;
+    # without one, a row left by a crashed process must not become a phantom room entry.
+    remote_ok = isinstance(server.manager, PubSubManager)
+    return [sid for sid in _sids_of(user_id) if remote_ok or server.manager.is_connected(sid, NAMESPACE)]
+
+
+def flush_pending() -> None:
+    """Carry out what the committed transaction queued. A failed emit never undoes a write."""
+    pending = db.session.info.pop("chat_pending", [])
+    db.session.info.pop("chat_event_lock", None)
+    if not pending or socketio.server is None:
+        return
+    server = socketio.server
+    for item in pending:
+        try:
+            if item[0] == "emit":
+                _, type_, data, room, skip_sid = item
+                socketio.emit(type_, data, to=room, skip_sid=skip_sid, namespace=NAMESPACE)
+            elif item[0] in ("enter", "leave"):
+                _, user_id, rooms = item
+                for sid in _reachable_sids(server, user_id):
+                    for room in rooms:
+                        if item[0] == "enter":
+                            server.manager.enter_room(sid, NAMESPACE, room)
+                        else:
+                            server.manager.leave_room(sid, NAMESPACE, room)
+            elif item[0] == "disconnect":
+                for sid in _reachable_sids(server, item[1]):
+                    server.disconnect(sid, namespace=NAMESPACE)
+        except Exception:  # the write is committed; a lost emit is recovered by client sync
+            log.exception("socket side effect failed: %r", item[:2])

@@ -1,0 +1,36 @@
+"""Unread and mention counts, computed from the server-side read positions in two grouped
+queries per request whatever the number of channels."""
+from __future__ import annotations
+
+from sqlalchemy import and_, func, select
+
+from chat.extensions import db
+from chat.models import ChannelMember, Membership, Mention, Message
+
+
+def unread_counts(user_id: int, workspace_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """channel_id -> (unread top-level messages from others, unread mentions of the person)."""
+    if not workspace_ids:
+        return {}
+    member_filter = and_(ChannelMember.user_id == user_id, ChannelMember.workspace_id.in_(workspace_ids))
+    unread = dict(db.session.execute(
+        select(ChannelMember.channel_id, func.count(Message.id))
+        .join(Message, and_(Message.channel_id == ChannelMember.channel_id,
+                            Message.thread_root_id.is_(None),
+                            Message.id > ChannelMember.last_read_id))
+        .where(member_filter, Message.user_id != user_id, Message.deleted_at.is_(None))
+        .group_by(ChannelMember.channel_id)
+    ).all())
+    mentions = dict(db.session.execute(
+        select(Mention.channel_id, func.count(Mention.id))
+        .join(ChannelMember, and_(ChannelMember.channel_id == Mention.channel_id,
+                                  ChannelMember.user_id == user_id))
+        .where(member_filter, Mention.user_id == user_id, Mention.message_id > ChannelMember.last_read_id)
+        .group_by(Mention.channel_id)
+    ).all())
+    return {cid: (unread.get(cid, 0), mentions.get(cid, 0)) for cid in set(unread) | set(mentions)}
+
+
+def active_workspace_ids(user_id: int) -> list[int]:
+    return list(db.session.scalars(select(Membership.workspace_id).where(
+        Membership.user_id == user_id, Membership.active)))

@@ -1,0 +1,182 @@
+"""Accounts: sign up, sign in, profile and personal API tokens."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import func, select
+
+from chat.extensions import db, run_offloaded
+from chat.models import ApiToken, User
+from chat.models._time import utcnow
+from chat.services.errors import Conflict, Invalid, NotFound, Unauthorized
+from chat.services.transactions import atomic
+from chat.services.validation import check_text
+
+TOKEN_PREFIX = "chat_"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,31}$")
+# A fixed hash to verify against when the email is unknown, so timing does not reveal accounts.
+_DUMMY_HASH: str | None = None
+
+
+def _hasher() -> PasswordHasher:
+    cfg = current_app.config
+    return PasswordHasher(time_cost=cfg["ARGON2_TIME_COST"], memory_cost=cfg["ARGON2_MEMORY_COST"])
+
+
+def _hash(password: str) -> str:
+    # Argon2 takes tens of milliseconds of CPU: run it off the event loop.
+    return run_offloaded(_hasher().hash, password)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return bool(run_offloaded(_hasher().verify, password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def check_email(value: object) -> str:
+    email = check_text(value, "email", max_length=254).lower()
+    if not _EMAIL.match(email):
+        raise Invalid("email is not a valid address", field="email")
+    return email
+
+
+def check_password(value: object) -> str:
+    if not isinstance(value, str) or not 8 <= len(value) <= 256:
+        raise Invalid("password must be 8 to 256 characters", field="password")
+    return value
+
+
+def check_username(value: object) -> str:
+    name = check_text(value, "username", max_length=32).lower()
+    if not _USERNAME.match(name):
+        raise Invalid("username must be 2-32 lower-case letters, digits or _.-", field="username")
+    return name
+
+
+def _free_username(base: str) -> str:
+    base = re.sub(r"[^a-z0-9_.-]", "", base.lower())[:24] or "user"
+    if len(base) < 2 or not base[0].isalnum():
+        base = f"user{base}"[:24]
+    candidate, n = base, 1
+    while db.session.scalar(select(User.id).where(User.username == candidate)) is not None:
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate
+
+
+def sign_up(email: object, password: object, display_name: object,
+            username: object | None = None) -> User:
+    email = check_email(email)
+    password = check_password(password)
+    display = check_text(display_name, "display_name", max_length=80)
+    name = check_username(username) if username is not None else None
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict("an account with this email already exists", code="email_taken", field="email")
+    if name and db.session.scalar(select(User.id).where(User.username == name)) is not None:
+        raise Conflict("this username is taken", code="username_taken", field="username")
+    password_hash = _hash(password)
+    with atomic():
+        user = User(email=email, username=name or _free_username(email.split("@")[0]),
+                    display_name=display, password_hash=password_hash)
+        db.session.add(user)
+    return user
+
+
+def authenticate(email: object, password: object) -> User:
+    """The user with these credentials, or Unauthorized (same answer for unknown emails)."""
+    global _DUMMY_HASH
+    if not isinstance(email, str) or not isinstance(password, str):
+        raise Invalid("email and password are required")
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        _DUMMY_HASH = _DUMMY_HASH or _hash("not a real password")
+        _verify(_DUMMY_HASH, password)
+        raise Unauthorized("wrong email or password", code="bad_credentials")
+    if not _verify(user.password_hash, password):
+        raise Unauthorized("wrong email or password", code="bad_credentials")
+    return user
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Flask-Login's loader: "<id>:<epoch>"; a bumped epoch ends every old session."""
+    try:
+        user_id, epoch = (int(p) for p in session_id.split(":"))
+    except ValueError:
+        return None
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.session_epoch == epoch else None
+
+
+def update_profile(user: User, *, display_name: object = None) -> User:
+    display = check_text(display_name, "display_name", max_length=80) if display_name is not None else None
+    with atomic():
+        if display is not None:
+            user.display_name = display
+    return user
+
+
+def change_password(user: User, current: object, new: object) -> User:
+    if not isinstance(current, str) or not _verify(user.password_hash, current):
+        raise Unauthorized("current password is wrong", code="bad_credentials")
+    new_hash = _hash(check_password(new))
+    with atomic():
+        user.password_hash = new_hash
+        user.session_epoch += 1  # signs out every other session
+    return user
+
+
+# --- personal API tokens -------------------------------------------------------------------
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(user: User, name: object) -> tuple[ApiToken, str]:
+    """A new token and its secret; the secret is shown once and only its digest is kept."""
+    label = check_text(name, "name", max_length=80)
+    active = db.session.scalar(select(func.count()).select_from(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
+    if active >= 100:
+        raise Conflict("revoke an old token first: at most 100 active tokens", code="too_many_tokens")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with atomic():
+        token = ApiToken(user_id=user.id, name=label, token_digest=_digest(secret), prefix=secret[:12])
+        db.session.add(token)
+    return token, secret
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                                   .order_by(ApiToken.id.desc())))
+
+
+def revoke_token(user: User, token_id: int) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound("token not found")
+    with atomic():
+        token.revoked_at = token.revoked_at or utcnow()
+    return token
+
+
+def user_for_token(secret: str) -> User | None:
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_digest == _digest(secret),
+                                                     ApiToken.revoked_at.is_(None)))
+    if token is None:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        with atomic():  # throttled so the token path stays read-only almost always
+            token.last_used_at = now
+    return db.session.get(User, token.user_id)

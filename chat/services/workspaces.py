@@ -1,0 +1,221 @@
+"""Workspaces, their members and roles, deactivation and invite links."""
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from chat.extensions import db
+from chat.models import Channel, ChannelKind, Invite, Membership, Role, User, Workspace
+from chat.models._time import utcnow
+from chat.services import events
+from chat.services.access import access_admin, access_membership
+from chat.services.channels import create_default_channel, join_default_channels
+from chat.services.errors import Conflict, Forbidden, Invalid, NotFound
+from chat.services.payloads import member_payload, workspace_payload
+from chat.services.summaries import unread_counts
+from chat.services.transactions import atomic
+from chat.services.validation import check_bool, check_text
+
+MAX_INVITE_HOURS = 30 * 24
+
+
+def check_role(value: Any) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise Invalid("role must be one of owner, admin, member, guest", field="role") from None
+
+
+def create_workspace(owner: User, name: Any) -> Workspace:
+    """A new workspace owned by ``owner``, starting with its #general channel."""
+    name = check_text(name, "name", max_length=80)
+    with atomic():
+        workspace = Workspace(name=name, created_by=owner.id)
+        db.session.add(workspace)
+        db.session.flush()
+        db.session.add(Membership(workspace_id=workspace.id, user_id=owner.id, role=Role.owner))
+        create_default_channel(workspace.id, owner.id)
+        _welcome(workspace, owner.id, Role.owner)
+    return workspace
+
+
+def _welcome(workspace: Workspace, user_id: int, role: Role) -> None:
+    """Inside a transaction: subscribe the newcomer and put them in the default channels."""
+    events.join_rooms(user_id, [events.workspace_room(workspace.id)])
+    if role != Role.guest:
+        join_default_channels(workspace.id, user_id)
+    events.record(workspace.id, events.WORKSPACE_JOINED, workspace_payload(workspace),
+                  target_user_id=user_id)
+
+
+def add_member(workspace_id: int, user: User, role: Role) -> Membership:
+    """Put a person in a workspace (used by invites and administration). Reactivates nobody:
+    a deactivated member stays out until an admin reactivates them."""
+    workspace = db.session.get(Workspace, workspace_id)
+    if workspace is None:
+        raise NotFound("workspace not found")
+    existing = db.session.scalar(select(Membership).where(Membership.workspace_id == workspace_id,
+                                                          Membership.user_id == user.id))
+    if existing is not None:
+        if not existing.active:
+            raise Forbidden("your account was deactivated in this workspace", code="deactivated")
+        return existing
+    with atomic():
+        membership = Membership(workspace_id=workspace_id, user_id=user.id, role=role)
+        db.session.add(membership)
+        db.session.flush()
+        _welcome(workspace, user.id, role)
+        events.notify(events.WORKSPACE_MEMBER_UPDATED, member_payload(user, membership),
+                      events.workspace_room(workspace_id))
+    return membership
+
+
+def list_workspaces(actor: User) -> list[dict[str, Any]]:
+    """The person's workspaces, each with its total unread and mention badge."""
+    rows = db.session.execute(
+        select(Workspace, Membership).join(Membership, Membership.workspace_id == Workspace.id)
+        .where(Membership.user_id == actor.id, Membership.active).order_by(Workspace.name, Workspace.id)
+    ).all()
+    ids = [w.id for w, _ in rows]
+    counts = unread_counts(actor.id, ids)
+    channel_workspace = dict(db.session.execute(
+        select(Channel.id, Channel.workspace_id).where(Channel.id.in_(list(counts) or [0]))).all())
+    direct = set(db.session.scalars(select(Channel.id).where(
+        Channel.id.in_(list(counts) or [0]), Channel.kind.in_([ChannelKind.dm, ChannelKind.group]))))
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for channel_id, (unread, mentions) in counts.items():
+        total = totals[channel_workspace[channel_id]]
+        total[0] += unread
+        # Every unread direct message is addressed to you, so it counts as a mention.
+        total[1] += unread if channel_id in direct else mentions
+    return [{**workspace_payload(w, m), "unread_count": totals[w.id][0], "mention_count": totals[w.id][1]}
+            for w, m in rows]
+
+
+def get_workspace(actor: User, workspace_id: int) -> dict[str, Any]:
+    membership = access_membership(actor.id, workspace_id)
+    workspace = db.session.get(Workspace, workspace_id)
+    return workspace_payload(workspace, membership)
+
+
+def rename_workspace(actor: User, workspace_id: int, name: Any) -> Workspace:
+    access_admin(actor.id, workspace_id)
+    name = check_text(name, "name", max_length=80)
+    workspace = db.session.get(Workspace, workspace_id)
+    with atomic():
+        workspace.name = name
+    return workspace
+
+
+def list_members(actor: User, workspace_id: int, *, include_inactive: bool = False) -> list[dict[str, Any]]:
+    membership = access_membership(actor.id, workspace_id)
+    query = (select(User, Membership).join(Membership, Membership.user_id == User.id)
+             .where(Membership.workspace_id == workspace_id).order_by(User.display_name, User.id))
+    if not (include_inactive and membership.role.is_admin):
+        query = query.where(Membership.active)
+    return [member_payload(u, m) for u, m in db.session.execute(query)]
+
+
+def _owner_count(workspace_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Membership).where(
+        Membership.workspace_id == workspace_id, Membership.role == Role.owner, Membership.active))
+
+
+def update_member(actor: User, workspace_id: int, user_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+    """Change a member's role or active flag. Admins manage members and guests; only owners
+    grant or take away admin and owner; a workspace always keeps an active owner.
+    Deactivation ends the person's access at once, open sockets included."""
+    actor_ms = access_admin(actor.id, workspace_id)
+    unknown = set(changes) - {"role", "active"}
+    if unknown or not changes:
+        raise Invalid("give role and/or active", field=sorted(unknown)[0] if unknown else None)
+    target = db.session.scalar(select(Membership).where(Membership.workspace_id == workspace_id,
+                                                        Membership.user_id == user_id))
+    if target is None:
+        raise NotFound("member not found")
+    role = check_role(changes["role"]) if "role" in changes else target.role
+    active = check_bool(changes["active"], "active") if "active" in changes else target.active
+    touches_admins = target.role.is_admin or role.is_admin
+    if touches_admins and actor_ms.role != Role.owner and (role != target.role or active != target.active):
+        raise Forbidden("only owners change admins and owners", code="owner_only")
+    losing_owner = target.role == Role.owner and target.active and (role != Role.owner or not active)
+    if losing_owner and _owner_count(workspace_id) <= 1:
+        raise Conflict("a workspace needs at least one active owner", code="last_owner")
+    user = db.session.get(User, user_id)
+    deactivating = target.active and not active
+    role_changed = role != target.role
+    with atomic():
+        target.role, target.active = role, active
+        db.session.flush()
+        payload = member_payload(user, target)
+        events.notify(events.WORKSPACE_MEMBER_UPDATED, payload, events.workspace_room(workspace_id))
+        if deactivating or role_changed:
+            # Their sockets reconnect and rejoin only the rooms they may still read.
+            events.disconnect_user(user_id)
+        if active and not deactivating and "active" in changes:
+            events.join_rooms(user_id, [events.workspace_room(workspace_id)])
+    return payload
+
+
+# --- invite links ---------------------------------------------------------------------------
+
+def create_invite(actor: User, workspace_id: int, role: Any = "member", expires_in_hours: Any = 168) -> Invite:
+    access_admin(actor.id, workspace_id)
+    role = check_role(role)
+    if role == Role.owner:
+        raise Invalid("invite links cannot make owners", field="role")
+    if isinstance(expires_in_hours, bool) or not isinstance(expires_in_hours, int) \
+            or not 1 <= expires_in_hours <= MAX_INVITE_HOURS:
+        raise Invalid(f"expires_in_hours must be an integer from 1 to {MAX_INVITE_HOURS}",
+                      field="expires_in_hours")
+    with atomic():
+        invite = Invite(workspace_id=workspace_id, code=secrets.token_urlsafe(24), role=role,
+                        created_by=actor.id, expires_at=utcnow() + timedelta(hours=expires_in_hours))
+        db.session.add(invite)
+    return invite
+
+
+def list_invites(actor: User, workspace_id: int) -> list[Invite]:
+    access_admin(actor.id, workspace_id)
+    return list(db.session.scalars(select(Invite).where(Invite.workspace_id == workspace_id,
+                                                        Invite.revoked_at.is_(None),
+                                                        Invite.expires_at > utcnow())
+                                   .order_by(Invite.id.desc())))
+
+
+def revoke_invite(actor: User, workspace_id: int, invite_id: int) -> Invite:
+    access_admin(actor.id, workspace_id)
+    invite = db.session.get(Invite, invite_id)
+    if invite is None or invite.workspace_id != workspace_id:
+        raise NotFound("invite not found")
+    with atomic():
+        invite.revoked_at = invite.revoked_at or utcnow()
+    return invite
+
+
+def _usable_invite(code: Any) -> Invite:
+    if not isinstance(code, str) or len(code) > 64:
+        raise NotFound("invite not found")
+    invite = db.session.scalar(select(Invite).where(Invite.code == code))
+    if invite is None or invite.revoked_at is not None or invite.expires_at <= utcnow():
+        raise NotFound("this invite link is invalid or has expired", code="invite_invalid")
+    return invite
+
+
+def preview_invite(code: Any) -> dict[str, Any]:
+    invite = _usable_invite(code)
+    workspace = db.session.get(Workspace, invite.workspace_id)
+    return {"workspace": {"id": workspace.id, "name": workspace.name}, "role": invite.role.value,
+            "expires_at": invite.expires_at.isoformat() + "Z"}
+
+
+def accept_invite(user: User, code: Any) -> Membership:
+    invite = _usable_invite(code)
+    with atomic():
+        membership = add_member(invite.workspace_id, user, invite.role)
+        invite.uses += 1
+    return membership
