@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app,
         async_mode=app.config["CHAT_ASYNC_MODE"],
         message_queue=app.config["MESSAGE_QUEUE_URL"],
+        channel=app.config["MESSAGE_QUEUE_CHANNEL"],
         # Same origin is always allowed; anything else must be listed explicitly.
         cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"] or None,
         max_http_buffer_size=256 * 1024,

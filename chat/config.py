@@ -50,6 +50,8 @@ def from_env() -> dict:
         ),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(instance / "uploads")),
         "MESSAGE_QUEUE_URL": os.environ.get("MESSAGE_QUEUE_URL") or None,
+        # Processes sharing one queue must share this name; separate deployments pick their own.
+        "MESSAGE_QUEUE_CHANNEL": os.environ.get("MESSAGE_QUEUE_CHANNEL", "chat-socketio"),
         "CHAT_HOST": os.environ.get("CHAT_HOST", "127.0.0.1"),
         "CHAT_PORT": int(os.environ.get("CHAT_PORT", "5000")),
         "CHAT_ASYNC_MODE": async_mode,

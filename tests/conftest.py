@@ -1,0 +1,59 @@
+"""Fixtures: real server processes on 127.0.0.1 over SQLite and PostgreSQL (+ Redis), and the
+named cast. Tests share one server per configuration and keep apart by creating their own
+people and workspaces, which also means every test runs beside other tenants' data."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy
+
+from tests.support import Cast, Server, make_cast, start_server
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def reset_postgres(url: str = POSTGRES_URL) -> None:
+    engine = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sqlalchemy.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(sqlalchemy.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    reset_postgres()
+    return POSTGRES_URL
+
+
+def _server_for(backend: str, tmp: Path, request: pytest.FixtureRequest, async_mode: str = "eventlet") -> Server:
+    if backend == "sqlite":
+        return start_server(tmp / f"{backend}-{async_mode}", async_mode=async_mode)
+    url = request.getfixturevalue("postgres_url")
+    return start_server(tmp / f"{backend}-{async_mode}", database_url=url, async_mode=async_mode,
+                        message_queue=REDIS_URL)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The server under eventlet, on SQLite and on PostgreSQL with the Redis queue."""
+    srv = _server_for(request.param, tmp_path_factory.mktemp("srv"), request)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session", params=["threading", "gevent"])
+def other_mode_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The same server under the other async modes (SQLite), for the live-delivery tests."""
+    srv = _server_for("sqlite", tmp_path_factory.mktemp("mode"), request, async_mode=request.param)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def cast(server: Server) -> Cast:
+    return make_cast(server.url)

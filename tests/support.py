@@ -1,0 +1,240 @@
+"""Test helpers that use only the public doors: HTTP, Socket.IO, the server process."""
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+import socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """A real `python app.py` process on 127.0.0.1."""
+
+    url: str
+    env: dict[str, str]
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+
+def start_server(instance_dir: Path, *, database_url: str | None = None, async_mode: str = "eventlet",
+                 message_queue: str | None = None, queue_channel: str | None = None,
+                 port: int | None = None, extra_env: dict[str, str] | None = None) -> Server:
+    port = port or free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHAT_", "DATABASE_URL", "MESSAGE_QUEUE"))}
+    env.update({
+        "CHAT_INSTANCE_DIR": str(instance_dir), "CHAT_PORT": str(port), "CHAT_HOST": "127.0.0.1",
+        "CHAT_ASYNC_MODE": async_mode, "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024",
+        "CHAT_SERVER_ID": f"test-{port}", "PYTHONUNBUFFERED": "1",
+    })
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    if message_queue:
+        env["MESSAGE_QUEUE_URL"] = message_queue
+        env["MESSAGE_QUEUE_CHANNEL"] = queue_channel or f"chat-test-{uuid.uuid4().hex[:8]}"
+    env.update(extra_env or {})
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    log_path = instance_dir / f"server-{port}.log"
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
+                               stdout=log_path.open("w"), stderr=subprocess.STDOUT)
+    server = Server(f"http://127.0.0.1:{port}", env, process, log_path)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited:\n{server.log()}")
+        try:
+            if requests.get(server.url + "/api/v1/openapi.json", timeout=2).ok:
+                return server
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"server did not start:\n{server.log()}")
+
+
+class ApiError(AssertionError):
+    pass
+
+
+@dataclass
+class Person:
+    """Someone using the REST API and sockets with their personal token."""
+
+    server_url: str
+    token: str
+    user: dict[str, Any]
+    email: str
+
+    @property
+    def id(self) -> int:
+        return self.user["id"]
+
+    @property
+    def username(self) -> str:
+        return self.user["username"]
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        headers = kwargs.pop("headers", {})
+        headers.setdefault("Authorization", f"Bearer {self.token}")
+        return requests.request(method, self.server_url + "/api/v1" + path, headers=headers, timeout=20, **kwargs)
+
+    def call(self, method: str, path: str, json: Any = None, expect: int | tuple[int, ...] = (200, 201)) -> Any:
+        """Make a request that must succeed (status in ``expect``) and return its JSON."""
+        response = self.request(method, path, json=json)
+        expected = (expect,) if isinstance(expect, int) else expect
+        if response.status_code not in expected:
+            raise ApiError(f"{method} {path} -> {response.status_code}: {response.text}")
+        return response.json()
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.call("GET", path, **kw)
+
+    def post(self, path: str, json: Any = None, **kw: Any) -> Any:
+        return self.call("POST", path, json=json if json is not None else {}, **kw)
+
+    def socket(self, **kwargs: Any) -> "SocketClient":
+        return SocketClient.connect(self.server_url, self.token, **kwargs)
+
+
+def sign_up(server_url: str, name: str | None = None) -> Person:
+    n = next(_counter)
+    tag = uuid.uuid4().hex[:6]
+    name = name or f"Person {n}"
+    username = f"{name.split()[0].lower()}{tag}"
+    email = f"{username}@example.test"
+    r = requests.post(server_url + "/api/v1/auth/signup", json={
+        "email": email, "password": PASSWORD, "display_name": name, "username": username}, timeout=20)
+    assert r.status_code == 201, r.text
+    r = requests.post(server_url + "/api/v1/auth/token", json={"email": email, "password": PASSWORD}, timeout=20)
+    assert r.status_code == 201, r.text
+    return Person(server_url, r.json()["token"], r.json()["user"], email)
+
+
+@dataclass
+class Workspace:
+    id: int
+    general_id: int
+
+
+def create_workspace(owner: Person, name: str = "Acme") -> Workspace:
+    ws = owner.post("/workspaces", {"name": name})
+    channels = owner.get(f"/workspaces/{ws['id']}/channels")["channels"]
+    general = next(c for c in channels if c["is_default"])
+    return Workspace(ws["id"], general["id"])
+
+
+def invite(admin: Person, workspace: Workspace, person: Person, role: str = "member") -> None:
+    """Bring ``person`` in through an invite link, the way a real newcomer joins."""
+    code = admin.post(f"/workspaces/{workspace.id}/invites", {"role": role})["code"]
+    person.post(f"/invites/{code}/accept")
+
+
+@dataclass
+class Cast:
+    """The named cast of most tests: an owner and a member of Acme, a guest, and an outsider
+    who owns another workspace, so isolation is exercised everywhere."""
+
+    server_url: str
+    alice: Person      # owner of acme
+    bob: Person        # member of acme
+    gus: Person        # guest in acme
+    olga: Person       # owner of globex, not in acme
+    acme: Workspace
+    globex: Workspace
+
+
+def make_cast(server_url: str) -> Cast:
+    alice, bob, gus, olga = (sign_up(server_url, n) for n in ("Alice Owner", "Bob Member", "Gus Guest", "Olga Outsider"))
+    acme = create_workspace(alice, "Acme")
+    globex = create_workspace(olga, "Globex")
+    invite(alice, acme, bob)
+    invite(alice, acme, gus, "guest")
+    return Cast(server_url, alice, bob, gus, olga, acme, globex)
+
+
+@dataclass
+class SocketClient:
+    """A real python-socketio client that records every server event it receives."""
+
+    sio: socketio.Client
+    received: list[tuple[str, Any]] = field(default_factory=list)
+    lock: threading.Condition = field(default_factory=threading.Condition)
+
+    @classmethod
+    def connect(cls, url: str, token: str | None, *, reconnection: bool = False,
+                headers: dict[str, str] | None = None) -> "SocketClient":
+        sio = socketio.Client(reconnection=reconnection, reconnection_delay=0.2, reconnection_delay_max=0.5)
+        client = cls(sio)
+
+        def record(event: str, data: Any = None) -> None:
+            with client.lock:
+                client.received.append((event, data))
+                client.lock.notify_all()
+
+        sio.on("*", record)
+        sio.connect(url, auth={"token": token} if token else None, headers=headers or {},
+                    transports=["websocket"], wait_timeout=10)
+        return client
+
+    def call(self, event: str, data: Any, timeout: float = 10) -> Any:
+        return self.sio.call(event, data, timeout=timeout)
+
+    def events(self, name: str) -> list[Any]:
+        with self.lock:
+            return [d for e, d in self.received if e == name]
+
+    def wait_for(self, name: str, predicate: Callable[[Any], bool] = lambda d: True,
+                 timeout: float = 10) -> Any:
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while True:
+                for event, data in self.received:
+                    if event == name and predicate(data):
+                        return data
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"no {name!r} event matching within {timeout}s; got "
+                                         f"{[e for e, _ in self.received]}")
+                self.lock.wait(remaining)
+
+    def close(self) -> None:
+        if self.sio.connected:
+            self.sio.disconnect()
+
+
+def settle(seconds: float = 0.3) -> None:
+    """Give events that must NOT arrive a moment to show up before asserting their absence."""
+    time.sleep(seconds)
