@@ -11,3 +11,9 @@ from chat.services import sync
 def events_since():  # type: ignore[no-untyped-def]
     since = query_int("since")
     return jsonify(sync.events_since(actor(), 0 if since is None else since, query_int("limit")))
+
+
+@api.get("/events/head")
+def events_head():  # type: ignore[no-untyped-def]
+    """The newest event id: a client that has just loaded its state resumes from here."""
+    return jsonify({"cursor": sync.latest_event_id()})
