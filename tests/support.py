@@ -195,7 +195,7 @@ class SocketClient:
 
     @classmethod
     def connect(cls, url: str, token: str | None, *, reconnection: bool = False,
-                headers: dict[str, str] | None = None) -> "SocketClient":
+                headers: dict[str, str] | None = None, transports: list[str] | None = None) -> "SocketClient":
         sio = socketio.Client(reconnection=reconnection, reconnection_delay=0.2, reconnection_delay_max=0.5)
         client = cls(sio)
 
@@ -205,8 +205,10 @@ class SocketClient:
                 client.lock.notify_all()
 
         sio.on("*", record)
+        # Reserved events bypass the catch-all handler.
+        sio.on("disconnect", lambda *reason: record("disconnect", reason))
         sio.connect(url, auth={"token": token} if token else None, headers=headers or {},
-                    transports=["websocket"], wait_timeout=10)
+                    transports=transports or ["websocket"], wait_timeout=10)
         return client
 
     def call(self, event: str, data: Any, timeout: float = 10) -> Any:
@@ -238,3 +240,87 @@ class SocketClient:
 def settle(seconds: float = 0.3) -> None:
     """Give events that must NOT arrive a moment to show up before asserting their absence."""
     time.sleep(seconds)
+
+
+class CatchUpClient:
+    """A client following the documented no-gaps protocol (docs/realtime.md): it remembers the
+    last event id applied, and on every (re)connect syncs from it while buffering live events,
+    then applies the buffer, skipping ids it has already applied. Reconnects by itself."""
+
+    DURABLE = ("message.created", "message.updated", "message.deleted")
+
+    def __init__(self, server_url: str, token: str, cursor: int) -> None:
+        self.cursor = cursor
+        self.applied: list[dict[str, Any]] = []
+        self.duplicates_skipped = 0
+        self.connects = 0
+        self._buffer: list[dict[str, Any]] = []
+        self._syncing = True
+        self._cond = threading.Condition()
+        self.sio = socketio.Client(reconnection=True, reconnection_attempts=0,
+                                   reconnection_delay=0.2, reconnection_delay_max=1.0)
+        for name in self.DURABLE:
+            self.sio.on(name, self._on_live)
+        self.sio.on("connect", self._on_connect)
+        self.sio.on("disconnect", self._on_disconnect)
+        self.sio.connect(server_url, auth={"token": token}, transports=["websocket"], wait_timeout=10)
+
+    def _on_disconnect(self, *_: Any) -> None:
+        with self._cond:
+            self._syncing = True
+
+    def _on_connect(self) -> None:
+        # Acks cannot be awaited inside an event handler: sync from a background task.
+        self.sio.start_background_task(self._sync)
+
+    def _sync(self) -> None:
+        with self._cond:
+            self._syncing = True
+        while True:
+            ack = self.sio.call("sync", {"since": self.cursor, "limit": 200}, timeout=20)
+            page = ack["data"]
+            with self._cond:
+                for envelope in page["events"]:
+                    self._apply(envelope)
+                if not page["has_more"]:
+                    self.cursor = max(self.cursor, page["cursor"])
+                    for envelope in sorted(self._buffer, key=lambda e: e["id"]):
+                        self._apply(envelope)
+                    self._buffer.clear()
+                    self._syncing = False
+                    self.connects += 1
+                    self._cond.notify_all()
+                    return
+
+    def _on_live(self, envelope: dict[str, Any]) -> None:
+        with self._cond:
+            if self._syncing:
+                self._buffer.append(envelope)
+            else:
+                self._apply(envelope)
+            self._cond.notify_all()
+
+    def _apply(self, envelope: dict[str, Any]) -> None:
+        if envelope["id"] <= self.cursor:
+            self.duplicates_skipped += 1
+            return
+        self.cursor = envelope["id"]
+        self.applied.append(envelope)
+
+    def message_ids(self) -> list[int]:
+        with self._cond:
+            return [e["data"]["id"] for e in self.applied if e["type"] == "message.created"]
+
+    def wait_until(self, predicate: Callable[["CatchUpClient"], bool], timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not predicate(self):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"condition not met in {timeout}s; applied {len(self.applied)} events")
+                self._cond.wait(min(remaining, 0.2))
+
+    def close(self) -> None:
+        self.sio.reconnection = False
+        if self.sio.connected:
+            self.sio.disconnect()

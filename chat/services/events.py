@@ -19,6 +19,7 @@ from chat.models import Event, SocketConnection
 log = logging.getLogger(__name__)
 
 NAMESPACE = "/"
+ORDER_LOCK_KEY = 724501
 
 # Server-to-client event names (past tense).
 MESSAGE_CREATED = "message.created"
@@ -57,11 +58,13 @@ def record(workspace_id: int, type_: str, data: dict[str, Any], *,
 
     Must run inside ``atomic()``. Returns the envelope that is broadcast.
     """
-    if db.engine.dialect.name == "postgresql" and not db.session.info.get("chat_event_lock"):
-        # Serialize event writers so ids commit in order: a client resuming after id N
-        # can never miss a smaller id that committed later.
-        db.session.execute(text("SELECT pg_advisory_xact_lock(724501)"))
-        db.session.info["chat_event_lock"] = True
+    if db.engine.dialect.name == "postgresql" and "chat_order_lock" not in db.session.info:
+        # Serialize event writers across processes, from the insert until the emit is out, so
+        # ids commit in order and leave in order: a client that resumes after id N can never
+        # miss a smaller id. A separate connection holds the lock across the commit.
+        lock_conn = db.engine.connect()
+        lock_conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ORDER_LOCK_KEY})
+        db.session.info["chat_order_lock"] = lock_conn
     event = Event(workspace_id=workspace_id, channel_id=channel_id, target_user_id=target_user_id,
                   type=type_, payload=json.dumps(data, separators=(",", ":")))
     db.session.add(event)
@@ -99,7 +102,18 @@ def disconnect_user(user_id: int) -> None:
 
 def discard_pending() -> None:
     db.session.info.pop("chat_pending", None)
-    db.session.info.pop("chat_event_lock", None)
+
+
+def release_order_lock() -> None:
+    lock_conn = db.session.info.pop("chat_order_lock", None)
+    if lock_conn is not None:
+        try:
+            lock_conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ORDER_LOCK_KEY})
+        except Exception:
+            lock_conn.invalidate()  # a dropped connection releases the lock; a pooled one would not
+            raise
+        finally:
+            lock_conn.close()
 
 
 def _sids_of(user_id: int) -> list[str]:
@@ -116,7 +130,6 @@ def _reachable_sids(server: Any, user_id: int) -> list[str]:
 def flush_pending() -> None:
     """Carry out what the committed transaction queued. A failed emit never undoes a write."""
     pending = db.session.info.pop("chat_pending", [])
-    db.session.info.pop("chat_event_lock", None)
     if not pending or socketio.server is None:
         return
     server = socketio.server

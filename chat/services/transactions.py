@@ -2,9 +2,13 @@
 
 SQLite allows one writer at a time, and a writer blocked on its file lock would freeze every
 green thread of the process, so writers inside one process queue on a cooperative lock (green
-under eventlet/gevent because app.py monkey-patches before anything is imported) and SQLite's
-busy timeout covers writers in other processes. Side effects queued by ``events`` run after the
-commit and outside the lock: a failed commit publishes nothing.
+under eventlet/gevent because app.py monkey-patches before anything is imported); SQLite's
+busy timeout covers writers in other processes. On PostgreSQL, transactions that log events
+take a cluster-wide advisory lock instead (see ``events.record``).
+
+The side effects ``events`` queued are carried out after the commit but before the lock is
+released, so events leave every process in the order of their ids: a client can treat any
+event id at or below the last one it applied as already seen. A failed commit publishes nothing.
 """
 from __future__ import annotations
 
@@ -35,14 +39,16 @@ def atomic() -> Iterator[None]:
         _writer_lock.acquire()
     _state.depth = 1
     try:
-        yield
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        events.discard_pending()
-        raise
+        try:
+            yield
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            events.discard_pending()
+            raise
+        events.flush_pending()
     finally:
         _state.depth = 0
+        events.release_order_lock()
         if sqlite:
             _writer_lock.release()
-    events.flush_pending()
