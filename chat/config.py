@@ -59,6 +59,9 @@ def from_env() -> dict:
         "CORS_ALLOWED_ORIGINS": [o for o in os.environ.get("CORS_ALLOWED_ORIGINS", "").split(",") if o],
         "SERVER_ID": os.environ.get("CHAT_SERVER_ID", ""),
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Set to 1 when serving over HTTPS so cookies never travel in clear text.
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE") == "1",
+        "REMEMBER_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE") == "1",
         "SESSION_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

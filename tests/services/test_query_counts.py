@@ -1,0 +1,122 @@
+"""Hot paths run a fixed number of queries whatever the amount of data (no N+1)."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event
+
+from chat import create_app
+from chat.database import upgrade_schema
+from chat.extensions import db
+from chat.services import channels, messages, users, workspaces
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory, monkeypatch_module: pytest.MonkeyPatch):
+    folder = tmp_path_factory.mktemp("inproc")
+    monkeypatch_module.setenv("CHAT_INSTANCE_DIR", str(folder))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'q.db'}",
+                      "CHAT_ASYNC_MODE": "threading", "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024,
+                      "MESSAGE_QUEUE_URL": None})
+    upgrade_schema(app)
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
+    with pytest.MonkeyPatch.context() as mp:
+        yield mp
+
+
+@contextmanager
+def count_queries() -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        if not statement.lstrip().upper().startswith(("PRAGMA", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture(scope="module")
+def world(app):
+    alice = users.sign_up("qa@example.test", "password123", "Q Alice", "qalice")
+    bob = users.sign_up("qb@example.test", "password123", "Q Bob", "qbob")
+    users_loaded.extend([alice, bob])
+    ws = workspaces.create_workspace(alice, "Counting")
+    workspaces.add_member(ws.id, bob, workspaces.check_role("member"))
+    general = channels.list_my_channels(alice, ws.id)[0]["id"]
+    return alice, bob, ws, general
+
+
+def _fill(author, channel_id: int, n: int, *, react_as=None) -> None:
+    for i in range(n):
+        payload, _ = messages.send_message(author, channel_id, f"message {i} @qbob")
+        if react_as is not None:
+            messages.react(react_as, payload["id"], "👍", add=True)
+    _cold_cache()
+
+
+def _cold_cache() -> None:
+    """Forget loaded rows, as a new request would, but keep the actors loaded."""
+    db.session.expire_all()
+    for user in users_loaded:
+        _ = user.id
+
+
+users_loaded: list = []
+
+
+def test_history_page_costs_the_same_for_5_or_50_messages(world) -> None:
+    alice, bob, ws, general = world
+    small = channels.create_channel(alice, ws.id, "small").id
+    large = channels.create_channel(alice, ws.id, "large").id
+    _fill(alice, small, 5, react_as=alice)
+    _fill(alice, large, 50, react_as=alice)
+    with count_queries() as few:
+        assert len(messages.history(alice, small)["messages"]) == 5
+    with count_queries() as many:
+        assert len(messages.history(alice, large)["messages"]) == 50
+    assert len(few) == len(many) <= 4, many
+
+
+def test_channel_list_with_unread_counts_is_constant_in_channels(world) -> None:
+    alice, bob, ws, general = world
+    _cold_cache()
+    with count_queries() as before:
+        channels.list_my_channels(bob, ws.id)
+    for i in range(5):
+        channel = channels.create_channel(alice, ws.id, f"extra-{i}")
+        channels.add_member(alice, channel.id, bob.id)
+        _fill(alice, channel.id, 2)
+    channels.open_direct(alice, ws.id, [bob.id])
+    _cold_cache()
+    with count_queries() as after:
+        listed = channels.list_my_channels(bob, ws.id)
+    assert len(after) == len(before) + 1, "\n".join(after)  # +1: direct conversations' participants, in one query
+    extra = [c for c in listed if (c["name"] or "").startswith("extra-")]
+    assert len(extra) == 5 and all(c["unread_count"] == 2 and c["mention_count"] == 2 for c in extra)
+
+
+def test_sending_a_message_costs_a_fixed_number_of_queries(world) -> None:
+    alice, bob, ws, general = world
+    messages.send_message(alice, general, "warm up")
+    _cold_cache()
+    with count_queries() as plain:
+        messages.send_message(alice, general, "plain message", client_msg_id="qc-1")
+    _cold_cache()
+    with count_queries() as mentioning:
+        messages.send_message(alice, general, "hey @qbob and @qalice", client_msg_id="qc-2")
+    # access, dedupe check, insert, channel update, event: no per-member or per-row queries.
+    assert len(plain) <= 8, plain
+    assert len(mentioning) <= len(plain) + 3, mentioning
