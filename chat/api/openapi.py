@@ -1,15 +1,648 @@
-"""The OpenAPI 3 description of this API, served at /api/v1/openapi.json."""
+"""The OpenAPI 3.1 description of this API, served at /api/v1/openapi.json.
+
+Plain data built by small helpers, kept next to the routes it describes. Shapes follow
+``chat.services.payloads`` (the one wire format) and limits follow the ``check_*`` functions;
+tests/test_openapi.py checks the paths against the app's url_map and real responses against
+the schemas, so a change to a route or a payload fails a test until this file follows.
+"""
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from flask import jsonify
 
 from chat.api import api
 
+Schema = dict[str, Any]
 
+PREFIX = "/api/v1"
+
+# --- schema helpers -----------------------------------------------------------------------------
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(properties: dict[str, Schema], *, required: tuple[str, ...] | list[str] | None = None,
+        closed: bool = True, description: str | None = None) -> Schema:
+    """An object; every property is required unless ``required`` names a subset. Closed
+    objects list every field the server sends (responses); request bodies stay open unless
+    the server rejects unknown fields."""
+    schema: Schema = {"type": "object", "properties": properties,
+                      "required": list(properties if required is None else required)}
+    if closed:
+        schema["additionalProperties"] = False
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def array(items: Schema, **extra: Any) -> Schema:
+    return {"type": "array", "items": items, **extra}
+
+
+def nullable(schema: Schema) -> Schema:
+    if "$ref" in schema:
+        return {"anyOf": [schema, {"type": "null"}]}
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def text(min_length: int, max_length: int, description: str | None = None, **extra: Any) -> Schema:
+    schema: Schema = {"type": "string", "minLength": min_length, "maxLength": max_length, **extra}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def boolean(description: str | None = None, **extra: Any) -> Schema:
+    return {"type": "boolean", **({"description": description} if description else {}), **extra}
+
+
+ID: Schema = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+COUNT: Schema = {"type": "integer", "minimum": 0}
+ROLE: Schema = {"type": "string", "enum": ["owner", "admin", "member", "guest"]}
+# payloads.iso(): naive UTC datetimes, always with milliseconds and a Z.
+TIMESTAMP: Schema = {"type": "string", "format": "date-time",
+                     "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$",
+                     "examples": ["2025-01-31T09:15:02.123Z"]}
+MESSAGE_BODY = text(1, 8000, "Markdown source. Tab, newline and carriage return are the only control "
+                    "characters allowed; surrounding whitespace is stripped and the text is NFC-normalised "
+                    "before the length is checked.")
+CLIENT_MSG_ID: Schema = {"type": "string", "pattern": r"^[A-Za-z0-9_.:-]{1,64}$",
+                         "description": "Your own id for this send (for example a UUID). Unique per "
+                                        "person: a retry with the same value returns the stored original."}
+
+
+def id_of(what: str) -> Schema:
+    return {**ID, "description": f"id of the {what}"}
+
+
+# --- parameter, body and response helpers ------------------------------------------------------
+
+PATH_PARAMS: dict[str, Schema] = {
+    "workspace_id": id_of("workspace"),
+    "channel_id": id_of("channel or conversation"),
+    "message_id": id_of("message"),
+    "user_id": id_of("person"),
+    "token_id": id_of("API token"),
+    "invite_id": id_of("invite"),
+    "code": text(1, 64, "the invite code from the invite link"),
+    "emoji": text(1, 40, "the reaction: an emoji character or a short name such as `thumbsup` "
+                         "(URL-encode it)"),
+}
+
+
+def path_param(name: str) -> Schema:
+    schema = dict(PATH_PARAMS[name])
+    description = schema.pop("description")
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": schema}
+
+
+def query_param(name: str, schema: Schema, description: str) -> Schema:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+def limit_param(default: int, maximum: int) -> Schema:
+    return query_param("limit", {"type": "integer", "minimum": 1, "maximum": maximum, "default": default},
+                       f"page size, 1 to {maximum} (default {default})")
+
+
+def json_body(properties: dict[str, Schema], *, required: tuple[str, ...] = (), closed: bool = False,
+              min_properties: int | None = None, description: str | None = None) -> Schema:
+    schema = obj(properties, required=required, closed=closed)
+    if min_properties:
+        schema["minProperties"] = min_properties
+    body: Schema = {"required": bool(required or min_properties),
+                    "content": {"application/json": {"schema": schema}}}
+    if description:
+        body["description"] = description
+    return body
+
+
+def json_response(description: str, schema: Schema) -> Schema:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERROR_TITLES = {400: "Invalid request", 401: "Not signed in", 403: "Not allowed",
+                404: "Not found (or not visible to you)", 409: "Conflict with the current state",
+                413: "Request body larger than 2 MiB"}
+
+
+def error_response(status: int, codes: list[str]) -> Schema:
+    listed = ", ".join(f"`{c}`" for c in codes)
+    response = json_response(f"{ERROR_TITLES[status]}. Error codes: {listed}.", ref("Error"))
+    response["x-error-codes"] = codes  # the same list, for tools and tests
+    return response
+
+
+READ = [{"bearerAuth": []}, {"cookieAuth": []}]
+# Cookie-authenticated writes must also carry the CSRF token header.
+WRITE = [{"bearerAuth": []}, {"cookieAuth": [], "csrfToken": []}]
+PUBLIC: list = []
+
+
+def op(endpoint: str, method: str, summary: str, *, tag: str, ok: Schema, status: int = 200,
+       ok_description: str = "OK", description: str | None = None, params: list[Schema] | None = None,
+       body: Schema | None = None, errors: dict[int, list[str]] | None = None, public: bool = False,
+       extra_responses: dict[str, Schema] | None = None) -> Schema:
+    """One operation. Errors every door can produce are added here: 401 unless public,
+    ``invalid_json``/``too_large`` when there is a body, ``csrf_failed`` for cookie writes."""
+    write = method not in ("get", "head")
+    codes: dict[int, list[str]] = {}
+
+    def add(status_code: int, *names: str) -> None:
+        bucket = codes.setdefault(status_code, [])
+        bucket.extend(n for n in names if n not in bucket)
+
+    if body is not None:
+        add(400, "invalid", "invalid_json")
+        add(413, "too_large")
+    for status_code, names in (errors or {}).items():
+        add(status_code, *names)
+    if write and not public:
+        add(400, "csrf_failed")
+    if not public:
+        add(401, "unauthorized")
+    responses: dict[str, Schema] = {str(status): json_response(ok_description, ok)}
+    responses.update(extra_responses or {})
+    for code_status in sorted(codes):
+        responses[str(code_status)] = error_response(code_status, codes[code_status])
+    operation: Schema = {"operationId": endpoint, "summary": summary, "tags": [tag]}
+    if description:
+        operation["description"] = description
+    if params:
+        operation["parameters"] = params
+    if body is not None:
+        operation["requestBody"] = body
+    operation["responses"] = responses
+    operation["security"] = PUBLIC if public else (WRITE if write else READ)
+    return {method: operation}
+
+
+def paths(*entries: tuple[str, Schema]) -> dict[str, Schema]:
+    """Merge (path, {method: operation}) pairs; the path is relative to /api/v1. Parameters
+    named in the path template are declared once per path."""
+    out: dict[str, Schema] = {}
+    for path, operations in entries:
+        item = out.setdefault(PREFIX + path, {})
+        names = [seg[1:-1] for seg in path.split("/") if seg.startswith("{")]
+        if names and "parameters" not in item:
+            item["parameters"] = [path_param(n) for n in names]
+        item.update(operations)
+    return out
+
+
+def wrapped(key: str, schema: Schema) -> Schema:
+    return obj({key: schema})
+
+
+# --- component schemas (the shapes of chat.services.payloads) ----------------------------------
+
+USER_FIELDS: dict[str, Schema] = {
+    "id": ID,
+    "username": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_.-]{1,31}$",
+                 "description": "the @mention handle"},
+    "display_name": text(1, 80),
+}
+
+TOKEN_FIELDS: dict[str, Schema] = {
+    "id": ID, "name": text(1, 80),
+    "prefix": {"type": "string", "minLength": 12, "maxLength": 12,
+               "description": "the first 12 characters of the secret, to recognise it"},
+    "created_at": TIMESTAMP,
+    "last_used_at": nullable({**TIMESTAMP, "description": "updated at most every 5 minutes"}),
+    "revoked": boolean(),
+}
+
+SCHEMAS: dict[str, Schema] = {
+    "Error": obj({
+        "error": obj({
+            "code": {"type": "string", "description": "stable machine-readable code; see docs/api.md"},
+            "message": {"type": "string", "description": "human-readable explanation"},
+            "field": {"type": "string", "description": "the request field at fault, when there is one"},
+        }, required=("code", "message")),
+    }, description="Every error, in HTTP responses and socket acks alike."),
+    "User": obj(USER_FIELDS, description="Another person, as shown next to their messages."),
+    "Me": obj({**USER_FIELDS, "email": {"type": "string", "maxLength": 254},
+               "created_at": TIMESTAMP}, description="The signed-in person."),
+    "Member": obj({
+        **USER_FIELDS, "role": ROLE,
+        "active": boolean("false once an admin deactivated the person in this workspace"),
+        "joined_at": TIMESTAMP,
+        "can_post": boolean("channel member lists only: may post in a broadcast channel"),
+    }, required=(*USER_FIELDS, "role", "active", "joined_at"),
+        description="A person in a workspace (and, in channel member lists, in a channel)."),
+    "Workspace": obj({
+        "id": ID, "name": text(1, 80), "created_at": TIMESTAMP,
+        "role": {**ROLE, "description": "your role; absent in PATCH responses and workspace.joined events"},
+        "unread_count": {**COUNT, "description": "GET /workspaces only: unread top-level messages from others"},
+        "mention_count": {**COUNT, "description": "GET /workspaces only: unread mentions plus unread "
+                                                  "direct messages"},
+    }, required=("id", "name", "created_at")),
+    "Channel": obj({
+        "id": ID, "workspace_id": ID,
+        "kind": {"type": "string", "enum": ["public", "private", "dm", "group"],
+                 "description": "`dm` is two people (or a note to yourself), `group` up to 9 people"},
+        "name": nullable({"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]{0,79}$",
+                          "description": "null for dm and group conversations"}),
+        "topic": text(0, 250), "purpose": text(0, 250),
+        "broadcast": boolean("only admins and members with can_post may post"),
+        "is_default": boolean("the workspace's #general: everyone is in it and stays in it"),
+        "archived": boolean("archived channels are read-only"),
+        "created_by": nullable(ID), "created_at": TIMESTAMP,
+        "last_message_id": nullable({**ID, "description": "newest message, null before the first"}),
+        "joined": boolean("whether you are a member (absent in PATCH responses and events)"),
+        "last_read_id": {**COUNT, "description": "members only: your read position (a message id, 0 = none)"},
+        "can_post": boolean("members only: you were named a poster of this broadcast channel"),
+        "unread_count": {**COUNT, "description": "your channel list only"},
+        "mention_count": {**COUNT, "description": "your channel list only"},
+        "members": array(ref("User"), description="your channel list only, dm and group conversations: "
+                                                  "the participants"),
+        "member_count": {**COUNT, "description": "channel browser only"},
+    }, required=("id", "workspace_id", "kind", "name", "topic", "purpose", "broadcast", "is_default",
+                 "archived", "created_by", "created_at", "last_message_id")),
+    "Reaction": obj({"emoji": text(1, 40), "count": {"type": "integer", "minimum": 1},
+                     "user_ids": array(ID, minItems=1)}),
+    "Message": obj({
+        "id": ID, "workspace_id": ID, "channel_id": ID, "author": ref("User"),
+        "client_msg_id": nullable(CLIENT_MSG_ID),
+        "thread_root_id": nullable({**ID, "description": "the thread's first message, null at top level"}),
+        "body": {"type": "string", "maxLength": 8000, "description": "Markdown source; empty once deleted"},
+        "html": {"type": "string", "description": "server-rendered safe HTML; empty once deleted"},
+        "mentions_channel": boolean("the message uses @channel, @here or @everyone"),
+        "reply_count": COUNT, "last_reply_at": nullable(TIMESTAMP),
+        "reactions": array(ref("Reaction"), description="in order of first use"),
+        "pinned": boolean(), "created_at": TIMESTAMP, "edited_at": nullable(TIMESTAMP),
+        "deleted": boolean("deleted messages stay in history only while a thread hangs on them"),
+    }),
+    "DeletedMessage": obj({"id": ID, "channel_id": ID, "thread_root_id": nullable(ID)},
+                          description="What is left to say about a deleted message."),
+    "Token": obj(TOKEN_FIELDS, description="A personal API token. The secret itself is only shown once, "
+                                           "at creation."),
+    "NewToken": obj({
+        "token": {"type": "string", "pattern": r"^chat_[A-Za-z0-9_-]{43}$",
+                  "description": "the secret: send it as `Authorization: Bearer <token>`. Shown only now."},
+        **TOKEN_FIELDS,
+        "user": ref("Me"),
+    }, required=("token", *TOKEN_FIELDS),
+        description="A token just created: the Token fields plus its secret (and, from "
+                    "POST /auth/token, the person it belongs to)."),
+    "Invite": obj({
+        "id": ID, "workspace_id": ID,
+        "code": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{32}$",
+                 "description": "share it as a link; accept it with POST /invites/{code}/accept"},
+        "role": {"type": "string", "enum": ["admin", "member", "guest"]},
+        "created_at": TIMESTAMP, "expires_at": TIMESTAMP, "revoked": boolean(), "uses": COUNT,
+    }),
+    "InvitePreview": obj({
+        "workspace": obj({"id": ID, "name": text(1, 80)}),
+        "role": {"type": "string", "enum": ["admin", "member", "guest"]},
+        # services.workspaces.preview_invite formats this itself: microseconds, not milliseconds.
+        "expires_at": {"type": "string", "format": "date-time",
+                       "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$"},
+    }, description="What an invite link leads to, shown before accepting (no sign-in needed)."),
+    "HistoryPage": obj({
+        "messages": array(ref("Message"), description="oldest first"),
+        "has_more": boolean("more messages exist beyond this page in the direction asked "
+                            "(older without `after`, newer with it)"),
+    }),
+    "ThreadPage": obj({
+        "root": ref("Message"),
+        "messages": array(ref("Message"), description="replies, oldest first"),
+        "has_more": boolean("more replies exist after this page"),
+    }),
+    "EventEnvelope": {
+        **obj({
+            "id": {**ID, "description": "position in the event log; ids grow in commit order"},
+            "type": {"type": "string", "enum": ["message.created", "message.updated", "message.deleted",
+                                                "channel.updated", "channel.member_added",
+                                                "channel.member_removed", "workspace.joined"]},
+            "workspace_id": ID,
+            "channel_id": nullable({**ID, "description": "null for events addressed to one person"}),
+            "data": {"type": "object"},
+        }),
+        "description": "A durable event, the same over Socket.IO and GET /events. `data` depends on `type`.",
+        "oneOf": [
+            {"properties": {"type": {"const": "message.created"}, "data": ref("Message")}},
+            {"properties": {"type": {"const": "message.updated"}, "data": ref("Message")}},
+            {"properties": {"type": {"const": "message.deleted"}, "data": ref("DeletedMessage")}},
+            {"properties": {"type": {"const": "channel.updated"}, "data": ref("Channel")}},
+            {"properties": {"type": {"const": "channel.member_added"},
+                            "data": obj({"channel": ref("Channel"), "user_id": ID})}},
+            {"properties": {"type": {"const": "channel.member_removed"},
+                            "data": obj({"channel_id": ID, "user_id": ID})}},
+            {"properties": {"type": {"const": "workspace.joined"}, "data": ref("Workspace")}},
+        ],
+    },
+    "EventPage": obj({
+        "events": array(ref("EventEnvelope"), description="in id order"),
+        "has_more": boolean("call again with `since=cursor` for the rest"),
+        "cursor": {**COUNT, "description": "resume after this id next time"},
+    }),
+    "ReadPosition": obj({"channel_id": ID, "last_read_id": COUNT}),
+    "ChannelMembership": obj({"channel_id": ID, "user_id": ID, "can_post": boolean()}),
+    "Ok": obj({"ok": {"const": True}}),
+}
+
+# --- security -----------------------------------------------------------------------------------
+
+SECURITY_SCHEMES: dict[str, Schema] = {
+    "bearerAuth": {
+        "type": "http", "scheme": "bearer", "bearerFormat": "chat_<43 characters>",
+        "description": "A personal API token: `Authorization: Bearer chat_...`. Get one from "
+                       "POST /api/v1/auth/token (email and password) or POST /api/v1/tokens. "
+                       "A request that carries an Authorization header is judged by it alone, "
+                       "and token requests need no CSRF token.",
+    },
+    "cookieAuth": {
+        "type": "apiKey", "in": "cookie", "name": "session",
+        "description": "The browser session set by signing in on the /login page (Flask-Login; "
+                       "`remember_token` keeps it across browser restarts). Writes also need csrfToken.",
+    },
+    "csrfToken": {
+        "type": "apiKey", "in": "header", "name": "X-CSRFToken",
+        "description": "With cookieAuth, every POST, PUT, PATCH and DELETE must send the CSRF token "
+                       "from the page's `<meta name=\"csrf-token\">` (X-CSRF-Token is accepted too). "
+                       "Missing or wrong: 400 `csrf_failed`.",
+    },
+}
+
+# --- paths --------------------------------------------------------------------------------------
+
+WS = "/workspaces/{workspace_id}"
+CH = "/channels/{channel_id}"
+MSG = "/messages/{message_id}"
+
+ACCOUNTS = "accounts"
+WORKSPACES = "workspaces"
+CHANNELS = "channels"
+MESSAGES = "messages"
+EVENTS = "events"
+META = "meta"
+
+TOKEN_NAME = text(1, 80, "a label to recognise the token by")
+
+PATHS = paths(
+    # accounts and tokens
+    ("/auth/signup", op(
+        "signup", "post", "Create an account", tag=ACCOUNTS, public=True, status=201,
+        ok=wrapped("user", ref("Me")), ok_description="Created. Sign in with POST /auth/token.",
+        body=json_body({
+            "email": {"type": "string", "maxLength": 254, "format": "email",
+                      "description": "stored lower-case; must be unused"},
+            "password": text(8, 256),
+            "display_name": text(1, 80),
+            "username": nullable({"type": "string", "minLength": 2, "maxLength": 32,
+                                  "description": "the @handle: 2-32 letters, digits or _.- starting with a "
+                                                 "letter or digit, stored lower-case. Derived from the email "
+                                                 "when omitted."}),
+        }, required=("email", "password", "display_name")),
+        errors={400: ["invalid"], 409: ["email_taken", "username_taken"]})),
+    ("/auth/token", op(
+        "create_token_with_password", "post", "Exchange email and password for an API token",
+        tag=ACCOUNTS, public=True, status=201, ok=ref("NewToken"), ok_description="Created",
+        body=json_body({"email": {"type": "string"}, "password": {"type": "string"},
+                        "name": {**TOKEN_NAME, "default": "API token"}}, required=("email", "password")),
+        errors={401: ["bad_credentials"], 409: ["too_many_tokens"]})),
+    ("/me", op("get_me", "get", "Your account", tag=ACCOUNTS, ok=ref("Me"))),
+    ("/me", op("update_me", "patch", "Change your display name", tag=ACCOUNTS, ok=ref("Me"),
+               body=json_body({"display_name": nullable(text(1, 80, "omitted or null: unchanged"))}))),
+    ("/tokens", op("list_tokens", "get", "Your API tokens, newest first (revoked ones included)",
+                   tag=ACCOUNTS, ok=wrapped("tokens", array(ref("Token"))))),
+    ("/tokens", op("create_token", "post", "Create an API token", tag=ACCOUNTS, status=201,
+                   ok=ref("NewToken"), ok_description="Created",
+                   description="At most 100 active tokens per person.",
+                   body=json_body({"name": TOKEN_NAME}, required=("name",)),
+                   errors={409: ["too_many_tokens"]})),
+    ("/tokens/{token_id}", op("revoke_token", "delete", "Revoke an API token (repeating is harmless)",
+                              tag=ACCOUNTS, ok=ref("Token"), errors={404: ["not_found"]})),
+
+    # workspaces, members, presence, invites
+    ("/workspaces", op("list_workspaces", "get", "Your workspaces with unread and mention badges",
+                       tag=WORKSPACES, ok=wrapped("workspaces", array(ref("Workspace"))))),
+    ("/workspaces", op("create_workspace", "post", "Create a workspace (you become its owner)",
+                       tag=WORKSPACES, status=201, ok=ref("Workspace"), ok_description="Created, with #general",
+                       body=json_body({"name": text(1, 80)}, required=("name",)))),
+    (WS, op("get_workspace", "get", "One of your workspaces", tag=WORKSPACES, ok=ref("Workspace"),
+            errors={404: ["not_found"]})),
+    (WS, op("rename_workspace", "patch", "Rename a workspace (admins)", tag=WORKSPACES,
+            ok=ref("Workspace"), ok_description="OK (without `role`)",
+            body=json_body({"name": text(1, 80)}, required=("name",)),
+            errors={403: ["admin_only"], 404: ["not_found"]})),
+    (WS + "/members", op(
+        "list_members", "get", "The workspace's members", tag=WORKSPACES,
+        ok=wrapped("members", array(ref("Member"))),
+        params=[query_param("include_inactive", {"type": "string", "enum": ["1", "true"]},
+                            "admins only (ignored for others): include deactivated members")],
+        errors={404: ["not_found"]})),
+    (WS + "/members/{user_id}", op(
+        "update_member", "patch", "Change a member's role or deactivate/reactivate them (admins)",
+        tag=WORKSPACES, ok=ref("Member"),
+        description="Admins manage members and guests; only owners change admins and owners; a "
+                    "workspace keeps at least one active owner. Deactivating or changing the role "
+                    "closes the person's open sockets.",
+        body=json_body({"role": ROLE, "active": boolean()}, closed=True, min_properties=1),
+        errors={403: ["admin_only", "owner_only"], 404: ["not_found"], 409: ["last_owner"]})),
+    (WS + "/presence", op(
+        "workspace_presence", "get", "Who is connected", tag=WORKSPACES,
+        ok=wrapped("presence", {"type": "object", "propertyNames": {"pattern": "^[1-9][0-9]*$"},
+                                "additionalProperties": {"type": "string", "enum": ["online", "away"]},
+                                "description": "user id -> status; people without an open socket "
+                                               "(offline) are absent"}),
+        errors={404: ["not_found"]})),
+    (WS + "/invites", op("list_invites", "get", "Usable invite links (admins)", tag=WORKSPACES,
+                         ok=wrapped("invites", array(ref("Invite"))),
+                         ok_description="OK: not revoked, not expired, newest first",
+                         errors={403: ["admin_only"], 404: ["not_found"]})),
+    (WS + "/invites", op(
+        "create_invite", "post", "Create an invite link (admins)", tag=WORKSPACES, status=201,
+        ok=ref("Invite"), ok_description="Created",
+        body=json_body({"role": {"type": "string", "enum": ["admin", "member", "guest"], "default": "member",
+                                 "description": "`owner` is refused"},
+                        "expires_in_hours": {"type": "integer", "minimum": 1, "maximum": 720,
+                                             "default": 168}}),
+        errors={403: ["admin_only"], 404: ["not_found"]})),
+    (WS + "/invites/{invite_id}", op(
+        "revoke_invite", "delete", "Revoke an invite link (admins; repeating is harmless)",
+        tag=WORKSPACES, ok=ref("Invite"), errors={403: ["admin_only"], 404: ["not_found"]})),
+    ("/invites/{code}", op("invite_preview", "get", "What an invite link leads to", tag=WORKSPACES,
+                           public=True, ok=ref("InvitePreview"),
+                           errors={404: ["invite_invalid", "not_found"]})),
+    ("/invites/{code}/accept", op(
+        "accept_invite", "post", "Join the workspace of an invite link", tag=WORKSPACES,
+        ok=ref("Workspace"), ok_description="The workspace you are now in (also when you already were)",
+        errors={403: ["deactivated"], 404: ["invite_invalid", "not_found"]})),
+
+    # channels and conversations
+    (WS + "/channels", op(
+        "list_channels", "get", "Your channels and conversations with unread counts", tag=CHANNELS,
+        ok=wrapped("channels", array(ref("Channel"))),
+        ok_description="OK: joined channels with `joined`, `last_read_id`, `can_post`, `unread_count`, "
+                       "`mention_count`, and `members` for dm/group",
+        errors={404: ["not_found"]})),
+    (WS + "/channels/browse", op(
+        "browse_channels", "get", "Public channels, joined or not, with member counts", tag=CHANNELS,
+        description="Guests see only the public channels they were added to.",
+        ok=wrapped("channels", array(ref("Channel"))), ok_description="OK: with `joined` and `member_count`",
+        errors={404: ["not_found"]})),
+    (WS + "/channels", op(
+        "create_channel", "post", "Create a channel (you join it)", tag=CHANNELS, status=201,
+        ok=ref("Channel"), ok_description="Created",
+        body=json_body({
+            "name": text(1, 80, "lower-cased and spaces become `-`; then letters, digits, - and _, "
+                                "starting with a letter or digit; unique in the workspace"),
+            "private": boolean("default false"), "broadcast": boolean("admins only; default false"),
+            "topic": text(0, 250), "purpose": text(0, 250),
+        }, required=("name",)),
+        errors={403: ["guest", "admin_only"], 404: ["not_found"], 409: ["name_taken"]})),
+    (WS + "/direct", op(
+        "open_direct", "post", "Open the direct or group conversation with exactly these people",
+        tag=CHANNELS, ok=ref("Channel"), ok_description="The conversation, created on first use",
+        description="You are always included: `[your id]` opens a note to yourself, one other person "
+                    "a `dm`, more a `group` (at most 9 people in all).",
+        body=json_body({"user_ids": array(ID, minItems=1, maxItems=9)}, required=("user_ids",)),
+        errors={404: ["not_found"]})),
+    (CH, op("get_channel", "get", "A channel you can read", tag=CHANNELS, ok=ref("Channel"),
+            errors={404: ["not_found"]})),
+    (CH, op(
+        "update_channel", "patch", "Change a channel's name, topic, purpose, broadcast flag or archive it",
+        tag=CHANNELS, ok=ref("Channel"),
+        description="Any member may change the topic alone; everything else needs a workspace admin "
+                    "or the channel's creator, and `broadcast` needs an admin. An archived channel "
+                    "must be unarchived before other changes. Unknown fields are refused.",
+        body=json_body({"name": text(1, 80), "topic": text(0, 250), "purpose": text(0, 250),
+                        "broadcast": boolean(), "archived": boolean()}, closed=True, min_properties=1),
+        errors={403: ["not_channel_manager", "direct_channel", "default_channel", "admin_only",
+                      "channel_archived"], 404: ["not_found"], 409: ["name_taken"]})),
+    (CH + "/join", op("join_channel", "post", "Join a public channel", tag=CHANNELS, ok=ref("Channel"),
+                      errors={403: ["channel_archived"], 404: ["not_found"]})),
+    (CH + "/leave", op("leave_channel", "post", "Leave a channel", tag=CHANNELS, ok=ref("Ok"),
+                       errors={403: ["direct_channel", "default_channel"], 404: ["not_found"],
+                               409: ["not_in_channel"]})),
+    (CH + "/members", op("list_channel_members", "get", "The channel's members", tag=CHANNELS,
+                         ok=wrapped("members", array(ref("Member"))),
+                         ok_description="OK: members with `can_post`", errors={404: ["not_found"]})),
+    (CH + "/members", op(
+        "add_channel_member", "post", "Add someone to a channel, or (admins) set can_post", tag=CHANNELS,
+        ok=ref("ChannelMembership"),
+        description="Any member may add people from the workspace; only admins send `can_post`. "
+                    "Adding someone already in the channel is harmless.",
+        body=json_body({"user_id": ID, "can_post": boolean("admins only")}, required=("user_id",)),
+        errors={403: ["not_in_channel", "direct_channel", "channel_archived", "admin_only"],
+                404: ["not_found"]})),
+    (CH + "/members/{user_id}", op(
+        "remove_channel_member", "delete", "Remove someone from a channel (your own id: leave)",
+        tag=CHANNELS, ok=ref("Ok"),
+        errors={403: ["not_channel_manager", "direct_channel", "default_channel"], 404: ["not_found"],
+                409: ["not_in_channel"]})),
+    (CH + "/read", op(
+        "mark_read", "post", "Move your read position forward", tag=CHANNELS, ok=ref("ReadPosition"),
+        description="The position never moves back and never past the newest message; all your "
+                    "tabs receive `channel.read`.",
+        body=json_body({"message_id": ID}, required=("message_id",)),
+        errors={404: ["not_found"], 409: ["not_in_channel"]})),
+
+    # messages
+    (CH + "/messages", op(
+        "history", "get", "A page of top-level messages, oldest first", tag=MESSAGES, ok=ref("HistoryPage"),
+        description="Without `before`/`after`: the newest page. With `before`: the page just older "
+                    "than that id. With `after`: the page just newer. Deleted messages are left out "
+                    "unless replies hang on them.",
+        params=[query_param("before", ID, "message id: the messages older than this"),
+                query_param("after", ID, "message id: the messages newer than this (not with before)"),
+                limit_param(50, 200)],
+        errors={400: ["invalid"], 404: ["not_found"]})),
+    (CH + "/messages", op(
+        "send_message", "post", "Send a message (idempotent with client_msg_id)", tag=MESSAGES,
+        status=201, ok=ref("Message"), ok_description="Created and published as `message.created`",
+        extra_responses={"200": json_response(
+            "A repeat of an earlier client_msg_id: the stored original, nothing published", ref("Message"))},
+        body=json_body({"body": MESSAGE_BODY, "client_msg_id": nullable(CLIENT_MSG_ID),
+                        "thread_root_id": nullable({**ID, "description": "reply in this thread "
+                                                                         "(a top-level message)"})},
+                       required=("body",)),
+        errors={403: ["channel_archived", "not_in_channel", "broadcast_only"],
+                404: ["not_found", "thread_not_found"], 409: ["client_msg_id_reused"]})),
+    (CH + "/pins", op("pinned", "get", "Pinned messages, most recently pinned first (at most 100)",
+                      tag=MESSAGES, ok=wrapped("messages", array(ref("Message"))), errors={404: ["not_found"]})),
+    (MSG, op("get_message", "get", "One message", tag=MESSAGES, ok=ref("Message"), errors={404: ["not_found"]})),
+    (MSG, op("edit_message", "patch", "Edit your message", tag=MESSAGES, ok=ref("Message"),
+             body=json_body({"body": MESSAGE_BODY}, required=("body",)),
+             errors={403: ["not_author", "channel_archived"], 404: ["not_found"]})),
+    (MSG, op("delete_message", "delete", "Delete a message (yours, or any as an admin)", tag=MESSAGES,
+             ok=ref("DeletedMessage"), errors={403: ["not_author"], 404: ["not_found"]})),
+    (MSG + "/thread", op(
+        "thread", "get", "A thread: its first message and a page of replies", tag=MESSAGES,
+        ok=ref("ThreadPage"), description="Any message of the thread may be given; the root is looked up.",
+        params=[query_param("after", ID, "message id: the replies newer than this"), limit_param(50, 200)],
+        errors={400: ["invalid"], 404: ["not_found"]})),
+    (MSG + "/reactions", op(
+        "add_reaction", "post", "React to a message (repeating is harmless)", tag=MESSAGES, ok=ref("Message"),
+        body=json_body({"emoji": {**PATH_PARAMS["emoji"], "description":
+                                  "an emoji character or a short name matching ^[a-z0-9_+-]{1,40}$"}},
+                       required=("emoji",)),
+        errors={403: ["not_in_channel", "channel_archived"], 404: ["not_found"],
+                409: ["too_many_reactions"]})),
+    (MSG + "/reactions/{emoji}", op(
+        "remove_reaction", "delete", "Take back your reaction (repeating is harmless)", tag=MESSAGES,
+        ok=ref("Message"), errors={400: ["invalid"], 403: ["not_in_channel", "channel_archived"],
+                                   404: ["not_found"]})),
+    (MSG + "/pin", op("pin", "put", "Pin a message (repeating is harmless)", tag=MESSAGES, ok=ref("Message"),
+                      errors={403: ["not_in_channel", "channel_archived"], 404: ["not_found"]})),
+    (MSG + "/pin", op("unpin", "delete", "Unpin a message (repeating is harmless)", tag=MESSAGES,
+                      ok=ref("Message"), errors={403: ["not_in_channel", "channel_archived"],
+                                                 404: ["not_found"]})),
+    (WS + "/mentions", op("mentions", "get", "The 50 newest messages mentioning you", tag=MESSAGES,
+                          description="In channels you are still in, read or not, newest first.",
+                          ok=wrapped("messages", array(ref("Message"))), errors={404: ["not_found"]})),
+
+    # catch-up
+    ("/events", op(
+        "events_since", "get", "Durable events after a cursor (catch-up)", tag=EVENTS, ok=ref("EventPage"),
+        description="Every logged event with id > `since` that you may read now, in id order. The "
+                    "same events, in the same envelopes, arrive live over Socket.IO; see docs/realtime.md.",
+        params=[query_param("since", {**COUNT, "default": 0}, "the last event id you have seen"),
+                limit_param(500, 1000)],
+        errors={400: ["invalid"]})),
+    ("/events/head", op(
+        "events_head", "get", "The newest event id", tag=EVENTS,
+        description="Call it before loading state over REST, then resume catch-up from it.",
+        ok=obj({"cursor": {**COUNT, "description": "the newest event id (0 when none)"}}))),
+
+    # this document
+    ("/openapi.json", op("openapi", "get", "This OpenAPI document", tag=META, public=True,
+                         ok={"type": "object"})),
+)
+
+DESCRIPTION = """\
+The JSON REST API of the chat server. Real-time delivery uses Socket.IO on the same origin
+(see docs/realtime.md); this document covers HTTP only (see docs/api.md for a walkthrough).
+
+* Authenticate with a personal API token (`Authorization: Bearer chat_...`) or with the
+  browser session cookie, in which case writes also send `X-CSRFToken`.
+* Ids are positive integers. Timestamps are UTC ISO-8601 with milliseconds and `Z`.
+* Errors are `{"error": {"code", "message", "field"?}}` with a stable `code`.
+* Things you may not see answer 404 exactly like things that do not exist.
+"""
+
+
+@cache
 def spec() -> dict[str, Any]:
-    return {"openapi": "3.1.0", "info": {"title": "Chat API", "version": "1"}, "paths": {}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Chat API", "version": "1", "description": DESCRIPTION},
+        "tags": [{"name": ACCOUNTS, "description": "sign-up, your profile and personal API tokens"},
+                 {"name": WORKSPACES, "description": "workspaces, members, presence and invite links"},
+                 {"name": CHANNELS, "description": "channels, direct conversations, membership and read positions"},
+                 {"name": MESSAGES, "description": "messages, threads, reactions and pins"},
+                 {"name": EVENTS, "description": "catch-up after a disconnect"},
+                 {"name": META, "description": "this document"}],
+        "security": READ,
+        "paths": PATHS,
+        "components": {"schemas": SCHEMAS, "securitySchemes": SECURITY_SCHEMES},
+    }
 
 
 @api.get("/openapi.json")
