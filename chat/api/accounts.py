@@ -1,7 +1,8 @@
 """Accounts and personal API tokens."""
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
+from flask_login import login_user
 
 from chat.api import actor, api, body
 from chat.extensions import csrf
@@ -38,6 +39,16 @@ def get_me():  # type: ignore[no-untyped-def]
 def update_me():  # type: ignore[no-untyped-def]
     data = body()
     return jsonify(me_payload(users.update_profile(actor(), display_name=data.get("display_name"))))
+
+
+@api.post("/me/password")
+def change_password():  # type: ignore[no-untyped-def]
+    """Change the password; every other browser session ends (API tokens stay valid)."""
+    data = body()
+    user = users.change_password(actor(), data.get("current_password"), data.get("new_password"))
+    if not request.headers.get("Authorization"):
+        login_user(user)  # re-issue this browser's session under the new epoch so it stays signed in
+    return jsonify(me_payload(user))
 
 
 @api.get("/tokens")

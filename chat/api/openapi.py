@@ -409,6 +409,13 @@ PATHS = paths(
     ("/me", op("get_me", "get", "Your account", tag=ACCOUNTS, ok=ref("Me"))),
     ("/me", op("update_me", "patch", "Change your display name", tag=ACCOUNTS, ok=ref("Me"),
                body=json_body({"display_name": nullable(text(1, 80, "omitted or null: unchanged"))}))),
+    ("/me/password", op(
+        "change_password", "post", "Change your password", tag=ACCOUNTS, ok=ref("Me"),
+        description="Signs out every other browser session at once; the session making the request "
+                    "stays signed in. API tokens stay valid: revoke them with DELETE /tokens/{token_id}.",
+        body=json_body({"current_password": {"type": "string"}, "new_password": text(8, 256)},
+                       required=("current_password", "new_password")),
+        errors={401: ["bad_credentials"]})),
     ("/tokens", op("list_tokens", "get", "Your API tokens, newest first (revoked ones included)",
                    tag=ACCOUNTS, ok=wrapped("tokens", array(ref("Token"))))),
     ("/tokens", op("create_token", "post", "Create an API token", tag=ACCOUNTS, status=201,

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from chat.extensions import db, run_offloaded
 from chat.models import ApiToken, User
 from chat.models._time import utcnow
+from chat.services import events
 from chat.services.errors import Conflict, Invalid, NotFound, Unauthorized
 from chat.services.transactions import atomic
 from chat.services.validation import check_text
@@ -131,6 +132,8 @@ def change_password(user: User, current: object, new: object) -> User:
     with atomic():
         user.password_hash = new_hash
         user.session_epoch += 1  # signs out every other session
+        # Sockets opened by those sessions close too; clients with valid credentials reconnect.
+        events.disconnect_user(user.id)
     return user
 
 
