@@ -10,13 +10,14 @@ from werkzeug.exceptions import HTTPException
 from chat.authn import request_actor
 from chat.extensions import csrf
 from chat.models import User
-from chat.services.errors import ChatError, Invalid, Unauthorized, error_body
+from chat.services.errors import ChatError, Invalid, NotFound, Unauthorized, error_body
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Endpoints reachable without signing in.
 PUBLIC_ENDPOINTS = {"api.openapi", "api.create_token_with_password", "api.signup", "api.invite_preview"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+MAX_ID = 2**63 - 1
 
 
 @api.before_request
@@ -27,6 +28,9 @@ def _authenticate() -> None:
         return
     if user is None:
         raise Unauthorized("sign in or send a valid API token", code="unauthorized")
+    # An id beyond any database integer names nothing (and would overflow the driver).
+    if any(isinstance(v, int) and v > MAX_ID for v in (request.view_args or {}).values()):
+        raise NotFound("not found")
     if not by_token and request.method not in SAFE_METHODS:
         csrf.protect()  # cookie-authenticated writes need the CSRF token header
 
@@ -73,7 +77,8 @@ def _csrf_error(err: CSRFError):  # type: ignore[no-untyped-def]
 def _http_error(err: HTTPException):  # type: ignore[no-untyped-def]
     if not request.path.startswith(api.url_prefix or "/api"):
         return err  # HTML pages keep Flask's own error pages
-    code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(err.code or 500, "http_error")
+    code = {404: "not_found", 405: "method_not_allowed", 413: "too_large",
+            500: "internal_error"}.get(err.code or 500, "http_error")
     return jsonify(error_body(code, err.description or err.name)), err.code
 
 
