@@ -1,0 +1,82 @@
+// The chat client's entry point. Loading order matters for "no lost messages":
+//   1. read the event cursor (GET /events/head),
+//   2. load workspaces, channels and history (everything committed up to the cursor is in it),
+//   3. connect the socket and `sync` from the cursor, so whatever happened during step 2 is
+//      replayed; handlers are idempotent, so overlap is harmless.
+
+import * as actions from './js/actions.js';
+import { api } from './js/api.js';
+import { applyEnvelope, applyEphemeral, connectionChanged, synced } from './js/events.js';
+import { setDeliveredHandler } from './js/outbox.js';
+import { startRealtime } from './js/realtime.js';
+import { invalidate, register } from './js/render.js';
+import { state } from './js/state.js';
+import { reportError } from './js/toast.js';
+import { renderMessages, renderTyping } from './js/views/messages.js';
+import { renderPanel } from './js/views/panel.js';
+import { buildShell, renderBanner, renderComposer, renderHeader, renderSidebar, renderWorkspaces,
+  setSidebar } from './js/views/shell.js';
+
+function requestedPlace() {
+  const hash = new URLSearchParams(location.hash.slice(1));
+  const query = new URLSearchParams(location.search);
+  const num = (v) => (v && /^\d+$/.test(v) ? Number(v) : null);
+  return { workspaceId: num(hash.get('w')) ?? num(query.get('workspace')), channelId: num(hash.get('c')) };
+}
+
+function wireGlobalKeys() {
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || e.defaultPrevented || document.querySelector('dialog[open]')) return;
+    if (state.editing) {
+      actions.cancelEditing();
+    } else if (state.sidebarOpen) {
+      setSidebar(false);
+      document.querySelector('.menu-toggle')?.focus();
+    } else if (state.panel) {
+      actions.closePanel();
+      document.querySelector('#composer textarea')?.focus();
+    }
+  });
+}
+
+function wireVisibility() {
+  const seen = () => {
+    actions.announcePresence();
+    actions.maybeMarkRead();
+  };
+  document.addEventListener('visibilitychange', seen);
+  window.addEventListener('focus', seen);
+}
+
+async function boot() {
+  buildShell(document.getElementById('app'));
+  register('banner', renderBanner);
+  register('workspaces', renderWorkspaces);
+  register('sidebar', renderSidebar);
+  register('header', renderHeader);
+  register('messages', renderMessages);
+  register('composer', renderComposer);
+  register('typing', renderTyping);
+  register('panel', renderPanel);
+  invalidate('banner', 'workspaces', 'sidebar', 'header', 'messages', 'composer', 'panel');
+  wireGlobalKeys();
+  wireVisibility();
+  setDeliveredHandler((message) => actions.upsertMessage(message, { onlyIfMissing: true }));
+
+  const { cursor } = await api.get('/events/head');
+  await actions.refreshWorkspaces();
+  const wanted = requestedPlace();
+  const workspaceId = actions.initialWorkspaceId(wanted.workspaceId);
+  if (workspaceId) await actions.switchWorkspace(workspaceId, wanted.channelId);
+  startRealtime(cursor, {
+    envelope: applyEnvelope,
+    ephemeral: applyEphemeral,
+    connected: connectionChanged,
+    disconnected: () => {},
+    synced,
+  });
+  document.querySelector('#composer textarea')?.focus();
+  document.body.dataset.ready = 'true';
+}
+
+boot().catch(reportError);

@@ -1,0 +1,422 @@
+// What the person can do, and the data loading behind it. Each action changes `state`
+// and invalidates the views that show what changed.
+
+import { api } from './api.js';
+import { invalidate } from './render.js';
+import { emit, emitAck, holdEvents, isConnected } from './realtime.js';
+import { queueMessage } from './outbox.js';
+import { newStore, state } from './state.js';
+import { reportError, toast } from './toast.js';
+
+const HISTORY_PAGE = 50;
+const ALL_VIEWS = ['workspaces', 'sidebar', 'header', 'messages', 'composer', 'typing', 'panel'];
+
+function debounce(fn, ms) {
+  let timer = null;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}
+
+const storageKey = (what) => `chat:${state.me.id}:${what}`;
+
+function remember(what, value) {
+  try { localStorage.setItem(storageKey(what), String(value)); } catch { /* private mode */ }
+}
+
+function recall(what) {
+  try { return Number(localStorage.getItem(storageKey(what))) || null; } catch { return null; }
+}
+
+// --- workspaces -------------------------------------------------------------------------------
+
+export async function refreshWorkspaces() {
+  const { workspaces } = await api.get('/workspaces');
+  state.workspaces = new Map(workspaces.map((w) => [w.id, w]));
+  invalidate('workspaces', 'sidebar', 'header');
+  if (state.workspaceId && !state.workspaces.has(state.workspaceId)) {
+    // Removed or deactivated from the workspace we were looking at.
+    const next = workspaces[0];
+    if (next) await switchWorkspace(next.id);
+    else clearWorkspace();
+  }
+}
+
+/** Other workspaces' badges come from the server: cheap, and always right. */
+export const refreshWorkspacesSoon = debounce(() => refreshWorkspaces().catch(console.warn), 300);
+
+export function initialWorkspaceId(requested) {
+  for (const id of [requested, recall('workspace')]) {
+    if (id && state.workspaces.has(id)) return id;
+  }
+  return state.workspaces.keys().next().value ?? null;
+}
+
+function clearWorkspace() {
+  state.workspaceId = null;
+  state.channels = new Map();
+  state.stores = new Map();
+  state.members = new Map();
+  state.presence = new Map();
+  state.panel = null;
+  state.channelId = null;
+  state.editing = null;
+  state.typing.clear();
+  invalidate(...ALL_VIEWS);
+}
+
+let loadSeq = 0;
+
+export async function switchWorkspace(workspaceId, channelId = null) {
+  const seq = ++loadSeq;
+  clearWorkspace();
+  state.workspaceId = workspaceId;
+  remember('workspace', workspaceId);
+  try {
+    await holdEvents(async () => {
+      const [channels, members, presence] = await Promise.all([
+        api.get(`/workspaces/${workspaceId}/channels`),
+        api.get(`/workspaces/${workspaceId}/members`),
+        api.get(`/workspaces/${workspaceId}/presence`),
+      ]);
+      if (seq !== loadSeq) return;
+      state.channels = new Map(channels.channels.map((c) => [c.id, c]));
+      state.members = new Map(members.members.map((m) => [m.id, m]));
+      state.presence = new Map(Object.entries(presence.presence).map(([id, s]) => [Number(id), s]));
+    });
+  } catch (err) {
+    reportError(err);
+    return;
+  }
+  if (seq !== loadSeq) return;
+  invalidate(...ALL_VIEWS);
+  const target = [channelId, recall(`channel:${workspaceId}`)].find((id) => id && state.channels.has(id))
+    ?? defaultChannelId();
+  if (target) await openChannel(target);
+}
+
+function defaultChannelId() {
+  const channels = [...state.channels.values()];
+  return (channels.find((c) => c.is_default) ?? channels.find((c) => !c.archived) ?? channels[0])?.id ?? null;
+}
+
+export async function createWorkspace(name) {
+  const workspace = await api.post('/workspaces', { name });
+  await refreshWorkspaces();
+  await switchWorkspace(workspace.id);
+}
+
+export const refreshMembersSoon = debounce(async () => {
+  const workspaceId = state.workspaceId;
+  if (!workspaceId) return;
+  const { members } = await api.get(`/workspaces/${workspaceId}/members`).catch(() => ({ members: null }));
+  if (members && workspaceId === state.workspaceId) {
+    state.members = new Map(members.map((m) => [m.id, m]));
+    invalidate('panel', 'sidebar');
+  }
+}, 300);
+
+export async function refreshPresence() {
+  const workspaceId = state.workspaceId;
+  if (!workspaceId) return;
+  const { presence } = await api.get(`/workspaces/${workspaceId}/presence`);
+  if (workspaceId !== state.workspaceId) return;
+  state.presence = new Map(Object.entries(presence).map(([id, s]) => [Number(id), s]));
+  invalidate('panel', 'sidebar');
+}
+
+// --- channels ---------------------------------------------------------------------------------
+
+/** Reload the channel list (counts included) from the server. Events are held meanwhile and
+ *  applied afterwards; the per-channel last_message_id watermark keeps them from counting twice. */
+export async function refreshChannels() {
+  const workspaceId = state.workspaceId;
+  if (!workspaceId) return;
+  await holdEvents(async () => {
+    const { channels } = await api.get(`/workspaces/${workspaceId}/channels`);
+    if (workspaceId !== state.workspaceId) return;
+    state.channels = new Map(channels.map((c) => [c.id, c]));
+    for (const id of state.stores.keys()) if (!state.channels.has(id)) state.stores.delete(id);
+  });
+  if (state.channelId && !state.channels.has(state.channelId)) {
+    const fallback = defaultChannelId();
+    if (fallback) openChannel(fallback);
+  }
+  maybeMarkRead();
+  invalidate('sidebar', 'header', 'composer', 'workspaces');
+}
+
+export const refreshChannelsSoon = debounce(() => refreshChannels().catch(console.warn), 250);
+
+export async function openChannel(channelId) {
+  const channel = state.channels.get(channelId);
+  if (!channel) return;
+  if (state.channelId !== channelId) {
+    state.channelId = channelId;
+    state.editing = null;
+    if (state.panel?.kind === 'thread') state.panel = null;
+    remember(`channel:${state.workspaceId}`, channelId);
+    history.replaceState(null, '', `#w=${state.workspaceId}&c=${channelId}`);
+  }
+  state.sidebarOpen = false;
+  let store = state.stores.get(channelId);
+  if (!store) {
+    store = newStore();
+    state.stores.set(channelId, store);
+  }
+  // Where the "New" divider goes: the read position when the channel was opened.
+  store.readMarker = channel.unread_count > 0 ? channel.last_read_id : null;
+  invalidate(...ALL_VIEWS);
+  if (state.panel?.kind === 'members') openMembers();
+  if (state.panel?.kind === 'pins') state.panel = null;
+  if (!store.loaded) await loadOlder(channelId);
+  maybeMarkRead();
+}
+
+/** Load the next page of older history (or the newest page on first open). */
+export function loadOlder(channelId) {
+  const store = state.stores.get(channelId);
+  if (!store) return Promise.resolve();
+  if (store.loading) return store.loading;
+  if (store.loaded && !store.hasMore) return Promise.resolve();
+  const ids = [...store.messages.keys()];
+  const params = new URLSearchParams({ limit: String(HISTORY_PAGE) });
+  if (store.loaded && ids.length) params.set('before', String(Math.min(...ids)));
+  store.loading = holdEvents(async () => {
+    const page = await api.get(`/channels/${channelId}/messages?${params}`);
+    for (const message of page.messages) store.messages.set(message.id, message);
+    store.hasMore = page.has_more;
+    store.loaded = true;
+  }).catch(reportError).finally(() => {
+    store.loading = null;
+    invalidate('messages');
+  });
+  invalidate('messages');
+  return store.loading;
+}
+
+const readsToSend = new Map(); // channel id -> message id, when marking read while offline
+
+/** Mark the visible channel read when the person can actually see it. */
+export function maybeMarkRead() {
+  const channel = state.channels.get(state.channelId);
+  if (!channel || document.visibilityState !== 'visible') return;
+  const newest = channel.last_message_id ?? 0;
+  if (newest <= (channel.last_read_id ?? 0) && !channel.unread_count && !channel.mention_count) return;
+  channel.last_read_id = Math.max(channel.last_read_id ?? 0, newest);
+  channel.unread_count = 0;
+  channel.mention_count = 0;
+  invalidate('sidebar', 'workspaces');
+  if (newest > 0) sendRead(channel.id, newest);
+}
+
+function sendRead(channelId, messageId) {
+  readsToSend.set(channelId, messageId);
+  if (!isConnected()) return;
+  emitAck('channel.read', { channel_id: channelId, message_id: messageId })
+    .then(() => { if (readsToSend.get(channelId) === messageId) readsToSend.delete(channelId); })
+    .catch((err) => console.warn('mark read failed', err));
+}
+
+export function flushReads() {
+  for (const [channelId, messageId] of readsToSend) sendRead(channelId, messageId);
+}
+
+export async function joinChannel(channelId) {
+  await api.post(`/channels/${channelId}/join`);
+  await refreshChannels();
+  await openChannel(channelId);
+}
+
+export async function createChannel(fields) {
+  const channel = await api.post(`/workspaces/${state.workspaceId}/channels`, fields);
+  await refreshChannels();
+  await openChannel(channel.id);
+}
+
+export async function openDirect(userIds) {
+  const channel = await api.post(`/workspaces/${state.workspaceId}/direct`, { user_ids: userIds });
+  if (!state.channels.has(channel.id)) await refreshChannels();
+  await openChannel(channel.id);
+}
+
+export async function updateChannel(channelId, changes) {
+  const channel = await api.patch(`/channels/${channelId}`, changes);
+  mergeChannel(channel);
+}
+
+export async function leaveChannel(channelId) {
+  await api.post(`/channels/${channelId}/leave`);
+  await refreshChannels();
+}
+
+export async function createInvite(role) {
+  const invite = await api.post(`/workspaces/${state.workspaceId}/invites`, { role });
+  return `${location.origin}/invite/${invite.code}`;
+}
+
+/** Apply a channel payload (from an event or a response) without losing local counters. */
+export function mergeChannel(payload) {
+  const existing = state.channels.get(payload.id);
+  if (!existing) return false;
+  const { unread_count, mention_count, last_read_id, members, can_post } = existing;
+  state.channels.set(payload.id, {
+    ...existing, ...payload, unread_count, mention_count, members, can_post,
+    last_read_id, last_message_id: Math.max(existing.last_message_id ?? 0, payload.last_message_id ?? 0),
+  });
+  invalidate('sidebar', 'header', 'composer');
+  return true;
+}
+
+// --- messages ---------------------------------------------------------------------------------
+
+/** Put a message where it is shown: its channel's history or the open thread.
+ *  onlyIfMissing: an ack may be older than an event already applied, so never let it win. */
+export function upsertMessage(message, { onlyIfMissing = false, onlyIfPresent = false } = {}) {
+  const panel = state.panel;
+  if (message.thread_root_id) {
+    if (panel?.kind === 'thread' && panel.rootId === message.thread_root_id) {
+      const has = panel.replies.has(message.id);
+      if (!(onlyIfMissing && has) && !(onlyIfPresent && !has)) panel.replies.set(message.id, message);
+    }
+  } else {
+    const store = state.stores.get(message.channel_id);
+    const has = store?.messages.has(message.id);
+    if (store && !(onlyIfMissing && has) && !(onlyIfPresent && !has)) store.messages.set(message.id, message);
+    if (panel?.kind === 'thread' && panel.rootId === message.id && !onlyIfMissing) panel.root = message;
+  }
+  invalidate('messages', 'panel');
+}
+
+export function sendMessage(channelId, body, threadRootId = null) {
+  const text = body.trim();
+  if (!text) return false;
+  queueMessage(channelId, text, threadRootId);
+  return true;
+}
+
+export async function saveEdit(messageId, body) {
+  const text = body.trim();
+  if (!text) {
+    toast('A message cannot be empty; delete it instead');
+    return false;
+  }
+  try {
+    // The message.updated event (sent to this tab too) updates the view.
+    await emitAck('message.edit', { message_id: messageId, body: text });
+    if (state.editing?.id === messageId) state.editing = null;
+    invalidate('messages', 'panel');
+    return true;
+  } catch (err) {
+    reportError(err);
+    return false;
+  }
+}
+
+export function startEditing(message) {
+  state.editing = { id: message.id, draft: message.body };
+  invalidate('messages', 'panel');
+}
+
+export function cancelEditing() {
+  state.editing = null;
+  invalidate('messages', 'panel');
+}
+
+export async function deleteMessage(messageId) {
+  try {
+    await emitAck('message.delete', { message_id: messageId });
+  } catch (err) {
+    reportError(err);
+  }
+}
+
+export async function toggleReaction(message, emoji) {
+  const mine = message.reactions.some((r) => r.emoji === emoji && r.user_ids.includes(state.me.id));
+  try {
+    await emitAck(mine ? 'reaction.remove' : 'reaction.add', { message_id: message.id, emoji });
+  } catch (err) {
+    reportError(err);
+  }
+}
+
+export async function setPinned(message, pinned) {
+  try {
+    const payload = pinned ? await api.put(`/messages/${message.id}/pin`) : await api.del(`/messages/${message.id}/pin`);
+    upsertMessage(payload, { onlyIfPresent: true });
+  } catch (err) {
+    reportError(err);
+  }
+}
+
+// --- side panels ------------------------------------------------------------------------------
+
+export async function openThread(rootId) {
+  const panel = { kind: 'thread', rootId, channelId: state.channelId, root: null, replies: new Map(), loaded: false };
+  state.panel = panel;
+  state.sidebarOpen = false;
+  invalidate('panel', 'messages');
+  try {
+    await holdEvents(async () => {
+      let after = null;
+      for (;;) {
+        const params = new URLSearchParams({ limit: '200' });
+        if (after) params.set('after', String(after));
+        const page = await api.get(`/messages/${rootId}/thread?${params}`);
+        if (state.panel !== panel) return;
+        panel.root = page.root;
+        for (const reply of page.messages) panel.replies.set(reply.id, reply);
+        if (!page.has_more || !page.messages.length) break;
+        after = page.messages[page.messages.length - 1].id;
+      }
+      panel.loaded = true;
+    });
+  } catch (err) {
+    reportError(err);
+    if (state.panel === panel) state.panel = null;
+  }
+  invalidate('panel', 'messages');
+}
+
+export async function openMembers() {
+  const channelId = state.channelId;
+  const panel = { kind: 'members', channelId, list: null };
+  state.panel = panel;
+  invalidate('panel');
+  try {
+    const { members } = await api.get(`/channels/${channelId}/members`);
+    if (state.panel === panel) panel.list = members;
+  } catch (err) {
+    reportError(err);
+  }
+  invalidate('panel');
+}
+
+export function closePanel() {
+  state.panel = null;
+  invalidate('panel', 'messages');
+}
+
+// --- typing and presence ----------------------------------------------------------------------
+
+const lastTypingSent = new Map();
+
+/** Tell others we are typing, at most once every 3 s per conversation. */
+export function typingStarted(channelId, threadRootId = null) {
+  const key = `${channelId}:${threadRootId ?? ''}`;
+  const now = Date.now();
+  if (now - (lastTypingSent.get(key) ?? 0) < 3000) return;
+  lastTypingSent.set(key, now);
+  emit('typing.start', { channel_id: channelId, ...(threadRootId ? { thread_root_id: threadRootId } : {}) });
+}
+
+export function typingStopped(channelId, threadRootId = null) {
+  // Sending a message ends typing on the other side (the message arrives); allow a fresh
+  // typing.start right away for the next message.
+  lastTypingSent.delete(`${channelId}:${threadRootId ?? ''}`);
+}
+
+export function announcePresence() {
+  emit('presence.set', { away: document.hidden });
+}

@@ -1,0 +1,14 @@
+// Short-lived notices for errors and confirmations, announced to screen readers.
+import { h } from './dom.js';
+
+export function toast(text, kind = 'error') {
+  const host = document.getElementById('toasts');
+  const el = h('div', { class: `toast toast-${kind}`, role: kind === 'error' ? 'alert' : 'status', 'data-testid': 'toast' }, text);
+  host.append(el);
+  setTimeout(() => el.remove(), kind === 'error' ? 6000 : 3500);
+}
+
+export function reportError(err) {
+  console.error(err);
+  toast(err?.message || 'Something went wrong');
+}

@@ -1,0 +1,127 @@
+// The side panel: a thread, the channel's members, or its pinned messages.
+
+import * as actions from '../actions.js';
+import { api } from '../api.js';
+import { colorClass, h, initials, reconcile } from '../dom.js';
+import { typingNames } from '../events.js';
+import { pendingFor } from '../outbox.js';
+import { invalidate } from '../render.js';
+import { state } from '../state.js';
+import { reportError } from '../toast.js';
+import { makeComposer, messageCache, pendingNode, typingText } from './messages.js';
+
+const rootNode = messageCache();
+const replyNode = messageCache();
+let threadComposer = null;
+let shownKey = null;
+
+export function presenceDot(userId) {
+  const status = state.presence.get(userId) ?? 'offline';
+  return h('span', { class: `presence ${status}`, 'data-presence': status, role: 'img', 'aria-label': status, title: status });
+}
+
+export function renderPanel() {
+  const panelEl = document.getElementById('panel');
+  const panel = state.panel;
+  panelEl.hidden = !panel;
+  document.body.classList.toggle('panel-open', Boolean(panel));
+  if (!panel) {
+    panelEl.replaceChildren();
+    shownKey = null;
+    return;
+  }
+  const key = `${panel.kind}:${panel.rootId ?? panel.channelId}`;
+  const opening = key !== shownKey;
+  shownKey = key;
+  const title = { thread: 'Thread', members: 'Members', pins: 'Pinned messages' }[panel.kind];
+  let header = panelEl.querySelector('.panel-header');
+  if (opening || !header) {
+    header = h('header', { class: 'panel-header' },
+      h('h2', { id: 'panel-title' }, title),
+      h('button', { type: 'button', class: 'icon', 'aria-label': `Close ${title.toLowerCase()}`, onclick: actions.closePanel }, '✕'));
+    panelEl.setAttribute('aria-labelledby', 'panel-title');
+  }
+  let body = panelEl.querySelector('.panel-body');
+  if (opening || !body) body = h('div', { class: 'panel-body' });
+  const parts = [header, body];
+  if (panel.kind === 'thread') parts.push(...renderThread(panel, body));
+  else if (panel.kind === 'members') renderMembers(panel, body);
+  else renderPins(panel, body);
+  reconcile(panelEl, parts);
+  if (opening && panel.kind === 'thread') threadComposer?.box.focus();
+}
+
+function renderThread(panel, body) {
+  const nodes = [];
+  if (panel.root) {
+    nodes.push(rootNode(panel.root, { inThread: true }));
+    const count = panel.root.reply_count;
+    nodes.push(h('div', { class: 'day-divider', role: 'separator' }, h('span', {}, count === 1 ? '1 reply' : `${count} replies`)));
+  } else {
+    nodes.push(h('p', { class: 'muted' }, 'Loading…'));
+  }
+  for (const reply of [...panel.replies.values()].sort((a, b) => a.id - b.id)) nodes.push(replyNode(reply, { inThread: true }));
+  for (const item of pendingFor(panel.channelId, panel.rootId)) nodes.push(pendingNode(item));
+  const atBottom = body.scrollHeight - body.scrollTop - body.clientHeight < 60;
+  reconcile(body, nodes);
+  if (atBottom) body.scrollTop = body.scrollHeight;
+  body.setAttribute('role', 'log');
+  body.setAttribute('data-testid', 'thread');
+
+  if (!threadComposer) {
+    threadComposer = makeComposer({
+      id: 'thread-composer', label: 'Reply in thread',
+      target: () => (state.panel?.kind === 'thread' ? { channelId: state.panel.channelId, rootId: state.panel.rootId } : null),
+    });
+  }
+  threadComposer.update();
+  const typing = h('div', { class: 'typing', 'aria-live': 'polite' }, typingText(typingNames(panel.channelId, panel.rootId)));
+  return [typing, threadComposer.form];
+}
+
+function renderMembers(panel, body) {
+  if (!panel.list) {
+    body.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
+    return;
+  }
+  body.replaceChildren(h('ul', { class: 'member-list', 'data-testid': 'member-list' },
+    panel.list.map((m) => h('li', { class: 'member' },
+      h('span', { class: `avatar small ${colorClass(m.id)}`, 'aria-hidden': 'true' }, initials(m.display_name)),
+      presenceDot(m.id),
+      h('span', { class: 'member-name' }, m.display_name, m.id === state.me.id ? ' (you)' : ''),
+      h('span', { class: 'muted' }, m.username ? `@${m.username}` : ''),
+      m.role !== 'member' ? h('span', { class: 'role-tag' }, m.role) : null,
+      m.id !== state.me.id
+        ? h('button', { type: 'button', class: 'link', 'aria-label': `Message ${m.display_name}`,
+          onclick: () => actions.openDirect([m.id]).catch(reportError) }, 'Message')
+        : null))));
+}
+
+function renderPins(panel, body) {
+  if (!panel.list) {
+    body.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
+    return;
+  }
+  if (!panel.list.length) {
+    body.replaceChildren(h('p', { class: 'muted' }, 'Nothing is pinned yet. Pin a message from its 📌 button.'));
+    return;
+  }
+  body.replaceChildren(h('ul', { class: 'pin-list', 'data-testid': 'pin-list' }, panel.list.map((m) => h('li', {},
+    h('div', { class: 'message-meta' }, h('span', { class: 'author' }, m.author.display_name)),
+    h('div', { class: 'message-body', html: m.html }),
+    h('button', { type: 'button', class: 'link', onclick: () => actions.setPinned(m, false).then(() => openPins()) }, 'Unpin')))));
+}
+
+export async function openPins() {
+  const channelId = state.channelId;
+  const panel = { kind: 'pins', channelId, list: null };
+  state.panel = panel;
+  invalidate('panel');
+  try {
+    const { messages } = await api.get(`/channels/${channelId}/pins`);
+    if (state.panel === panel) panel.list = messages;
+  } catch (err) {
+    reportError(err);
+  }
+  invalidate('panel');
+}

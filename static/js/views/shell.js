@@ -1,0 +1,181 @@
+// The page skeleton and the always-visible parts: connection banner, workspace bar, sidebar
+// and conversation header.
+
+import * as actions from '../actions.js';
+import { csrfToken } from '../api.js';
+import { colorClass, h, initials } from '../dom.js';
+import { askPermission, notificationsWanted } from '../notify.js';
+import { invalidate } from '../render.js';
+import { badgeCounts, currentWorkspace, displayName, isAdmin, isDirect, state, workspaceTotals } from '../state.js';
+import { toast } from '../toast.js';
+import { browseChannelsDialog, channelDetailsDialog, createChannelDialog, createWorkspaceDialog,
+  directMessageDialog, inviteDialog } from './dialogs.js';
+import { makeComposer, maybeLoadOlder } from './messages.js';
+import { openPins, presenceDot } from './panel.js';
+
+export let composer = null;
+
+export function buildShell(root) {
+  composer = makeComposer({
+    id: 'composer', label: 'Send a message',
+    target: () => (state.channelId ? { channelId: state.channelId, rootId: null } : null),
+  });
+  const messages = h('div', { id: 'messages', class: 'message-list', role: 'log', 'aria-label': 'Messages', tabindex: '0' });
+  messages.addEventListener('scroll', maybeLoadOlder, { passive: true });
+  root.replaceChildren(
+    h('a', { class: 'skip-link', href: '#composer' }, 'Skip to message box'),
+    h('div', { id: 'conn-banner', class: 'conn-banner', role: 'status', 'aria-live': 'polite', 'data-testid': 'connection-banner', hidden: true }),
+    h('div', { class: 'layout' },
+      h('nav', { id: 'workspace-bar', class: 'workspace-bar', 'aria-label': 'Workspaces' }),
+      h('aside', { id: 'sidebar', class: 'sidebar', 'aria-label': 'Conversations' }),
+      h('div', { class: 'scrim', 'aria-hidden': 'true', onclick: () => setSidebar(false) }),
+      h('main', { class: 'conversation', 'aria-labelledby': 'conv-title' },
+        h('header', { id: 'conv-header', class: 'conv-header' }),
+        messages,
+        h('div', { id: 'typing', class: 'typing', 'aria-live': 'polite', 'data-testid': 'typing' }),
+        composer.form),
+      h('aside', { id: 'panel', class: 'panel', hidden: true })),
+    h('div', { id: 'toasts', class: 'toasts' }));
+}
+
+export function setSidebar(open) {
+  state.sidebarOpen = open;
+  invalidate('header', 'sidebar');
+}
+
+export function renderBanner() {
+  const el = document.getElementById('conn-banner');
+  el.hidden = state.connected;
+  el.textContent = !state.online ? 'You are offline. Messages you send will go out when the connection is back.'
+    : state.everConnected ? 'Connection lost. Reconnecting…' : 'Connecting…';
+  document.body.classList.toggle('disconnected', !state.connected);
+}
+
+function badges(unread, mentions, testPrefix) {
+  return [
+    mentions > 0 ? h('span', { class: 'badge mention', 'data-testid': `${testPrefix}-mentions` }, String(mentions)) : null,
+    unread > 0 && !mentions ? h('span', { class: 'badge unread', 'data-testid': `${testPrefix}-unread` }, String(unread)) : null,
+  ];
+}
+
+function countsLabel(name, unread, mentions) {
+  const parts = [name];
+  if (unread) parts.push(`${unread} unread`);
+  if (mentions) parts.push(`${mentions} ${mentions === 1 ? 'mention' : 'mentions'}`);
+  return parts.join(', ');
+}
+
+export function renderWorkspaces() {
+  const bar = document.getElementById('workspace-bar');
+  const items = [...state.workspaces.values()].map((w) => {
+    const current = w.id === state.workspaceId;
+    const { unread, mentions } = current ? workspaceTotals() : { unread: w.unread_count ?? 0, mentions: w.mention_count ?? 0 };
+    return h('li', {}, h('button', {
+      type: 'button', class: `workspace-button${current ? ' current' : ''}${unread ? ' has-unread' : ''}`,
+      'aria-current': current ? 'true' : null, 'aria-label': countsLabel(w.name, unread, mentions), title: w.name,
+      'data-workspace-id': w.id, 'data-testid': 'workspace',
+      onclick: () => { if (!current) actions.switchWorkspace(w.id); },
+    }, h('span', { class: 'workspace-initials', 'aria-hidden': 'true' }, initials(w.name)), badges(unread, mentions, 'workspace')));
+  });
+  bar.replaceChildren(
+    h('ul', { class: 'workspace-list' }, items),
+    h('button', { type: 'button', class: 'workspace-button add', 'aria-label': 'Create a workspace', title: 'Create a workspace', onclick: createWorkspaceDialog }, '+'));
+}
+
+function channelItem(channel) {
+  const { unread, mentions } = badgeCounts(channel);
+  const current = channel.id === state.channelId;
+  const direct = isDirect(channel);
+  const name = displayName(channel);
+  let icon;
+  if (direct) {
+    const others = (channel.members ?? []).filter((m) => m.id !== state.me.id);
+    icon = others.length === 1 ? presenceDot(others[0].id) : h('span', { class: 'channel-icon', 'aria-hidden': 'true' }, others.length ? String(others.length + 1) : '•');
+  } else {
+    icon = h('span', { class: 'channel-icon', 'aria-hidden': 'true' }, channel.kind === 'private' ? '🔒' : channel.broadcast ? '📣' : '#');
+  }
+  return h('li', {}, h('button', {
+    type: 'button', class: `channel-item${current ? ' current' : ''}${unread || mentions ? ' unread' : ''}${channel.archived ? ' archived' : ''}`,
+    'aria-current': current ? 'page' : null, 'aria-label': countsLabel(direct ? name : `#${name}`, unread, mentions),
+    'data-channel-id': channel.id, 'data-channel-name': direct ? null : channel.name, 'data-testid': 'channel',
+    onclick: () => actions.openChannel(channel.id),
+  }, icon, h('span', { class: 'channel-name' }, name), badges(unread, mentions, 'channel')));
+}
+
+export function renderSidebar() {
+  const sidebar = document.getElementById('sidebar');
+  document.body.classList.toggle('sidebar-open', state.sidebarOpen);
+  const workspace = currentWorkspace();
+  const channels = [...state.channels.values()];
+  const rooms = channels.filter((c) => !isDirect(c)).sort((a, b) => a.archived - b.archived || a.name.localeCompare(b.name));
+  const directs = channels.filter(isDirect).sort((a, b) => (b.last_message_id ?? 0) - (a.last_message_id ?? 0));
+  const guest = workspace?.role === 'guest';
+  const section = (title, id, buttons, list) => h('section', { class: 'sidebar-section', 'aria-labelledby': id },
+    h('div', { class: 'section-head' }, h('h3', { id }, title), buttons),
+    h('ul', { class: 'channel-list' }, list));
+  const footer = h('footer', { class: 'sidebar-foot' },
+    h('div', { class: 'me' },
+      h('span', { class: `avatar small ${colorClass(state.me.id)}`, 'aria-hidden': 'true' }, initials(state.me.display_name)),
+      presenceDot(state.me.id),
+      h('span', { class: 'me-name' }, state.me.display_name)),
+    notificationsWanted() ? h('button', { type: 'button', class: 'link', onclick: async () => {
+      const answer = await askPermission();
+      toast(answer === 'granted' ? 'Notifications are on' : 'Notifications stay off', 'info');
+      invalidate('sidebar');
+    } }, 'Enable notifications') : null,
+    h('form', { method: 'post', action: '/logout', class: 'logout' },
+      h('input', { type: 'hidden', name: 'csrf_token', value: csrfToken }),
+      h('button', { type: 'submit', class: 'link' }, 'Sign out')));
+  if (!workspace) {
+    sidebar.replaceChildren(h('div', { class: 'sidebar-head' }, h('h2', {}, 'No workspace')),
+      h('div', { class: 'sidebar-scroll' }, h('p', { class: 'muted pad' }, 'Create a workspace with the + button, or open an invite link from a colleague.'),
+        h('button', { type: 'button', class: 'pad-button', onclick: createWorkspaceDialog }, 'Create a workspace')), footer);
+    return;
+  }
+  sidebar.replaceChildren(
+    h('div', { class: 'sidebar-head' },
+      h('h2', { 'data-testid': 'workspace-name' }, workspace.name),
+      isAdmin() ? h('button', { type: 'button', class: 'link', onclick: inviteDialog }, 'Invite people') : null),
+    h('div', { class: 'sidebar-scroll' },
+      section('Channels', 'sec-channels', [
+        h('button', { type: 'button', class: 'icon', 'aria-label': 'Browse channels', title: 'Browse channels', onclick: browseChannelsDialog }, '⌕'),
+        guest ? null : h('button', { type: 'button', class: 'icon', 'aria-label': 'Create a channel', title: 'Create a channel', onclick: createChannelDialog }, '+'),
+      ], rooms.map(channelItem)),
+      section('Direct messages', 'sec-direct', [
+        h('button', { type: 'button', class: 'icon', 'aria-label': 'New direct message', title: 'New direct message', onclick: directMessageDialog }, '+'),
+      ], directs.map(channelItem))),
+    footer);
+}
+
+export function renderHeader() {
+  const header = document.getElementById('conv-header');
+  const channel = state.channels.get(state.channelId);
+  const menu = h('button', { type: 'button', class: 'icon menu-toggle', 'aria-label': 'Show conversations',
+    'aria-expanded': String(state.sidebarOpen), 'aria-controls': 'sidebar', onclick: () => setSidebar(!state.sidebarOpen) }, '☰');
+  if (!channel) {
+    header.replaceChildren(menu, h('h1', { id: 'conv-title' }, currentWorkspace()?.name ?? 'Chat'));
+    return;
+  }
+  const direct = isDirect(channel);
+  const others = direct ? (channel.members ?? []).filter((m) => m.id !== state.me.id) : [];
+  const title = direct ? displayName(channel) : `${channel.kind === 'private' ? '🔒 ' : '#'}${channel.name}`;
+  const panelKind = state.panel?.kind;
+  header.replaceChildren(
+    menu,
+    h('div', { class: 'conv-title' },
+      h('h1', { id: 'conv-title', 'data-testid': 'conversation-title' }, others.length === 1 ? presenceDot(others[0].id) : null, title,
+        channel.archived ? h('span', { class: 'role-tag' }, 'archived') : null,
+        channel.broadcast ? h('span', { class: 'role-tag' }, 'broadcast') : null),
+      channel.topic ? h('p', { class: 'topic muted', 'data-testid': 'topic' }, channel.topic) : null),
+    h('div', { class: 'conv-actions' },
+      h('button', { type: 'button', class: 'icon', 'aria-label': 'Pinned messages', title: 'Pinned messages', 'aria-pressed': String(panelKind === 'pins'),
+        onclick: () => (panelKind === 'pins' ? actions.closePanel() : openPins()) }, '📌'),
+      h('button', { type: 'button', class: 'icon', 'aria-label': 'Members', title: 'Members', 'aria-pressed': String(panelKind === 'members'),
+        onclick: () => (panelKind === 'members' ? actions.closePanel() : actions.openMembers()) }, '👥'),
+      h('button', { type: 'button', class: 'icon', 'aria-label': 'Conversation details', title: 'Details',
+        onclick: () => channelDetailsDialog(channel) }, 'ⓘ')));
+}
+
+export function renderComposer() {
+  composer.update();
+}
