@@ -39,7 +39,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         ping_timeout=20,
     )
 
-    from chat import models  # noqa: F401  (register tables)
+    from chat import models, storage  # noqa: F401  (register tables)
+
+    storage.init_app(app)
     from chat.api import api
     from chat.cli import register_cli
     from chat.realtime import register_handlers

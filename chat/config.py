@@ -68,7 +68,14 @@ def from_env() -> dict:
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "WTF_CSRF_CHECK_DEFAULT": False,  # checked in api/web for cookie-authenticated writes only
         "WTF_CSRF_TIME_LIMIT": None,
-        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,  # file uploads have their own, larger limit
+        # Largest file anyone may share; admins can set a lower limit for their workspace.
+        "FILE_MAX_BYTES": int(os.environ.get("FILE_MAX_BYTES", str(100 * 1024 * 1024))),
+        # Previews run in child processes with these limits, a few at a time per server process.
+        "PREVIEW_CONCURRENCY": int(os.environ.get("PREVIEW_CONCURRENCY", "2")),
+        "PREVIEW_TIMEOUT_SECONDS": float(os.environ.get("PREVIEW_TIMEOUT_SECONDS", "30")),
+        "PREVIEW_CPU_SECONDS": int(os.environ.get("PREVIEW_CPU_SECONDS", "20")),
+        "PREVIEW_MEMORY_BYTES": int(os.environ.get("PREVIEW_MEMORY_BYTES", str(1024 * 1024 * 1024))),
         # Argon2id cost; tests lower it so signing up many users stays quick.
         "ARGON2_TIME_COST": int(os.environ.get("ARGON2_TIME_COST", "3")),
         "ARGON2_MEMORY_COST": int(os.environ.get("ARGON2_MEMORY_COST", str(64 * 1024))),

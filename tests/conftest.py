@@ -4,6 +4,7 @@ people and workspaces, which also means every test runs beside other tenants' da
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,18 +17,18 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-def reset_postgres(url: str = POSTGRES_URL) -> None:
-    engine = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sqlalchemy.text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(sqlalchemy.text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
-    reset_postgres()
-    return POSTGRES_URL
+def postgres_url() -> Iterator[str]:
+    """A fresh database of its own on the PostgreSQL server behind TEST_POSTGRES_URL (by default
+    the `test` database's server), dropped at the end: runs never see each other's data."""
+    admin = sqlalchemy.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"chat_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    yield sqlalchemy.engine.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _server_for(backend: str, tmp: Path, request: pytest.FixtureRequest, async_mode: str = "eventlet") -> Server:

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from chat.authn import request_actor
 from chat.extensions import csrf
 from chat.models import User
+from chat.services.files import upload_request_limit
 from chat.services.errors import ChatError, Invalid, NotFound, Unauthorized, error_body
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -31,6 +32,9 @@ def _authenticate() -> None:
     # An id beyond any database integer names nothing (and would overflow the driver).
     if any(isinstance(v, int) and v > MAX_ID for v in (request.view_args or {}).values()):
         raise NotFound("not found")
+    if request.endpoint == "api.upload_files":
+        # Uploads are the one large body; set before anything (the CSRF check) reads the form.
+        request.max_content_length = upload_request_limit()
     if not by_token and request.method not in SAFE_METHODS:
         csrf.protect()  # cookie-authenticated writes need the CSRF token header
 
@@ -82,4 +86,4 @@ def _http_error(err: HTTPException):  # type: ignore[no-untyped-def]
     return jsonify(error_body(code, err.description or err.name)), err.code
 
 
-from chat.api import accounts, channels, events, messages, openapi, workspaces  # noqa: E402,F401
+from chat.api import accounts, channels, events, files, messages, openapi, workspaces  # noqa: E402,F401

@@ -18,7 +18,8 @@ def send_message(channel_id: int):  # type: ignore[no-untyped-def]
     data = body()
     payload, created = messages.send_message(actor(), channel_id, data.get("body"),
                                              client_msg_id=data.get("client_msg_id"),
-                                             thread_root_id=data.get("thread_root_id"))
+                                             thread_root_id=data.get("thread_root_id"),
+                                             file_ids=data.get("file_ids"))
     return jsonify(payload), 201 if created else 200
 
 

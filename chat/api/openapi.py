@@ -89,6 +89,8 @@ PATH_PARAMS: dict[str, Schema] = {
     "token_id": id_of("API token"),
     "invite_id": id_of("invite"),
     "code": text(1, 64, "the invite code from the invite link"),
+    "file_id": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{1,32}$",
+                "description": "a file's id (unguessable; from its `id` field)"},
     "emoji": text(1, 40, "the reaction: an emoji character or a short name such as `thumbsup` "
                          "(URL-encode it)"),
 }
@@ -127,7 +129,7 @@ def json_response(description: str, schema: Schema) -> Schema:
 
 ERROR_TITLES = {400: "Invalid request", 401: "Not signed in", 403: "Not allowed",
                 404: "Not found (or not visible to you)", 409: "Conflict with the current state",
-                413: "Request body larger than 2 MiB"}
+                413: "Too large (request bodies: 2 MiB, except file uploads)"}
 
 
 def error_response(status: int, codes: list[str]) -> Schema:
@@ -240,7 +242,9 @@ SCHEMAS: dict[str, Schema] = {
         "unread_count": {**COUNT, "description": "GET /workspaces only: unread top-level messages from others"},
         "mention_count": {**COUNT, "description": "GET /workspaces only: unread mentions plus unread "
                                                   "direct messages"},
-    }, required=("id", "name", "created_at")),
+        "max_file_size": {"type": "integer", "minimum": 1, "description": "largest file a member may share, "
+                                                                         "in bytes"},
+    }, required=("id", "name", "created_at", "max_file_size")),
     "Channel": obj({
         "id": ID, "workspace_id": ID,
         "kind": {"type": "string", "enum": ["public", "private", "dm", "group"],
@@ -274,9 +278,46 @@ SCHEMAS: dict[str, Schema] = {
         "mentions_channel": boolean("the message uses @channel, @here or @everyone"),
         "reply_count": COUNT, "last_reply_at": nullable(TIMESTAMP),
         "reactions": array(ref("Reaction"), description="in order of first use"),
+        "files": array(ref("File"), description="files shared with the message, in the order sent; "
+                                                "empty once deleted"),
         "pinned": boolean(), "created_at": TIMESTAMP, "edited_at": nullable(TIMESTAMP),
         "deleted": boolean("deleted messages stay in history only while a thread hangs on them"),
     }),
+    "File": obj({
+        "id": PATH_PARAMS["file_id"], "workspace_id": ID, "channel_id": ID,
+        "message_id": nullable({**ID, "description": "null until sent in a message; until then only "
+                                                     "the uploader can see the file"}),
+        "uploader": ref("User"), "name": text(1, 255, "the name given at upload, without folders"),
+        "size": {"type": "integer", "minimum": 1, "description": "bytes"},
+        "content_type": {"type": "string", "description": "decided from the content, never the name"},
+        "kind": {"type": "string", "enum": ["pdf", "image", "other"]},
+        "created_at": TIMESTAMP,
+        "preview": obj({
+            "state": {"type": "string", "enum": ["pending", "ready", "none", "failed"],
+                      "description": "`pending` turns into `ready` or `failed` shortly after upload, "
+                                     "announced by `message.updated`; `none`: no preview for this kind"},
+            "page_count": nullable({"type": "integer", "minimum": 1, "description": "PDFs"}),
+            "width": nullable({"type": "integer", "description": "pixels (images) or points (PDF page)"}),
+            "height": nullable({"type": "integer"}),
+            "thumbnail_url": nullable({"type": "string", "description": "a WebP image, at most 480 px"}),
+        }),
+        "url": {"type": "string", "description": "the bytes; images and PDFs open in the browser"},
+        "download_url": {"type": "string", "description": "the bytes as a download"},
+        "position": {**ID, "description": "file lists only: pass as `before` for the next page"},
+    }, required=("id", "workspace_id", "channel_id", "message_id", "uploader", "name", "size", "content_type",
+                 "kind", "created_at", "preview", "url", "download_url")),
+    "FilePage": obj({"files": array(ref("File"), description="newest first"),
+                     "has_more": boolean("older files exist: ask again with before=<last position>")}),
+    "FileSearchResults": obj({"results": array(obj({
+        "file": ref("File"), "message": ref("Message"),
+        "snippet": nullable({"type": "string", "description": "text around the match inside a PDF"}),
+    }), description="newest first")}),
+    "FileDeleted": obj({"id": PATH_PARAMS["file_id"], "deleted": {"const": True},
+                        "message_deleted": boolean("the message was only this file, so it went too")}),
+    "StorageUsage": obj({"workspace_id": ID, "used_bytes": COUNT, "file_count": COUNT,
+                         "max_file_size": {"type": "integer", "minimum": 1},
+                         "max_file_size_ceiling": {"type": "integer", "minimum": 1,
+                                                   "description": "the most an admin may allow (server setting)"}}),
     "DeletedMessage": obj({"id": ID, "channel_id": ID, "thread_root_id": nullable(ID)},
                           description="What is left to say about a deleted message."),
     "Token": obj(TOKEN_FIELDS, description="A personal API token. The secret itself is only shown once, "
@@ -379,10 +420,49 @@ ACCOUNTS = "accounts"
 WORKSPACES = "workspaces"
 CHANNELS = "channels"
 MESSAGES = "messages"
+FILES = "files"
 EVENTS = "events"
 META = "meta"
 
 TOKEN_NAME = text(1, 80, "a label to recognise the token by")
+
+FILE_FILTERS = [
+    query_param("kind", {"type": "string", "enum": ["pdf", "image", "other"]}, "only files of this kind"),
+    query_param("user_id", ID, "only files shared by this person"),
+    query_param("before", ID, "a `position` from the previous page: the files older than it"),
+    limit_param(50, 200),
+]
+
+
+def upload_operation() -> Schema:
+    """Multipart upload: op() describes JSON bodies, so the body is set here."""
+    operation = op(
+        "upload_files", "post", "Upload files to send in a conversation", tag=FILES, status=201,
+        ok=wrapped("files", array(ref("File"))), ok_description="Kept; send them with POST "
+        "/channels/{channel_id}/messages and `file_ids`",
+        description="One request may carry up to 10 files in `file` parts. Each must be within the "
+                    "workspace's `max_file_size`; if any file is refused, none is kept. The type is "
+                    "decided from the content. Previews (PDF first page, images) follow in the background.",
+        errors={400: ["invalid", "no_files", "too_many_files", "invalid_file_name", "empty_file"],
+                403: ["channel_archived", "not_in_channel", "broadcast_only"], 404: ["not_found"],
+                413: ["too_large", "file_too_large"]})
+    operation["post"]["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": obj(
+        {"file": array({"type": "string", "format": "binary"}, minItems=1, maxItems=10)}, closed=False),
+        "encoding": {"file": {"contentType": "application/octet-stream"}}}}}
+    return operation
+
+
+def bytes_operation(endpoint: str, summary: str, description: str, *, not_found: list[str],
+                    params: list[Schema] | None = None) -> Schema:
+    operation = op(endpoint, "get", summary, tag=FILES, ok={"type": "string", "format": "binary"},
+                   description=description, params=params, errors={404: not_found})
+    responses = operation["get"]["responses"]
+    binary = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+    responses["200"] = {"description": "The bytes", "content": binary}
+    responses["206"] = {"description": "The part asked for with a Range header", "content": binary}
+    responses["304"] = {"description": "Not modified (If-None-Match matched the ETag)"}
+    return operation
+
 
 PATHS = paths(
     # accounts and tokens
@@ -434,9 +514,13 @@ PATHS = paths(
                        body=json_body({"name": text(1, 80)}, required=("name",)))),
     (WS, op("get_workspace", "get", "One of your workspaces", tag=WORKSPACES, ok=ref("Workspace"),
             errors={404: ["not_found"]})),
-    (WS, op("rename_workspace", "patch", "Rename a workspace (admins)", tag=WORKSPACES,
-            ok=ref("Workspace"), ok_description="OK (without `role`)",
-            body=json_body({"name": text(1, 80)}, required=("name",)),
+    (WS, op("update_workspace", "patch", "Rename a workspace or set its file size limit (admins)",
+            tag=WORKSPACES, ok=ref("Workspace"), ok_description="OK (without `role`)",
+            body=json_body({"name": text(1, 80),
+                            "max_file_size": nullable({"type": "integer", "minimum": 1, "description":
+                                                       "bytes, up to the server's FILE_MAX_BYTES; null "
+                                                       "restores that default"})},
+                           closed=True, min_properties=1),
             errors={403: ["admin_only"], 404: ["not_found"]})),
     (WS + "/members", op(
         "list_members", "get", "The workspace's members", tag=WORKSPACES,
@@ -566,12 +650,18 @@ PATHS = paths(
         status=201, ok=ref("Message"), ok_description="Created and published as `message.created`",
         extra_responses={"200": json_response(
             "A repeat of an earlier client_msg_id: the stored original, nothing published", ref("Message"))},
-        body=json_body({"body": MESSAGE_BODY, "client_msg_id": nullable(CLIENT_MSG_ID),
+        body=json_body({"body": {**MESSAGE_BODY, "description": MESSAGE_BODY["description"]
+                                 + " May be empty or absent when file_ids are given."},
+                        "client_msg_id": nullable(CLIENT_MSG_ID),
                         "thread_root_id": nullable({**ID, "description": "reply in this thread "
-                                                                         "(a top-level message)"})},
-                       required=("body",)),
+                                                                         "(a top-level message)"}),
+                        "file_ids": array(PATH_PARAMS["file_id"], maxItems=10, uniqueItems=True,
+                                          description="your uploads to this channel "
+                                                      "(POST /channels/{channel_id}/files), not yet sent")},
+                       min_properties=1),
         errors={403: ["channel_archived", "not_in_channel", "broadcast_only"],
-                404: ["not_found", "thread_not_found"], 409: ["client_msg_id_reused"]})),
+                404: ["not_found", "thread_not_found", "file_not_found"],
+                409: ["client_msg_id_reused", "file_already_sent"]})),
     (CH + "/pins", op("pinned", "get", "Pinned messages, most recently pinned first (at most 100)",
                       tag=MESSAGES, ok=wrapped("messages", array(ref("Message"))), errors={404: ["not_found"]})),
     (MSG, op("get_message", "get", "One message", tag=MESSAGES, ok=ref("Message"), errors={404: ["not_found"]})),
@@ -604,6 +694,43 @@ PATHS = paths(
     (WS + "/mentions", op("mentions", "get", "The 50 newest messages mentioning you", tag=MESSAGES,
                           description="In channels you are still in, read or not, newest first.",
                           ok=wrapped("messages", array(ref("Message"))), errors={404: ["not_found"]})),
+
+    # files
+    (CH + "/files", upload_operation()),
+    (CH + "/files", op(
+        "channel_files", "get", "Files shared in a conversation, newest first", tag=FILES, ok=ref("FilePage"),
+        params=FILE_FILTERS, errors={400: ["invalid"], 404: ["not_found"]})),
+    (WS + "/files", op(
+        "workspace_files", "get", "Files shared in every conversation you can read, newest first", tag=FILES,
+        ok=ref("FilePage"), params=FILE_FILTERS, errors={400: ["invalid"], 404: ["not_found"]})),
+    (WS + "/files/search", op(
+        "search_files", "get", "Find files by name or by words inside PDFs", tag=FILES,
+        ok=ref("FileSearchResults"),
+        description="Case-insensitive substring match on the file name and the text extracted from "
+                    "PDFs, in conversations you can read; each result carries the sharing message.",
+        params=[{**query_param("q", text(1, 200), "what to look for"), "required": True}, limit_param(20, 100)],
+        errors={400: ["invalid"], 404: ["not_found"]})),
+    (WS + "/storage", op(
+        "storage_usage", "get", "Storage used by the workspace's files (admins)", tag=FILES,
+        ok=ref("StorageUsage"), errors={403: ["admin_only"], 404: ["not_found"]})),
+    ("/files/{file_id}", op("get_file", "get", "A file's details", tag=FILES, ok=ref("File"),
+                            errors={404: ["not_found"]})),
+    ("/files/{file_id}", op(
+        "delete_file", "delete", "Delete a file for everyone (its uploader, or an admin)", tag=FILES,
+        ok=ref("FileDeleted"), description="A message that was only this file is deleted with it; "
+                                           "otherwise the message is updated (`message.updated`).",
+        errors={403: ["not_uploader"], 404: ["not_found"]})),
+    ("/files/{file_id}/content", bytes_operation(
+        "file_content", "The file's bytes (Range requests supported)",
+        "Images and PDFs are served inline (for the in-page viewer) unless `download=1`; everything "
+        "else is always an attachment, with a sandboxing Content-Security-Policy and "
+        "`X-Content-Type-Options: nosniff`. Access is checked on every request, Range requests "
+        "included; responses carry an ETag and `Cache-Control: private, no-cache`.",
+        params=[query_param("download", {"type": "string", "enum": ["1"]}, "1: always as an attachment")],
+        not_found=["not_found", "content_missing"])),
+    ("/files/{file_id}/thumbnail", bytes_operation(
+        "file_thumbnail", "The preview image (WebP, at most 480 px)",
+        "Only while `preview.state` is `ready`.", not_found=["not_found", "no_preview", "content_missing"])),
 
     # catch-up
     ("/events", op(
@@ -644,6 +771,7 @@ def spec() -> dict[str, Any]:
                  {"name": WORKSPACES, "description": "workspaces, members, presence and invite links"},
                  {"name": CHANNELS, "description": "channels, direct conversations, membership and read positions"},
                  {"name": MESSAGES, "description": "messages, threads, reactions and pins"},
+                 {"name": FILES, "description": "file uploads, previews, downloads and search"},
                  {"name": EVENTS, "description": "catch-up after a disconnect"},
                  {"name": META, "description": "this document"}],
         "security": READ,

@@ -25,8 +25,8 @@ def get_workspace(workspace_id: int):  # type: ignore[no-untyped-def]
 
 
 @api.patch("/workspaces/<int:workspace_id>")
-def rename_workspace(workspace_id: int):  # type: ignore[no-untyped-def]
-    workspace = workspaces.rename_workspace(actor(), workspace_id, body().get("name"))
+def update_workspace(workspace_id: int):  # type: ignore[no-untyped-def]
+    workspace = workspaces.update_workspace(actor(), workspace_id, body())
     return jsonify(workspace_payload(workspace))
 
 

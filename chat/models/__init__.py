@@ -2,11 +2,12 @@
 from chat.models.channel import Channel, ChannelMember, ChannelKind
 from chat.models.connection import SocketConnection
 from chat.models.event import Event
+from chat.models.file import File, FileKind, PreviewState
 from chat.models.message import Mention, Message, Reaction
 from chat.models.user import ApiToken, User
 from chat.models.workspace import Invite, Membership, Role, Workspace
 
 __all__ = [
-    "ApiToken", "Channel", "ChannelKind", "ChannelMember", "Event", "Invite", "Membership",
-    "Mention", "Message", "Reaction", "Role", "SocketConnection", "User", "Workspace",
+    "ApiToken", "Channel", "ChannelKind", "ChannelMember", "Event", "File", "FileKind", "Invite", "Membership",
+    "Mention", "Message", "PreviewState", "Reaction", "Role", "SocketConnection", "User", "Workspace",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chat.extensions import db
@@ -28,6 +28,8 @@ class Workspace(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Largest file a member may share, in bytes; NULL means the server's FILE_MAX_BYTES.
+    max_file_size: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Membership(db.Model):

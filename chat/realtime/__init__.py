@@ -87,7 +87,8 @@ def register_handlers(socketio: SocketIO) -> None:
     def _send(user: User, data: dict, sid: str) -> Any:
         payload, _created = messages.send_message(
             user, check_id(data.get("channel_id"), "channel_id"), data.get("body"),
-            client_msg_id=data.get("client_msg_id"), thread_root_id=data.get("thread_root_id"))
+            client_msg_id=data.get("client_msg_id"), thread_root_id=data.get("thread_root_id"),
+            file_ids=data.get("file_ids"))
         return payload
 
     @event(socketio, "message.edit")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, or_, select
 
 from chat.extensions import db
 from chat.models import Channel, ChannelKind, ChannelMember, Membership, Message, Role
@@ -46,6 +46,16 @@ def _readable(channel: Channel, membership: Membership, member: ChannelMember | 
         return True
     # Guests see only what they are invited to; everyone else may preview public channels.
     return channel.kind == ChannelKind.public and membership.role != Role.guest
+
+
+def readable_channel_ids(membership: Membership) -> Select:
+    """A subquery of the ids of every channel in the workspace the member may read (the same
+    rule as ``_readable``, for queries across channels)."""
+    joined = select(ChannelMember.channel_id).where(ChannelMember.user_id == membership.user_id)
+    if membership.role == Role.guest:
+        return joined
+    return select(Channel.id).where(Channel.workspace_id == membership.workspace_id,
+                                    or_(Channel.kind == ChannelKind.public, Channel.id.in_(joined)))
 
 
 def access_channel(user_id: int, channel_id: int) -> ChannelAccess:

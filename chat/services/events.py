@@ -34,6 +34,7 @@ WORKSPACE_MEMBER_UPDATED = "workspace.member_updated"
 WORKSPACE_JOINED = "workspace.joined"
 TYPING = "typing"
 PRESENCE_CHANGED = "presence.changed"
+FILE_UPDATED = "file.updated"  # a file not yet sent got its preview: to the uploader only
 
 
 def channel_room(channel_id: int) -> str:

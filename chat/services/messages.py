@@ -9,16 +9,16 @@ from sqlalchemy import and_, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from chat.extensions import db
-from chat.models import ChannelKind, ChannelMember, Membership, Mention, Message, Reaction, User
+from chat.models import ChannelKind, ChannelMember, File, Membership, Mention, Message, Reaction, User
 from chat.models._time import utcnow
-from chat.services import events
+from chat.services import events, files
 from chat.services.access import (ChannelAccess, access_channel, access_membership, access_message,
                                   check_can_post)
 from chat.services.errors import Conflict, Forbidden, Invalid, NotFound
-from chat.services.payloads import _message_payload, message_payload, message_payloads
+from chat.services.payloads import _message_payload, file_payloads, message_payload, message_payloads
 from chat.services.rendering import mention_candidates, render
 from chat.services.transactions import atomic
-from chat.services.validation import (check_client_msg_id, check_id, check_limit,
+from chat.services.validation import (check_client_msg_id, check_limit,
                                       check_message_body, check_optional_id, check_text)
 
 _EMOJI_SHORTCODE = re.compile(r"^[a-z0-9_+-]{1,40}$")
@@ -55,10 +55,14 @@ def _existing_send(sender: User, client_msg_id: str, channel_id: int) -> Message
 
 
 def send_message(sender: User, channel_id: int, body: Any, *, client_msg_id: Any = None,
-                 thread_root_id: Any = None) -> tuple[dict[str, Any], bool]:
+                 thread_root_id: Any = None, file_ids: Any = None) -> tuple[dict[str, Any], bool]:
     """Store and publish a message. Returns (payload, created); a repeated client_msg_id
-    returns the stored original with created=False and publishes nothing."""
-    body = check_message_body(body)
+    returns the stored original with created=False and publishes nothing.
+
+    ``file_ids`` are the sender's uploads to this channel (``files.upload_files``); a message
+    with files may have an empty body."""
+    file_ids = files.check_file_ids(file_ids)
+    body = check_message_body(body, allow_empty=bool(file_ids))
     client_msg_id = check_client_msg_id(client_msg_id)
     thread_root_id = check_optional_id(thread_root_id, "thread_root_id")
     if client_msg_id:
@@ -67,6 +71,7 @@ def send_message(sender: User, channel_id: int, body: Any, *, client_msg_id: Any
             return message_payload(original), False
     access = access_channel(sender.id, channel_id)
     check_can_post(access)
+    attachments = files.check_sendable(sender, channel_id, file_ids)
     root = None
     if thread_root_id is not None:
         root = db.session.get(Message, thread_root_id)
@@ -87,10 +92,11 @@ def send_message(sender: User, channel_id: int, body: Any, *, client_msg_id: Any
             db.session.add(message)
             db.session.flush()
             channel.last_message_id = message.id
+            files.attach(attachments, message)
             for user_id in mentioned:
                 db.session.add(Mention(message_id=message.id, user_id=user_id, channel_id=channel.id,
                                        workspace_id=channel.workspace_id))
-            payload = _message_payload(message, sender, {})
+            payload = _message_payload(message, sender, {}, file_payloads(attachments))
             events.record(channel.workspace_id, events.MESSAGE_CREATED, payload, channel_id=channel.id)
             if root is not None:
                 root.reply_count += 1
@@ -138,6 +144,8 @@ def delete_message(actor: User, message_id: int) -> dict[str, Any]:
         message.pinned_at = None
         db.session.execute(delete(Mention).where(Mention.message_id == message.id))
         db.session.execute(delete(Reaction).where(Reaction.message_id == message.id))
+        files.release(list(db.session.scalars(select(File).where(File.message_id == message.id,
+                                                                 File.deleted_at.is_(None)))))
         data = {"id": message.id, "channel_id": message.channel_id, "thread_root_id": message.thread_root_id}
         events.record(message.workspace_id, events.MESSAGE_DELETED, data, channel_id=message.channel_id)
         if message.thread_root_id is not None:

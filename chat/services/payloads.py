@@ -5,11 +5,12 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from chat.extensions import db
-from chat.models import (ApiToken, Channel, Invite, Membership, Message, Reaction, User,
-                         Workspace)
+from chat.models import (ApiToken, Channel, File, Invite, Membership, Message, PreviewState, Reaction,
+                         User, Workspace)
 
 
 def iso(value: datetime | None) -> str | None:
@@ -31,7 +32,8 @@ def member_payload(user: User, membership: Membership) -> dict[str, Any]:
 
 def workspace_payload(workspace: Workspace, membership: Membership | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {"id": workspace.id, "name": workspace.name,
-                            "created_at": iso(workspace.created_at)}
+                            "created_at": iso(workspace.created_at),
+                            "max_file_size": workspace.max_file_size or current_app.config["FILE_MAX_BYTES"]}
     if membership is not None:
         data["role"] = membership.role.value
     return data
@@ -66,8 +68,31 @@ def invite_payload(invite: Invite) -> dict[str, Any]:
             "uses": invite.uses}
 
 
+def file_payload(f: File, uploader: User) -> dict[str, Any]:
+    # Stable URLs under the API: every request for them checks access again.
+    base = f"/api/v1/files/{f.public_id}"
+    return {
+        "id": f.public_id, "workspace_id": f.workspace_id, "channel_id": f.channel_id,
+        "message_id": f.message_id, "uploader": user_payload(uploader), "name": f.name, "size": f.size,
+        "content_type": f.content_type, "kind": f.kind.value, "created_at": iso(f.created_at),
+        "preview": {
+            "state": f.preview_state.value, "page_count": f.page_count, "width": f.width, "height": f.height,
+            "thumbnail_url": f"{base}/thumbnail" if f.preview_state == PreviewState.ready and f.has_thumbnail
+            else None,
+        },
+        "url": f"{base}/content", "download_url": f"{base}/content?download=1",
+    }
+
+
+def file_payloads(files: list[File]) -> list[dict[str, Any]]:
+    """Serialize files with their uploaders in one query, whatever the count."""
+    uploader_ids = {f.uploader_id for f in files}
+    uploaders = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(uploader_ids)))} if files else {}
+    return [file_payload(f, uploaders[f.uploader_id]) for f in files]
+
+
 def message_payloads(messages: list[Message]) -> list[dict[str, Any]]:
-    """Serialize messages with their authors and reactions in two queries, whatever the count."""
+    """Serialize messages with their authors, reactions and files in three queries, whatever the count."""
     if not messages:
         return []
     ids = [m.id for m in messages]
@@ -79,14 +104,21 @@ def message_payloads(messages: list[Message]) -> list[dict[str, Any]]:
         .where(Reaction.message_id.in_(ids)).order_by(Reaction.id)
     ):
         reactions[message_id].setdefault(emoji, []).append(user_id)
-    return [_message_payload(m, authors[m.user_id], reactions.get(m.id, {})) for m in messages]
+    files: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for f in db.session.scalars(select(File).where(File.message_id.in_(ids), File.deleted_at.is_(None))
+                                .order_by(File.id)):
+        # A file's uploader is the author of the message that shared it.
+        files[f.message_id].append(file_payload(f, authors[f.uploader_id]))  # type: ignore[index]
+    return [_message_payload(m, authors[m.user_id], reactions.get(m.id, {}), files.get(m.id, []))
+            for m in messages]
 
 
 def message_payload(message: Message) -> dict[str, Any]:
     return message_payloads([message])[0]
 
 
-def _message_payload(m: Message, author: User, reactions: dict[str, list[int]]) -> dict[str, Any]:
+def _message_payload(m: Message, author: User, reactions: dict[str, list[int]],
+                     files: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     deleted = m.deleted_at is not None
     return {
         "id": m.id, "workspace_id": m.workspace_id, "channel_id": m.channel_id,
@@ -96,6 +128,7 @@ def _message_payload(m: Message, author: User, reactions: dict[str, list[int]]) 
         "mentions_channel": m.mentions_channel,
         "reply_count": m.reply_count, "last_reply_at": iso(m.last_reply_at),
         "reactions": [{"emoji": e, "count": len(u), "user_ids": u} for e, u in reactions.items()],
+        "files": [] if deleted else (files or []),
         "pinned": m.pinned_at is not None,
         "created_at": iso(m.created_at), "edited_at": iso(m.edited_at), "deleted": deleted,
     }

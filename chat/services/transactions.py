@@ -13,7 +13,7 @@ event id at or below the last one it applied as already seen. A failed commit pu
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from chat.extensions import db
@@ -38,6 +38,7 @@ def atomic() -> Iterator[None]:
     if sqlite:
         _writer_lock.acquire()
     _state.depth = 1
+    _state.on_commit, _state.on_rollback = [], []
     try:
         try:
             yield
@@ -45,10 +46,28 @@ def atomic() -> Iterator[None]:
         except BaseException:
             db.session.rollback()
             events.discard_pending()
+            _run_all(_state.on_rollback)
             raise
         events.flush_pending()
+        _run_all(_state.on_commit)
     finally:
         _state.depth = 0
+        _state.on_commit = _state.on_rollback = None
         events.release_order_lock()
         if sqlite:
             _writer_lock.release()
+
+
+def on_commit(fn: Callable[[], None]) -> None:
+    """Run fn once the current transaction has committed (for side effects outside the database)."""
+    _state.on_commit.append(fn)
+
+
+def on_rollback(fn: Callable[[], None]) -> None:
+    """Run fn if the current transaction rolls back (to undo side effects made inside it)."""
+    _state.on_rollback.append(fn)
+
+
+def _run_all(callbacks: list[Callable[[], None]]) -> None:
+    for fn in callbacks:
+        fn()

@@ -64,8 +64,10 @@ def check_client_msg_id(value: Any) -> str | None:
     return value
 
 
-def check_message_body(value: Any) -> str:
-    return check_text(value, "body", max_length=MAX_MESSAGE_LENGTH, multiline=True)
+def check_message_body(value: Any, *, allow_empty: bool = False) -> str:
+    if value is None and allow_empty:
+        return ""
+    return check_text(value, "body", max_length=MAX_MESSAGE_LENGTH, multiline=True, allow_empty=allow_empty)
 
 
 def check_object(value: Any) -> dict:

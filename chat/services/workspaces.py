@@ -102,12 +102,22 @@ def get_workspace(actor: User, workspace_id: int) -> dict[str, Any]:
     return workspace_payload(workspace, membership)
 
 
-def rename_workspace(actor: User, workspace_id: int, name: Any) -> Workspace:
+def update_workspace(actor: User, workspace_id: int, changes: dict[str, Any]) -> Workspace:
+    """Admins: rename the workspace and/or set its file size limit (null: the server's default)."""
+    from chat.services.files import check_max_file_size
+
     access_admin(actor.id, workspace_id)
-    name = check_text(name, "name", max_length=80)
+    unknown = set(changes) - {"name", "max_file_size"}
+    if unknown or not changes:
+        raise Invalid("send name and/or max_file_size", field=sorted(unknown)[0] if unknown else None)
+    name = check_text(changes["name"], "name", max_length=80) if "name" in changes else None
+    max_size = check_max_file_size(changes["max_file_size"]) if "max_file_size" in changes else None
     workspace = db.session.get(Workspace, workspace_id)
     with atomic():
-        workspace.name = name
+        if name is not None:
+            workspace.name = name
+        if "max_file_size" in changes:
+            workspace.max_file_size = max_size
     return workspace
 
 

@@ -87,7 +87,8 @@ def test_history_page_costs_the_same_for_5_or_50_messages(world) -> None:
         assert len(messages.history(alice, small)["messages"]) == 5
     with count_queries() as many:
         assert len(messages.history(alice, large)["messages"]) == 50
-    assert len(few) == len(many) <= 4, many
+    # access check, the page, authors, reactions, files: one query each, whatever the page size
+    assert len(few) == len(many) <= 5, many
 
 
 def test_channel_list_with_unread_counts_is_constant_in_channels(world) -> None:

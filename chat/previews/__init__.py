@@ -1,0 +1,1 @@
+"""Preview making, kept apart from the server process: see worker.py."""
