@@ -67,7 +67,7 @@ def _tcp_nodelay(wsgi_app):  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    from chat.services import presence, previews
+    from chat.services import files, presence, previews
     from chat.storage import storage
 
     _use_os_threads_for_cpu_work()
@@ -77,6 +77,7 @@ def main() -> None:
     with app.app_context():
         presence.forget_server(app.config["SERVER_ID"])
         storage().sweep()  # temporary files a crash left behind
+        files.forget_unsent()  # uploads nobody sent within a day
         previews.resume()
     host, port = app.config["CHAT_HOST"], app.config["CHAT_PORT"]
     print(f"chat server on http://{host}:{port} ({ASYNC_MODE})", flush=True)

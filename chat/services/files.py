@@ -11,6 +11,7 @@ can never race with a new upload of the same content.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from collections.abc import Iterable
 from typing import Any, BinaryIO
 
@@ -353,6 +354,16 @@ def release(files: list[File]) -> None:
             if store.rename(key, trash):
                 on_commit(lambda trash=trash: store.delete(trash))
                 on_rollback(lambda trash=trash, key=key: store.rename(trash, key))
+
+
+def forget_unsent(older_than: timedelta = timedelta(hours=24)) -> int:
+    """Delete uploads nobody sent within ``older_than`` (a closed tab, a cancelled message)."""
+    stale = list(db.session.scalars(select(File).where(
+        File.message_id.is_(None), File.deleted_at.is_(None), File.created_at < utcnow() - older_than)))
+    if stale:
+        with atomic():
+            release(stale)
+    return len(stale)
 
 
 # --- administration ----------------------------------------------------------------------------
