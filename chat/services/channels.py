@@ -84,7 +84,7 @@ def create_channel(actor: User, workspace_id: int, name: Any, *, private: Any = 
         _add_member_rows(channel, [actor.id], can_post=True)
         if not private:
             events.notify(events.CHANNEL_CREATED, channel_payload(channel),
-                          events.workspace_room(workspace_id))
+                          events.members_room(workspace_id))
     return channel
 
 
@@ -250,7 +250,7 @@ def update_channel(actor: User, channel_id: int, changes: dict[str, Any]) -> Cha
         payload = channel_payload(channel)
         events.record(channel.workspace_id, events.CHANNEL_UPDATED, payload, channel_id=channel.id)
         if channel.kind == ChannelKind.public:
-            events.notify(events.CHANNEL_UPDATED, {"data": payload}, events.workspace_room(channel.workspace_id))
+            events.notify(events.CHANNEL_UPDATED, {"data": payload}, events.members_room(channel.workspace_id))
     return channel
 
 

@@ -49,6 +49,15 @@ def workspace_room(workspace_id: int) -> str:
     return f"workspace:{workspace_id}"
 
 
+def members_room(workspace_id: int) -> str:
+    """The workspace's members other than guests: news of public channels, which guests may not see."""
+    return f"workspace:{workspace_id}:members"
+
+
+def workspace_rooms(workspace_id: int, is_guest: bool) -> list[str]:
+    return [workspace_room(workspace_id)] + ([] if is_guest else [members_room(workspace_id)])
+
+
 def _pending() -> list[tuple]:
     return db.session.info.setdefault("chat_pending", [])
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from chat.extensions import db
-from chat.models import ChannelMember, Membership, SocketConnection, User
+from chat.models import ChannelMember, Membership, Role, SocketConnection, User
 from chat.services import events
 from chat.services.access import access_channel, access_membership, check_can_post
 from chat.services.summaries import active_workspace_ids
@@ -34,10 +34,13 @@ def _announce(user_id: int, status: str) -> None:
 def rooms_for(user_id: int) -> list[str]:
     """Every room a socket of this person may listen to: their own, their active workspaces'
     and the channels they belong to in those workspaces."""
-    workspace_ids = active_workspace_ids(user_id)
+    roles = dict(db.session.execute(select(Membership.workspace_id, Membership.role).where(
+        Membership.user_id == user_id, Membership.active)).all())
+    workspace_ids = list(roles)
     channel_ids = db.session.scalars(select(ChannelMember.channel_id).where(
         ChannelMember.user_id == user_id, ChannelMember.workspace_id.in_(workspace_ids or [0])))
-    return ([events.user_room(user_id)] + [events.workspace_room(w) for w in workspace_ids]
+    return ([events.user_room(user_id)]
+            + [room for w, role in roles.items() for room in events.workspace_rooms(w, role == Role.guest)]
             + [events.channel_room(c) for c in channel_ids])
 
 

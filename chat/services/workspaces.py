@@ -45,7 +45,7 @@ def create_workspace(owner: User, name: Any) -> Workspace:
 
 def _welcome(workspace: Workspace, user_id: int, role: Role) -> None:
     """Inside a transaction: subscribe the newcomer and put them in the default channels."""
-    events.join_rooms(user_id, [events.workspace_room(workspace.id)])
+    events.join_rooms(user_id, events.workspace_rooms(workspace.id, role == Role.guest))
     if role != Role.guest:
         join_default_channels(workspace.id, user_id)
     events.record(workspace.id, events.WORKSPACE_JOINED, workspace_payload(workspace),
@@ -167,7 +167,7 @@ def update_member(actor: User, workspace_id: int, user_id: int, changes: dict[st
             # Their sockets reconnect and rejoin only the rooms they may still read.
             events.disconnect_user(user_id)
         if active and not deactivating and "active" in changes:
-            events.join_rooms(user_id, [events.workspace_room(workspace_id)])
+            events.join_rooms(user_id, events.workspace_rooms(workspace_id, role == Role.guest))
     return payload
 
 

@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from tests.api.helpers import API, Browser, assert_error, expire_invite, send, team, unique
-from tests.support import Cast, Server, SocketClient, create_workspace, invite, sign_up
+from tests.support import Cast, Server, SocketClient, create_workspace, invite, settle, sign_up
 
 
 def _member(person, workspace_id: int, user_id: int) -> dict:
@@ -224,3 +224,22 @@ def test_socket_of_a_member_whose_role_changes_is_reconnected_to_fewer_rooms(ser
         assert all(e["data"].get("id") != sent["id"] for e in again.call("sync", {"since": 0})["data"]["events"])
     finally:
         again.close()
+
+
+def test_guests_hear_nothing_of_public_channels_they_are_not_in(cast: Cast) -> None:
+    gus, bob = cast.gus.socket(), cast.bob.socket()
+    try:
+        name = unique("plans")
+        created = cast.alice.post(f"/workspaces/{cast.acme.id}/channels", {"name": name, "topic": "quiet"})
+        cast.alice.call("PATCH", f"/channels/{created['id']}", {"topic": "still quiet"})
+        # Members hear of the new channel and its change even before joining ...
+        assert bob.wait_for("channel.created", lambda d: d["id"] == created["id"])["name"] == name
+        bob.wait_for("channel.updated", lambda d: d.get("data", {}).get("id") == created["id"])
+        settle()
+        # ... the guest, who gets 404 for it over REST, hears nothing.
+        assert_error(cast.gus.request("GET", f"/channels/{created['id']}"), 404, "not_found")
+        assert [e for e, d in gus.received if e.startswith("channel.")] == []
+        assert name not in str(gus.received)
+    finally:
+        gus.close()
+        bob.close()
