@@ -53,9 +53,10 @@ def _tcp_nodelay(wsgi_app):  # type: ignore[no-untyped-def]
         sock = environ.get("werkzeug.socket")  # threading
         if sock is None and "eventlet.input" in environ:
             sock = environ["eventlet.input"].get_socket()
-        elif sock is None:  # gevent's pywsgi
-            rfile = getattr(environ.get("wsgi.input"), "rfile", None)
-            sock = getattr(getattr(rfile, "raw", None), "_sock", None)
+        elif sock is None:  # gevent's pywsgi: an Input wrapping the file, or the bare file on upgrades
+            stream = environ.get("wsgi.input")
+            stream = getattr(stream, "rfile", stream)
+            sock = getattr(getattr(stream, "raw", None), "_sock", None)
         if sock is not None:
             try:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
