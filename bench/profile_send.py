@@ -1,0 +1,80 @@
+"""Where a persisted send spends its CPU: cProfile around ``messages.send_message`` in-process.
+
+    python bench/profile_send.py [--sends 2000]
+
+The app is created as in history.py (SQLite file, migrations), two people and a private
+channel through the services; then ``send_message`` runs ``--sends`` times (with the socket.io
+emit to a room nobody is in) under cProfile. Prints the mean cost per send and the functions
+with the most cumulative time; writes results/profile_send-<time>.json. Socket.IO and HTTP
+costs are not in here: this is the application's share only.
+"""
+from __future__ import annotations
+
+import cProfile
+import pstats
+import time
+
+import harness
+from history import make_app
+
+
+def main() -> None:
+    parser = harness.base_args(__doc__.splitlines()[0])
+    parser.add_argument("--sends", type=int, default=2000)
+    args = parser.parse_args()
+    if args.quick:
+        args.sends = min(args.sends, 300)
+    work = harness.scratch_dir("profile-send")
+    try:
+        app = make_app(work, f"sqlite:///{work / 'chat.db'}")
+        from chat.extensions import db
+        from chat.models import User
+        from chat.services import channels, messages, users, workspaces
+
+        with app.app_context():
+            owner = users.sign_up("owner@bench.test", "correct horse battery", "Owner Bench", "owner")
+            ws = workspaces.create_workspace(owner, "Bench")
+            channel = channels.create_channel(owner, ws.id, "sends", private=True)
+            owner_id, channel_id = owner.id, channel.id
+            db.session.remove()
+
+            def one(i: int) -> None:
+                # As the socket handler does: load the user, call the service, end the session.
+                sender = db.session.get(User, owner_id)
+                messages.send_message(sender, channel_id, f"message {i} with **some** text :tada:",
+                                      client_msg_id=f"p-{i}")
+                db.session.remove()
+
+            for i in range(50):
+                one(-i - 1)
+            t0 = time.perf_counter()
+            for i in range(args.sends):
+                one(i)
+            plain = (time.perf_counter() - t0) / args.sends
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for i in range(args.sends, 2 * args.sends):
+                one(i)
+            profiler.disable()
+        stats = pstats.Stats(profiler)
+        total = stats.total_tt
+        rows = []
+        for (file, line, name), (cc, nc, tt, ct, _) in stats.stats.items():
+            where = file.split("site-packages/")[-1].split("/work/main/")[-1]
+            rows.append({"function": f"{name} ({where}:{line})", "calls_per_send": round(nc / args.sends, 1),
+                         "cum_pct": round(100 * ct / total, 1), "self_pct": round(100 * tt / total, 1)})
+        top_cum = sorted(rows, key=lambda r: -r["cum_pct"])[:45]
+        top_self = sorted(rows, key=lambda r: -r["self_pct"])[:20]
+        print(f"send_message in-process: {plain * 1000:.2f} ms per send ({1 / plain:.0f} sends/s on one core)")
+        for r in top_cum:
+            print(f"{r['cum_pct']:5.1f}% cum {r['self_pct']:5.1f}% self {r['calls_per_send']:6.1f}/send  {r['function']}")
+        result = {"benchmark": "profile_send", "started": harness.now_utc(), "machine": harness.machine_description(),
+                  "params": vars(args), "ms_per_send": round(plain * 1000, 3), "top_cumulative": top_cum,
+                  "top_self": top_self}
+        print(f"wrote {harness.write_result('profile_send', result, args.out)}")
+    finally:
+        harness.remove_dir(work)
+
+
+if __name__ == "__main__":
+    main()
