@@ -23,7 +23,8 @@ from tests.support import Cast, settle
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # Route parameters the sweep knows how to fill with something of Acme's (see ``acme_values``).
-KNOWN_PARAMETERS = {"workspace_id", "channel_id", "message_id", "user_id", "token_id", "invite_id", "code", "emoji"}
+KNOWN_PARAMETERS = {"workspace_id", "channel_id", "message_id", "user_id", "token_id", "invite_id", "code", "emoji",
+                    "file_id"}
 # Socket events and the Acme-targeting payloads Olga sends (see ``socket_payloads``).
 KNOWN_SOCKET_EVENTS = {"message.send", "message.edit", "message.delete", "reaction.add", "reaction.remove",
                        "channel.read", "typing.start", "presence.set", "sync"}
@@ -85,6 +86,9 @@ class Acme:
     invite_code: str
     revoked_code: str
     markers: list[str]
+    general_file: str = ""
+    private_file: str = ""
+    unsent_file: str = ""
 
 
 def make_acme(cast: Cast) -> Acme:
@@ -104,10 +108,21 @@ def make_acme(cast: Cast) -> Acme:
     invite = alice.post(f"/workspaces/{cast.acme.id}/invites", {"role": "member"})
     revoked = alice.post(f"/workspaces/{cast.acme.id}/invites", {"role": "admin"})
     alice.call("DELETE", f"/workspaces/{cast.acme.id}/invites/{revoked['id']}")
+    # Files: shared in general, shared in private, and one uploaded but not sent yet. Plain text,
+    # so no preview changes them while the sweep runs.
+    files = {}
+    for where, channel in (("general", cast.acme.general_id), ("private", private["id"]), ("unsent", private["id"])):
+        r = alice.request("POST", f"/channels/{channel}/files",
+                          files=[("file", (f"{secret}-{where}.txt", f"{secret} {where}".encode()))])
+        assert r.status_code == 201, r.text
+        files[where] = r.json()["files"][0]["id"]
+        if where != "unsent":
+            alice.post(f"/channels/{channel}/messages", {"body": f"{secret} file", "file_ids": [files[where]]})
     return Acme(cast.acme.general_id, private["id"], dm["id"], general_message["id"], private_message["id"],
                 reply["id"], token["id"], invite["id"], invite["code"], revoked["code"],
                 markers=[secret, alice.username, bob.username, cast.gus.username, private["name"],
-                         invite["code"], token["prefix"]])
+                         invite["code"], token["prefix"]],
+                general_file=files["general"], private_file=files["private"], unsent_file=files["unsent"])
 
 
 def acme_values(cast: Cast, acme: Acme) -> list[dict[str, Any]]:
@@ -118,9 +133,10 @@ def acme_values(cast: Cast, acme: Acme) -> list[dict[str, Any]]:
             # so she tries the one she might have seen in an old link: a revoked one.
             "code": acme.revoked_code}
     return [
-        {**base, "channel_id": acme.general, "message_id": acme.general_message},
-        {**base, "channel_id": acme.private, "message_id": acme.private_message},
-        {**base, "channel_id": acme.dm, "message_id": acme.reply, "user_id": cast.alice.id},
+        {**base, "channel_id": acme.general, "message_id": acme.general_message, "file_id": acme.general_file},
+        {**base, "channel_id": acme.private, "message_id": acme.private_message, "file_id": acme.private_file},
+        {**base, "channel_id": acme.dm, "message_id": acme.reply, "user_id": cast.alice.id,
+         "file_id": acme.unsent_file},
     ]
 
 
@@ -161,6 +177,8 @@ def acme_state(cast: Cast, acme: Acme) -> Any:
         "histories": [history(alice, c) for c in (acme.general, acme.private, acme.dm)],
         "thread": alice.get(f"/messages/{acme.general_message}/thread"),
         "pins": alice.get(f"/channels/{acme.general}/pins"),
+        "files": [alice.get(f"/files/{f}") for f in (acme.general_file, acme.private_file, acme.unsent_file)],
+        "storage": alice.get(f"/workspaces/{cast.acme.id}/storage"),
         "private_members": alice.get(f"/channels/{acme.private}/members"),
     }
 
@@ -219,7 +237,8 @@ def test_another_workspace_gets_404_on_every_route_and_changes_nothing(app, cast
         socket.close()
     # The sweep really covered the id routes of every kind.
     assert {"DELETE /api/v1/messages/<int:message_id>", "PATCH /api/v1/workspaces/<int:workspace_id>/members/<int:user_id>",
-            "POST /api/v1/invites/<code>/accept", "DELETE /api/v1/tokens/<int:token_id>"} <= set(tried)
+            "POST /api/v1/invites/<code>/accept", "DELETE /api/v1/tokens/<int:token_id>",
+            "GET /api/v1/files/<file_id>/content", "DELETE /api/v1/files/<file_id>"} <= set(tried)
     after = acme_state(cast, acme)
     # Acme's own new messages aside, nothing changed.
     after["histories"][0]["messages"] = after["histories"][0]["messages"][:-1]
