@@ -27,15 +27,14 @@ function append(el, children) {
 /** Make parent's children exactly `nodes`, moving existing nodes instead of recreating them
  *  so scroll position, focus and hover survive re-renders. */
 export function reconcile(parent, nodes) {
+  // Drop stale nodes first: the kept ones are then already in order and are never moved
+  // (moving a node blurs whatever has focus inside it, e.g. a half-typed reply).
+  const keep = new Set(nodes);
+  for (const child of [...parent.childNodes]) if (!keep.has(child)) child.remove();
   let cursor = parent.firstChild;
   for (const node of nodes) {
     if (node === cursor) { cursor = cursor.nextSibling; continue; }
     parent.insertBefore(node, cursor);
-  }
-  while (cursor) {
-    const next = cursor.nextSibling;
-    cursor.remove();
-    cursor = next;
   }
 }
 

@@ -121,6 +121,10 @@ def test_up_arrow_edits_last_message_and_escape_cancels(server: Server, new_cont
     box.press("ArrowUp")
     editor = alice_page.locator("#messages").get_by_role("textbox", name="Edit message")
     expect(editor).to_be_focused()
+    # A message arriving meanwhile re-renders the list without taking the focus away.
+    bob.post(f"/channels/{acme.general_id}/messages", {"body": "interrupting you"})
+    expect(message(alice_page, "interrupting you")).to_be_visible()
+    expect(editor).to_be_focused()
     editor.fill("the fix")
     editor.press("Enter")
     for page in (alice_page, bob_page):

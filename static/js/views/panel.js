@@ -13,6 +13,7 @@ import { makeComposer, messageCache, pendingNode, typingText } from './messages.
 const rootNode = messageCache();
 const replyNode = messageCache();
 let threadComposer = null;
+let threadTyping = null;
 let shownKey = null;
 
 export function presenceDot(userId) {
@@ -75,8 +76,9 @@ function renderThread(panel, body) {
     });
   }
   threadComposer.update();
-  const typing = h('div', { class: 'typing', 'aria-live': 'polite' }, typingText(typingNames(panel.channelId, panel.rootId)));
-  return [typing, threadComposer.form];
+  threadTyping ??= h('div', { class: 'typing', 'aria-live': 'polite' });
+  threadTyping.textContent = typingText(typingNames(panel.channelId, panel.rootId));
+  return [threadTyping, threadComposer.form];
 }
 
 function renderMembers(panel, body) {
