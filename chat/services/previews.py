@@ -45,8 +45,9 @@ def _slot() -> threading.BoundedSemaphore:
 
 
 def schedule(file_ids: list[int]) -> None:
-    """Preview these files in the background of this process."""
-    if file_ids:
+    """Preview these files in the background of this process (unless PREVIEW_CONCURRENCY is 0:
+    then they stay pending until a process that makes previews starts and resumes them)."""
+    if file_ids and current_app.config["PREVIEW_CONCURRENCY"] > 0:
         socketio.start_background_task(_work, current_app._get_current_object(), list(file_ids))  # type: ignore[attr-defined]
 
 
