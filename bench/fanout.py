@@ -4,9 +4,9 @@
     python bench/fanout.py --quick
 
 For each async mode the bare socket.io server and the chat server run in turn, with the same
-clients. Members are ``socketio.AsyncClient`` sockets spread over ``--procs`` worker processes; the
-sender is one more process that sends ``message.send`` open-loop on a fixed schedule (not waiting
-for acks). Delivery latency is measured from just before the emit to the ``message.created``
+clients. Members are raw engine.io websockets (aiohttp, see loadclients.py) spread over ``--procs``
+worker processes; the sender is one more process, a ``socketio.AsyncClient`` that sends
+``message.send`` open-loop on a fixed schedule (not waiting for acks). Delivery latency is measured from just before the emit to the ``message.created``
 arrival at every member; a message is lost when it was acked but a member never got it.
 """
 from __future__ import annotations
@@ -63,6 +63,7 @@ def run_fanout(target: harness.Target, member_auths: list[dict], sender_auth: di
         "sender_max_lag_ms": sent["max_lag_ms"], "send_wall_s": sent["send_wall_s"],
         "expected_deliveries": acked * connected, "delivered": len(latencies),
         "lost": sum(g["missing"] for g in got), "duplicates": sum(g["duplicates"] for g in got),
+        "members_disconnected_early": sum(g["disconnected_early"] for g in got),
         "delivery": harness.summarize_ms(latencies), "ack": harness.summarize_ms(ack),
         "server_cpu": server_cpu, "server_rss_kib": rss_before,
         "client_cpu_s": {"receivers": [g["cpu_s"] for g in got], "receivers_wall_s": got[0]["wall_s"],
