@@ -166,8 +166,12 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
         raise NotFound("token not found")
-    with atomic():
-        token.revoked_at = token.revoked_at or utcnow()
+    if token.revoked_at is None:
+        with atomic():
+            token.revoked_at = utcnow()
+            # Sockets do not remember which token opened them, so all of the person's sockets
+            # close; those opened with a session or another live token reconnect by themselves.
+            events.disconnect_user(user.id)
     return token
 
 

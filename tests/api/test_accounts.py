@@ -73,8 +73,11 @@ def test_tokens_are_listed_without_secrets_and_revocation_takes_effect_at_once(s
     assert {t["name"] for t in listed} >= {"ci script"}
     bearer = {"Authorization": f"Bearer {created['token']}"}
     assert person.request("GET", "/me", headers=bearer).status_code == 200
+    script_socket = SocketClient.connect(server.url, created["token"])
 
     revoked = person.call("DELETE", f"/tokens/{created['id']}")
+    # A socket the token opened is closed too, not left listening.
+    script_socket.wait_for("disconnect")
     assert revoked["revoked"] is True and revoked["id"] == created["id"]
     assert_error(person.request("GET", "/me", headers=bearer), 401, "unauthorized")
     assert_error(person.request("POST", "/workspaces", headers=bearer, json={"name": "X"}), 401, "unauthorized")
