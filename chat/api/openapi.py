@@ -495,7 +495,7 @@ PATHS = paths(
                     "stays signed in. API tokens stay valid: revoke them with DELETE /tokens/{token_id}.",
         body=json_body({"current_password": {"type": "string"}, "new_password": text(8, 256)},
                        required=("current_password", "new_password")),
-        errors={401: ["bad_credentials"]})),
+        errors={403: ["wrong_password"]})),
     ("/tokens", op("list_tokens", "get", "Your API tokens, newest first (revoked ones included)",
                    tag=ACCOUNTS, ok=wrapped("tokens", array(ref("Token"))))),
     ("/tokens", op("create_token", "post", "Create an API token", tag=ACCOUNTS, status=201,

@@ -15,7 +15,7 @@ from chat.extensions import db, run_offloaded
 from chat.models import ApiToken, User
 from chat.models._time import utcnow
 from chat.services import events
-from chat.services.errors import Conflict, Invalid, NotFound, Unauthorized
+from chat.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from chat.services.transactions import atomic
 from chat.services.validation import check_text
 
@@ -127,7 +127,8 @@ def update_profile(user: User, *, display_name: object = None) -> User:
 
 def change_password(user: User, current: object, new: object) -> User:
     if not isinstance(current, str) or not _verify(user.password_hash, current):
-        raise Unauthorized("current password is wrong", code="bad_credentials")
+        # 403, not 401: the person is signed in, and clients treat 401 as "signed out".
+        raise Forbidden("the current password is wrong", code="wrong_password", field="current_password")
     new_hash = _hash(check_password(new))
     with atomic():
         user.password_hash = new_hash

@@ -141,7 +141,7 @@ def test_password_change_ends_every_other_session_but_keeps_this_one(server: Ser
     try:
         assert_error(here.request("POST", "/me/password", json={"current_password": "wrong one!",
                                                                 "new_password": "another good one"}),
-                     401, "bad_credentials")
+                     403, "wrong_password")
         assert_error(here.request("POST", "/me/password", json={"current_password": PASSWORD,
                                                                 "new_password": "short"}), 400, "invalid")
         # Nothing changed yet: the other browser is still signed in.
