@@ -170,6 +170,9 @@ export async function openChannel(channelId) {
   invalidate(...ALL_VIEWS);
   if (state.panel?.kind === 'members') openMembers();
   if (state.panel?.kind === 'pins') state.panel = null;
+  if (state.panel?.kind === 'files' && state.panel.scope === 'channel' && state.panel.channelId !== channelId) {
+    openFiles('channel');
+  }
   if (!store.loaded) await loadOlder(channelId);
   maybeMarkRead();
 }
@@ -289,10 +292,11 @@ export function upsertMessage(message, { onlyIfMissing = false, onlyIfPresent = 
   invalidate('messages', 'panel');
 }
 
-export function sendMessage(channelId, body, threadRootId = null) {
+/** files: uploaded File payloads to send with it; the text may then be empty. */
+export function sendMessage(channelId, body, threadRootId = null, files = []) {
   const text = body.trim();
-  if (!text) return false;
-  queueMessage(channelId, text, threadRootId);
+  if (!text && !files.length) return false;
+  queueMessage(channelId, text, threadRootId, files);
   return true;
 }
 
@@ -391,6 +395,140 @@ export async function openMembers() {
     reportError(err);
   }
   invalidate('panel');
+}
+
+// --- files ------------------------------------------------------------------------------------
+
+const FILES_PAGE = 30;
+
+/** The files panel: this conversation's files ('channel') or the whole workspace's. */
+export function openFiles(scope = 'channel', keep = null) {
+  const panel = {
+    kind: 'files', scope, channelId: state.channelId, fileKind: keep?.fileKind ?? '', userId: keep?.userId ?? '',
+    list: null, hasMore: false, loading: null, query: keep?.query ?? '', results: null, searching: false,
+  };
+  state.panel = panel;
+  state.sidebarOpen = false;
+  invalidate('panel', 'header');
+  if (panel.query) searchFiles(panel.query);
+  else loadFiles();
+}
+
+/** Load the first page of the panel's list, or the next one (more). */
+export async function loadFiles({ more = false } = {}) {
+  const panel = state.panel;
+  if (panel?.kind !== 'files' || panel.loading) return;
+  const params = new URLSearchParams({ limit: String(FILES_PAGE) });
+  if (panel.fileKind) params.set('kind', panel.fileKind);
+  if (panel.userId) params.set('user_id', String(panel.userId));
+  if (more && panel.list?.length) params.set('before', String(panel.list[panel.list.length - 1].position));
+  const path = panel.scope === 'workspace' ? `/workspaces/${state.workspaceId}/files` : `/channels/${panel.channelId}/files`;
+  panel.loading = api.get(`${path}?${params}`);
+  invalidate('panel');
+  try {
+    const page = await panel.loading;
+    if (state.panel !== panel) return;
+    panel.list = more ? [...(panel.list ?? []), ...page.files] : page.files;
+    panel.hasMore = page.has_more;
+  } catch (err) {
+    reportError(err);
+  } finally {
+    panel.loading = null;
+    invalidate('panel');
+  }
+}
+
+export function setFilesFilter(changes) {
+  const panel = state.panel;
+  if (panel?.kind !== 'files') return;
+  if (changes.scope && changes.scope !== panel.scope) {
+    openFiles(changes.scope, { ...panel, ...changes });
+    return;
+  }
+  Object.assign(panel, changes);
+  loadFiles();
+}
+
+/** Search the workspace's files by name and by the words inside PDFs; '' goes back to the list. */
+export async function searchFiles(q) {
+  const panel = state.panel;
+  if (panel?.kind !== 'files') return;
+  panel.query = q.trim();
+  if (!panel.query) {
+    panel.results = null;
+    invalidate('panel');
+    if (!panel.list) loadFiles();
+    return;
+  }
+  panel.searching = true;
+  invalidate('panel');
+  try {
+    const { results } = await api.get(`/workspaces/${state.workspaceId}/files/search?${new URLSearchParams({ q: panel.query })}`);
+    if (state.panel === panel) panel.results = results;
+  } catch (err) {
+    reportError(err);
+  } finally {
+    panel.searching = false;
+    invalidate('panel');
+  }
+}
+
+/** A message with files came, changed or went: the open files panel shows the news. */
+export const refreshFilesSoon = debounce(() => {
+  const panel = state.panel;
+  if (panel?.kind !== 'files') return;
+  if (panel.query) searchFiles(panel.query);
+  else loadFiles();
+}, 400);
+
+export async function deleteFile(file) {
+  try {
+    await api.del(`/files/${file.id}`);
+    toast(`${file.name} deleted`, 'info');
+    // message.updated or message.deleted (to this tab too) updates the conversation.
+    refreshFilesSoon();
+  } catch (err) {
+    reportError(err);
+  }
+}
+
+export async function showMessageById(messageId) {
+  try {
+    await showMessage(await api.get(`/messages/${messageId}`));
+  } catch (err) {
+    reportError(err);
+  }
+}
+
+/** Bring a message into view in its conversation (or its thread) and mark it for the eye. */
+export async function showMessage(message) {
+  if (!state.channels.has(message.channel_id)) {
+    toast('That conversation is not in your list; join it to see the message.');
+    return;
+  }
+  const narrow = window.matchMedia('(max-width: 760px)').matches;
+  if (state.channelId !== message.channel_id) await openChannel(message.channel_id);
+  if (message.thread_root_id) {
+    state.highlightId = message.id;
+    await openThread(message.thread_root_id);
+    return;
+  }
+  const store = state.stores.get(message.channel_id);
+  for (let pages = 0; store && !store.messages.has(message.id) && store.hasMore && pages < 40; pages += 1) {
+    await loadOlder(message.channel_id);
+  }
+  if (narrow && state.panel?.kind === 'files') state.panel = null;
+  state.highlightId = message.id;
+  invalidate('messages', 'panel');
+  queueMicrotask(() => {
+    const node = document.getElementById(`msg-${message.id}`);
+    if (!node) {
+      toast('That message is no longer there.');
+      return;
+    }
+    node.scrollIntoView({ block: 'center' });
+    node.focus({ preventScroll: true });
+  });
 }
 
 export function closePanel() {

@@ -7,12 +7,15 @@ import { notify } from './notify.js';
 import { flushOutbox, settle } from './outbox.js';
 import { invalidate } from './render.js';
 import { displayName, isDirect, mentionsMe, state } from './state.js';
+import { fileUpdated } from './uploads.js';
 
 const TYPING_MS = 6000;
 
 export function applyEnvelope(envelope) {
   const { type, data } = envelope;
   const here = envelope.workspace_id === state.workspaceId;
+  if (here && state.panel?.kind === 'files' && (data?.files?.length || type === 'message.deleted'
+    || state.panel.list?.some((f) => f.message_id === data?.id))) actions.refreshFilesSoon();
   switch (type) {
     case 'message.created': return messageCreated(data, here);
     case 'message.updated': if (here) messageUpdated(data); return;
@@ -128,6 +131,7 @@ export function applyEphemeral(name, data) {
       invalidate('sidebar', 'panel', 'header');
       return;
     case 'channel.read': return channelRead(data);
+    case 'file.updated': fileUpdated(data); return;
     case 'workspace.member_updated':
       actions.refreshMembersSoon();
       if (data.id === state.me.id) actions.refreshWorkspacesSoon();

@@ -5,7 +5,8 @@
 import { emitAck, isConnected } from './realtime.js';
 import { invalidate } from './render.js';
 
-/** client_msg_id -> {client_msg_id, channel_id, thread_root_id, body, status, error, created_at}
+/** client_msg_id -> {client_msg_id, channel_id, thread_root_id, body, files, status, error, created_at}
+ *  files: the uploaded File payloads sent with it (their ids go out as file_ids on every attempt)
  *  status: 'sending' | 'queued' (waiting for the connection) | 'failed' (rejected; user decides) */
 export const outbox = new Map();
 
@@ -16,10 +17,10 @@ export function setDeliveredHandler(fn) {
   onDelivered = fn;
 }
 
-export function queueMessage(channelId, body, threadRootId = null) {
+export function queueMessage(channelId, body, threadRootId = null, files = []) {
   const item = {
     client_msg_id: crypto.randomUUID(), channel_id: channelId, thread_root_id: threadRootId,
-    body, status: 'queued', error: null, created_at: new Date().toISOString(),
+    body, files, status: 'queued', error: null, created_at: new Date().toISOString(),
   };
   outbox.set(item.client_msg_id, item);
   transmit(item);
@@ -67,6 +68,7 @@ async function transmit(item) {
     const message = await emitAck('message.send', {
       channel_id: item.channel_id, body: item.body, client_msg_id: item.client_msg_id,
       ...(item.thread_root_id ? { thread_root_id: item.thread_root_id } : {}),
+      ...(item.files?.length ? { file_ids: item.files.map((f) => f.id) } : {}),
     }, 15000);
     outbox.delete(item.client_msg_id);
     onDelivered(message);

@@ -14,7 +14,8 @@
 import { ApiError } from './api.js';
 import { state } from './state.js';
 
-const EPHEMERAL = ['channel.read', 'typing', 'presence.changed', 'channel.created', 'workspace.member_updated'];
+const EPHEMERAL = ['channel.read', 'typing', 'presence.changed', 'channel.created', 'workspace.member_updated',
+  'file.updated'];
 const DURABLE = ['message.created', 'message.updated', 'message.deleted', 'channel.member_added',
   'channel.member_removed', 'channel.updated', 'workspace.joined'];
 const SETTLE_MS = 3000;

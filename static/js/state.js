@@ -19,6 +19,7 @@ export const state = {
   everConnected: false,       // the banner says "Connecting" until the first connect
   online: navigator.onLine,
   sidebarOpen: false,         // phone-sized screens: the conversation list slides over
+  highlightId: null,          // a message shown from search: marked until another is
   drafts: new Map(),          // `${channelId}:${rootId || ''}` -> unsent text
 };
 

@@ -6,11 +6,12 @@ import { api } from '../api.js';
 import { h } from '../dom.js';
 import { displayName, isAdmin, isDirect, state } from '../state.js';
 import { reportError, toast } from '../toast.js';
+import { formatSize } from '../uploads.js';
 
-function openDialog(title, content, { testid } = {}) {
+export function openDialog(title, content, { testid, wide = false } = {}) {
   const opener = document.activeElement;
   const heading = h('h2', { id: `dlg-${Math.random().toString(36).slice(2)}` }, title);
-  const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': heading.id, 'data-testid': testid },
+  const dialog = h('dialog', { class: wide ? 'dialog wide' : 'dialog', 'aria-labelledby': heading.id, 'data-testid': testid },
     h('header', { class: 'dialog-header' }, heading,
       h('button', { type: 'button', class: 'icon', 'aria-label': 'Close', onclick: () => dialog.close() }, '✕')),
     content);
@@ -195,4 +196,41 @@ export function inviteDialog() {
     list,
   ], { testid: 'invite-dialog' });
   load().catch(reportError);
+}
+
+const MB = 1024 * 1024;
+
+/** Admins: the workspace's name, the storage its files take, and the largest file allowed. */
+export function workspaceSettingsDialog() {
+  const workspaceId = state.workspaceId;
+  const workspace = state.workspaces.get(workspaceId);
+  const usage = h('p', { class: 'muted', 'data-testid': 'storage-usage', role: 'status' }, 'Loading storage…');
+  const limit = h('input', { name: 'max_file_size', type: 'number', min: '0.01', step: '0.01', inputmode: 'decimal',
+    'aria-describedby': 'max-size-hint', 'data-testid': 'max-file-size',
+    value: workspace?.max_file_size ? String(+(workspace.max_file_size / MB).toFixed(2)) : '' });
+  const hint = h('span', { id: 'max-size-hint', class: 'muted' }, 'In megabytes. Leave empty for the server’s limit.');
+  let ceiling = null;
+  formDialog('Workspace settings', [
+    field('Name', h('input', { name: 'name', required: true, maxlength: 80, value: workspace?.name ?? '' })),
+    h('fieldset', {}, h('legend', {}, 'Files'), usage, field('Largest file people may share (MB)', limit), hint),
+  ], 'Save', async (data) => {
+    const changes = {};
+    const name = String(data.get('name')).trim();
+    if (name && name !== workspace?.name) changes.name = name;
+    const raw = String(data.get('max_file_size') ?? '').trim();
+    const bytes = raw ? Math.round(Number(raw) * MB) : null;
+    if (raw && !(bytes >= 1)) throw new Error('Enter a size in megabytes, e.g. 25');
+    if (bytes && ceiling && bytes > ceiling) throw new Error(`The server allows at most ${formatSize(ceiling)}`);
+    if (bytes !== (workspace?.max_file_size ?? null)) changes.max_file_size = bytes;
+    if (!Object.keys(changes).length) return;
+    await api.patch(`/workspaces/${workspaceId}`, changes);
+    await actions.refreshWorkspaces();
+    toast('Workspace settings saved', 'info');
+  }, { testid: 'workspace-settings-dialog' });
+  api.get(`/workspaces/${workspaceId}/storage`).then((s) => {
+    ceiling = s.max_file_size_ceiling;
+    limit.max = String(+(ceiling / MB).toFixed(2));
+    usage.textContent = `${formatSize(s.used_bytes)} used by ${s.file_count} ${s.file_count === 1 ? 'file' : 'files'}. `
+      + `Files may be up to ${formatSize(s.max_file_size)} (the server allows up to ${formatSize(ceiling)}).`;
+  }, (err) => { usage.textContent = err.message; });
 }

@@ -8,6 +8,10 @@ import { colorClass, dayLabel, formatFull, formatTime, h, initials, plural, reco
 import { typingNames } from '../events.js';
 import { discard, pendingFor, retry } from '../outbox.js';
 import { displayName, isAdmin, isDirect, sortedMessages, state } from '../state.js';
+import { toast } from '../toast.js';
+import { addFiles, attachmentsFor, formatSize, onUploadsChanged, removeAttachment, takeUploaded,
+  uploading } from '../uploads.js';
+import { fileList } from './files.js';
 
 export const PALETTE = ['👍', '❤️', '😂', '🎉', '👀', '✅'];
 const GROUP_MS = 5 * 60 * 1000;
@@ -34,7 +38,7 @@ function messageNode(message, { inThread = false, editing = false } = {}) {
   const node = h('article', {
     class: `message${mine ? ' mine' : ''}${message.deleted ? ' deleted' : ''}`,
     id: `${inThread ? 'reply' : 'msg'}-${message.id}`,
-    'data-message-id': message.id, 'data-testid': 'message',
+    'data-message-id': message.id, 'data-testid': 'message', tabindex: '-1',
     'aria-label': `${message.author.display_name}, ${formatTime(created)}`,
   },
   h('div', { class: `avatar ${colorClass(message.author.id)}`, 'aria-hidden': 'true' }, initials(message.author.display_name)),
@@ -44,6 +48,7 @@ function messageNode(message, { inThread = false, editing = false } = {}) {
       h('time', { datetime: message.created_at, title: formatFull(created) }, formatTime(created)),
       message.pinned ? h('span', { class: 'pin-flag' }, '📌 pinned') : null),
     editing ? editForm(message) : messageBody(message),
+    message.deleted ? null : fileList(message.files),
     message.edited_at && !message.deleted && !editing ? h('span', { class: 'edited', 'data-testid': 'edited' }, '(edited)') : null,
     reactionsRow(message),
     !inThread && !message.thread_root_id && message.reply_count > 0
@@ -58,6 +63,7 @@ function messageNode(message, { inThread = false, editing = false } = {}) {
 
 function messageBody(message) {
   if (message.deleted) return h('p', { class: 'message-body muted' }, 'This message was deleted.');
+  if (!message.body && message.files?.length) return null;
   // Server-rendered, sanitized HTML (see chat/services/rendering.py).
   const body = h('div', { class: 'message-body', html: message.html });
   for (const el of body.querySelectorAll(`.mention[data-user-id="${state.me.id}"]`)) el.dataset.me = '';
@@ -162,7 +168,8 @@ export function pendingNode(item) {
         h('span', { class: 'author' }, state.me.display_name),
         h('span', { class: 'muted', 'data-testid': 'pending-status' },
           failed ? `Not sent: ${item.error}` : item.status === 'sending' ? 'Sending…' : 'Waiting for connection…')),
-      h('p', { class: 'message-body plain' }, item.body),
+      item.body ? h('p', { class: 'message-body plain' }, item.body) : null,
+      item.files?.length ? h('ul', { class: 'pending-files muted' }, item.files.map((f) => h('li', {}, `📎 ${f.name} · ${formatSize(f.size)}`))) : null,
       failed ? h('div', { class: 'edit-buttons' },
         h('button', { type: 'button', onclick: () => retry(item.client_msg_id) }, 'Retry'),
         h('button', { type: 'button', class: 'secondary', onclick: () => discard(item.client_msg_id) }, 'Discard')) : null));
@@ -212,6 +219,7 @@ export function renderMessages() {
     const compact = previous && previous.author.id === message.author.id && !previous.deleted && !message.deleted
       && date - new Date(previous.created_at) < GROUP_MS && !nodes[nodes.length - 1].matches('.day-divider, .new-divider');
     node.classList.toggle('compact', Boolean(compact));
+    node.classList.toggle('highlighted', message.id === state.highlightId);
     nodes.push(node);
     previous = message;
   }
@@ -249,31 +257,62 @@ export function typingText(names) {
 
 // --- composer -------------------------------------------------------------------------------------
 
-/** A message box bound to a conversation given by target() -> {channelId, rootId} | null. */
+/** A message box bound to a conversation given by target() -> {channelId, rootId} | null.
+ *  Files join the next message through the paperclip, a paste, or addFiles() (drops). */
 export function makeComposer({ id, target, label }) {
   const box = h('textarea', { rows: 1, 'aria-label': 'Message', placeholder: 'Message', 'data-testid': `${id}-input` });
   const note = h('p', { class: 'composer-note muted', hidden: true });
   const send = h('button', { type: 'submit', class: 'send', 'aria-label': 'Send message' }, 'Send');
+  const picker = h('input', { type: 'file', multiple: true, class: 'visually-hidden', tabindex: '-1', 'aria-hidden': 'true',
+    'data-testid': `${id}-file-input` });
+  const attach = h('button', { type: 'button', class: 'icon attach', 'aria-label': 'Attach files', title: 'Attach files',
+    onclick: () => picker.click() }, '📎');
+  const attachments = h('ul', { class: 'attachments', 'aria-label': 'Files to send', 'data-testid': `${id}-attachments`, hidden: true });
   const form = h('form', { id, class: 'composer', 'aria-label': label },
-    h('div', { class: 'composer-row' }, box, send),
+    attachments,
+    h('div', { class: 'composer-row' }, attach, picker, box, send),
     note,
-    h('p', { class: 'composer-hint muted' }, 'Enter to send · Shift+Enter for a new line · ↑ to edit your last message'));
+    h('p', { class: 'composer-hint muted' }, 'Enter to send · Shift+Enter for a new line · ↑ to edit your last message · drop or paste files to attach'));
   let key = null;
+  const rows = new Map(); // upload key -> {node, progress, shape}
 
   const keyOf = (t) => (t ? `${t.channelId}:${t.rootId ?? ''}` : null);
   const grow = () => {
     box.classList.toggle('tall', box.value.split('\n').length > 1 || box.scrollHeight > 48);
   };
+  const takeFiles = (files) => {
+    const t = target();
+    if (!t || box.disabled || !files?.length) return;
+    for (const problem of addFiles(keyOf(t), t.channelId, files)) toast(problem);
+  };
   const submit = () => {
     const t = target();
-    if (!t || !box.value.trim()) return;
-    actions.sendMessage(t.channelId, box.value, t.rootId ?? null);
+    if (!t) return;
+    const list = attachmentsFor(key);
+    if (uploading(key)) {
+      toast('Files are still uploading: send when they are ready, or cancel them.', 'info');
+      return;
+    }
+    const hasFiles = list.some((a) => a.status === 'done');
+    if (!box.value.trim() && !hasFiles) return;
+    actions.sendMessage(t.channelId, box.value, t.rootId ?? null, takeUploaded(key));
     actions.typingStopped(t.channelId, t.rootId ?? null);
     box.value = '';
     state.drafts.delete(key);
     grow();
   };
   form.addEventListener('submit', (e) => { e.preventDefault(); submit(); });
+  picker.addEventListener('change', () => {
+    takeFiles([...picker.files]);
+    picker.value = '';
+    box.focus();
+  });
+  box.addEventListener('paste', (e) => {
+    const files = [...(e.clipboardData?.files ?? [])];
+    if (!files.length) return;
+    e.preventDefault();
+    takeFiles(files);
+  });
   box.addEventListener('input', () => {
     const t = target();
     state.drafts.set(key, box.value);
@@ -296,6 +335,46 @@ export function makeComposer({ id, target, label }) {
     }
   });
 
+  function attachmentRow(item) {
+    const thumb = item.file?.preview?.thumbnail_url ?? null;
+    const shape = `${item.status}:${thumb}:${item.error}`;
+    const known = rows.get(item.key);
+    if (known && known.shape === shape) {
+      if (known.progress) {
+        known.progress.value = item.progress;
+        known.percent.textContent = `${item.progress}%`;
+      }
+      return known.node;
+    }
+    const uploadingNow = item.status === 'uploading';
+    const progress = uploadingNow ? h('progress', { max: 100, value: item.progress, 'aria-label': `Uploading ${item.name}` }) : null;
+    const percent = uploadingNow ? h('span', { class: 'muted attachment-status' }, `${item.progress}%`) : null;
+    const node = h('li', { class: `attachment ${item.status}`, 'data-testid': 'attachment', 'data-status': item.status },
+      thumb ? h('img', { class: 'attachment-thumb', src: thumb, alt: '' }) : h('span', { class: 'file-icon', 'aria-hidden': 'true' }, '📄'),
+      h('span', { class: 'attachment-main' },
+        h('span', { class: 'attachment-name' }, item.name),
+        h('span', { class: 'muted' }, ` ${formatSize(item.size)}`),
+        progress,
+        percent,
+        item.status === 'failed' ? h('span', { class: 'attachment-error', role: 'alert' }, item.error) : null),
+      h('button', { type: 'button', class: 'icon', 'aria-label': uploadingNow ? `Cancel upload of ${item.name}` : `Remove ${item.name}`,
+        title: uploadingNow ? 'Cancel upload' : 'Remove',
+        onclick: () => {
+          removeAttachment(key, item.key);
+          box.focus();
+        } }, '✕'));
+    rows.set(item.key, { node, progress, percent, shape });
+    return node;
+  }
+
+  function renderAttachments() {
+    const list = attachmentsFor(key);
+    for (const k of rows.keys()) if (!list.some((a) => a.key === k)) rows.delete(k);
+    attachments.hidden = !list.length;
+    reconcile(attachments, list.map(attachmentRow));
+  }
+  onUploadsChanged(renderAttachments);
+
   function update() {
     const t = target();
     const newKey = keyOf(t);
@@ -303,6 +382,8 @@ export function makeComposer({ id, target, label }) {
       key = newKey;
       box.value = state.drafts.get(key) ?? '';
       grow();
+      rows.clear();
+      renderAttachments();
     }
     const channel = t && state.channels.get(t.channelId);
     let reason = null;
@@ -311,6 +392,7 @@ export function makeComposer({ id, target, label }) {
     else if (channel.broadcast && !channel.can_post && !isAdmin()) reason = 'Only admins and chosen people post in this broadcast channel.';
     box.disabled = Boolean(reason);
     send.disabled = Boolean(reason);
+    attach.disabled = Boolean(reason);
     note.hidden = !reason || !channel;
     note.textContent = reason ?? '';
     const where = channel ? (t.rootId ? 'Reply in thread' : `Message ${isDirect(channel) ? displayName(channel) : `#${channel.name}`}`) : 'Message';
@@ -318,7 +400,7 @@ export function makeComposer({ id, target, label }) {
     box.setAttribute('aria-label', where);
   }
 
-  return { form, box, update };
+  return { form, box, update, addFiles: takeFiles };
 }
 
 function lastOwnMessage(t) {

@@ -8,6 +8,7 @@ import { pendingFor } from '../outbox.js';
 import { invalidate } from '../render.js';
 import { state } from '../state.js';
 import { reportError } from '../toast.js';
+import { renderFiles } from './files.js';
 import { makeComposer, messageCache, pendingNode, typingText } from './messages.js';
 
 const rootNode = messageCache();
@@ -34,7 +35,7 @@ export function renderPanel() {
   const key = `${panel.kind}:${panel.rootId ?? panel.channelId}`;
   const opening = key !== shownKey;
   shownKey = key;
-  const title = { thread: 'Thread', members: 'Members', pins: 'Pinned messages' }[panel.kind];
+  const title = { thread: 'Thread', members: 'Members', pins: 'Pinned messages', files: 'Files' }[panel.kind];
   let header = panelEl.querySelector('.panel-header');
   if (opening || !header) {
     header = h('header', { class: 'panel-header' },
@@ -44,9 +45,10 @@ export function renderPanel() {
   }
   let body = panelEl.querySelector('.panel-body');
   if (opening || !body) body = h('div', { class: 'panel-body' });
-  const parts = [header, body];
+  let parts = [header, body];
   if (panel.kind === 'thread') parts.push(...renderThread(panel, body));
   else if (panel.kind === 'members') renderMembers(panel, body);
+  else if (panel.kind === 'files') parts = [header, ...renderFiles(panel, body)];
   else renderPins(panel, body);
   reconcile(panelEl, parts);
   if (opening && panel.kind === 'thread') threadComposer?.box.focus();
@@ -61,7 +63,11 @@ function renderThread(panel, body) {
   } else {
     nodes.push(h('p', { class: 'muted' }, 'Loading…'));
   }
-  for (const reply of [...panel.replies.values()].sort((a, b) => a.id - b.id)) nodes.push(replyNode(reply, { inThread: true }));
+  for (const reply of [...panel.replies.values()].sort((a, b) => a.id - b.id)) {
+    const node = replyNode(reply, { inThread: true });
+    node.classList.toggle('highlighted', reply.id === state.highlightId);
+    nodes.push(node);
+  }
   for (const item of pendingFor(panel.channelId, panel.rootId)) nodes.push(pendingNode(item));
   const atBottom = body.scrollHeight - body.scrollTop - body.clientHeight < 60;
   reconcile(body, nodes);

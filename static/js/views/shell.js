@@ -9,7 +9,7 @@ import { invalidate } from '../render.js';
 import { badgeCounts, currentWorkspace, displayName, isAdmin, isDirect, state, workspaceTotals } from '../state.js';
 import { toast } from '../toast.js';
 import { browseChannelsDialog, channelDetailsDialog, createChannelDialog, createWorkspaceDialog,
-  directMessageDialog, inviteDialog } from './dialogs.js';
+  directMessageDialog, inviteDialog, workspaceSettingsDialog } from './dialogs.js';
 import { makeComposer, maybeLoadOlder } from './messages.js';
 import { openPins, presenceDot } from './panel.js';
 
@@ -22,6 +22,13 @@ export function buildShell(root) {
   });
   const messages = h('div', { id: 'messages', class: 'message-list', role: 'log', 'aria-label': 'Messages', tabindex: '0' });
   messages.addEventListener('scroll', maybeLoadOlder, { passive: true });
+  const conversation = h('main', { class: 'conversation', 'aria-labelledby': 'conv-title', 'data-testid': 'conversation' },
+    h('header', { id: 'conv-header', class: 'conv-header' }),
+    messages,
+    h('div', { id: 'typing', class: 'typing', 'aria-live': 'polite', 'data-testid': 'typing' }),
+    composer.form,
+    dropZone());
+  wireDrops(conversation);
   root.replaceChildren(
     h('a', { class: 'skip-link', href: '#composer' }, 'Skip to message box'),
     h('div', { id: 'conn-banner', class: 'conn-banner', role: 'status', 'aria-live': 'polite', 'data-testid': 'connection-banner', hidden: true }),
@@ -29,13 +36,46 @@ export function buildShell(root) {
       h('nav', { id: 'workspace-bar', class: 'workspace-bar', 'aria-label': 'Workspaces' }),
       h('aside', { id: 'sidebar', class: 'sidebar', 'aria-label': 'Conversations' }),
       h('div', { class: 'scrim', 'aria-hidden': 'true', onclick: () => setSidebar(false) }),
-      h('main', { class: 'conversation', 'aria-labelledby': 'conv-title' },
-        h('header', { id: 'conv-header', class: 'conv-header' }),
-        messages,
-        h('div', { id: 'typing', class: 'typing', 'aria-live': 'polite', 'data-testid': 'typing' }),
-        composer.form),
+      conversation,
       h('aside', { id: 'panel', class: 'panel', hidden: true })),
     h('div', { id: 'toasts', class: 'toasts' }));
+}
+
+function dropZone() {
+  return h('div', { class: 'drop-zone', 'data-testid': 'drop-zone', hidden: true, 'aria-hidden': 'true' },
+    h('div', { class: 'drop-zone-inner' }, h('span', { class: 'drop-zone-icon' }, '📎'), h('span', { 'data-testid': 'drop-zone-text' }, 'Drop files to attach them')));
+}
+
+const carriesFiles = (e) => [...(e.dataTransfer?.types ?? [])].includes('Files');
+
+/** Files dragged over the conversation: a visible drop zone, and on drop they join the composer. */
+function wireDrops(conversation) {
+  const zone = conversation.querySelector('.drop-zone');
+  const text = zone.querySelector('[data-testid="drop-zone-text"]');
+  const hide = () => { zone.hidden = true; };
+  conversation.addEventListener('dragenter', (e) => {
+    if (!carriesFiles(e)) return;
+    e.preventDefault();
+    const channel = state.channels.get(state.channelId);
+    text.textContent = channel ? `Drop files to send them to ${isDirect(channel) ? displayName(channel) : `#${channel.name}`}` : 'Open a conversation first';
+    zone.hidden = false;
+  });
+  conversation.addEventListener('dragover', (e) => {
+    if (!carriesFiles(e)) return;
+    e.preventDefault(); // allows the drop
+    e.dataTransfer.dropEffect = state.channelId && !composer.box.disabled ? 'copy' : 'none';
+    zone.hidden = false;
+  });
+  // The zone covers the conversation while shown: leaving it means leaving the conversation.
+  zone.addEventListener('dragleave', (e) => { if (e.target === zone && !zone.contains(e.relatedTarget)) hide(); });
+  conversation.addEventListener('drop', (e) => {
+    if (!carriesFiles(e)) return;
+    e.preventDefault();
+    hide();
+    composer.addFiles([...e.dataTransfer.files]);
+    composer.box.focus();
+  });
+  document.addEventListener('dragend', hide);
 }
 
 export function setSidebar(open) {
@@ -135,7 +175,9 @@ export function renderSidebar() {
   sidebar.replaceChildren(
     h('div', { class: 'sidebar-head' },
       h('h2', { 'data-testid': 'workspace-name' }, workspace.name),
-      isAdmin() ? h('button', { type: 'button', class: 'link', onclick: inviteDialog }, 'Invite people') : null),
+      isAdmin() ? h('div', { class: 'head-links' },
+        h('button', { type: 'button', class: 'link', onclick: inviteDialog }, 'Invite people'),
+        h('button', { type: 'button', class: 'link', onclick: workspaceSettingsDialog }, 'Settings')) : null),
     h('div', { class: 'sidebar-scroll' },
       section('Channels', 'sec-channels', [
         h('button', { type: 'button', class: 'icon', 'aria-label': 'Browse channels', title: 'Browse channels', onclick: browseChannelsDialog }, '⌕'),
@@ -168,6 +210,8 @@ export function renderHeader() {
         channel.broadcast ? h('span', { class: 'role-tag' }, 'broadcast') : null),
       channel.topic ? h('p', { class: 'topic muted', 'data-testid': 'topic' }, channel.topic) : null),
     h('div', { class: 'conv-actions' },
+      h('button', { type: 'button', class: 'icon', 'aria-label': 'Files', title: 'Files', 'aria-pressed': String(panelKind === 'files'),
+        'data-testid': 'files-button', onclick: () => (panelKind === 'files' ? actions.closePanel() : actions.openFiles('channel')) }, '🗂'),
       h('button', { type: 'button', class: 'icon', 'aria-label': 'Pinned messages', title: 'Pinned messages', 'aria-pressed': String(panelKind === 'pins'),
         onclick: () => (panelKind === 'pins' ? actions.closePanel() : openPins()) }, '📌'),
       h('button', { type: 'button', class: 'icon', 'aria-label': 'Members', title: 'Members', 'aria-pressed': String(panelKind === 'members'),
