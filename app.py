@@ -67,6 +67,22 @@ def _tcp_nodelay(wsgi_app):  # type: ignore[no-untyped-def]
     return serve
 
 
+def _connection_limit() -> dict:
+    """Every open socket is a file: lift the soft open-files limit to the hard one, and let
+    eventlet hold that many connections (its WSGI server stops accepting at 1,024 by default,
+    however many sockets the process could keep). gevent and threading have no such cap."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):
+            pass
+    return {"max_size": soft} if ASYNC_MODE == "eventlet" else {}
+
+
 def main() -> None:
     from chat.services import files, presence, previews
     from chat.storage import storage
@@ -82,7 +98,8 @@ def main() -> None:
         previews.resume()
     host, port = app.config["CHAT_HOST"], app.config["CHAT_PORT"]
     print(f"chat server on http://{host}:{port} ({ASYNC_MODE})", flush=True)
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False,
+                 **_connection_limit())
 
 
 if __name__ == "__main__":
