@@ -89,7 +89,11 @@ def serve(mode: str, host: str, port: int, nodelay: bool = True) -> None:
     if mode == "eventlet":
         import eventlet.wsgi
 
-        eventlet.wsgi.server(listener, app, log_output=False)
+        import resource
+
+        # As app.py: as many connections as open files (eventlet's default stops at 1,024).
+        eventlet.wsgi.server(listener, app, log_output=False,
+                             max_size=resource.getrlimit(resource.RLIMIT_NOFILE)[0])
     elif mode == "gevent":
         from gevent import pywsgi
 
