@@ -4,6 +4,7 @@
 import * as actions from '../actions.js';
 import { api } from '../api.js';
 import { h } from '../dom.js';
+import { icon } from '../icons.js';
 import { displayName, isAdmin, isDirect, state } from '../state.js';
 import { reportError, toast } from '../toast.js';
 import { formatSize } from '../uploads.js';
@@ -13,7 +14,7 @@ export function openDialog(title, content, { testid, wide = false } = {}) {
   const heading = h('h2', { id: `dlg-${Math.random().toString(36).slice(2)}` }, title);
   const dialog = h('dialog', { class: wide ? 'dialog wide' : 'dialog', 'aria-labelledby': heading.id, 'data-testid': testid },
     h('header', { class: 'dialog-header' }, heading,
-      h('button', { type: 'button', class: 'icon', 'aria-label': 'Close', onclick: () => dialog.close() }, '✕')),
+      h('button', { type: 'button', class: 'icon', 'aria-label': 'Close', onclick: () => dialog.close() }, icon('x'))),
     content);
   dialog.addEventListener('close', () => {
     dialog.remove();

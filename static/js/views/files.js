@@ -4,11 +4,12 @@
 
 import * as actions from '../actions.js';
 import { formatFull, formatTime, h, plural, reconcile } from '../dom.js';
+import { icon } from '../icons.js';
 import { isAdmin, isDirect, state } from '../state.js';
 import { formatSize } from '../uploads.js';
 import { openDialog } from './dialogs.js';
 
-const KIND_ICON = { pdf: '📕', image: '🖼', other: '📄' };
+const KIND_ICON = { pdf: 'file-text', image: 'image', other: 'file' };
 
 export function typeLabel(file) {
   if (file.kind === 'pdf') return 'PDF';
@@ -31,7 +32,7 @@ export function fileCard(file) {
     preview = h('span', { class: 'file-placeholder pending', 'data-testid': 'file-preview-pending' },
       h('span', { class: 'spinner', 'aria-hidden': 'true' }), h('span', {}, 'Preparing preview…'));
   } else {
-    preview = h('span', { class: 'file-placeholder', 'aria-hidden': 'true' }, h('span', { class: 'file-icon' }, KIND_ICON[file.kind] ?? '📄'),
+    preview = h('span', { class: 'file-placeholder', 'aria-hidden': 'true' }, icon(KIND_ICON[file.kind] ?? 'file', 'file-icon'),
       state_ === 'failed' ? h('span', { class: 'muted' }, 'No preview') : null);
   }
   const details = [typeLabel(file)];
@@ -54,9 +55,9 @@ export function fileCard(file) {
       details.map((d, i) => [i ? ' · ' : null, h('span', { 'data-testid': /^\d+ pages?$/.test(d) ? 'page-count' : null }, d)]),
       ` · ${file.uploader.display_name}`)),
   h('div', { class: 'file-actions' },
-    h('a', { class: 'icon-link', href: file.download_url, download: file.name, 'aria-label': `Download ${file.name}`, title: 'Download' }, '⤓'),
+    h('a', { class: 'icon-link', href: file.download_url, download: file.name, 'aria-label': `Download ${file.name}`, title: 'Download' }, icon('download')),
     canDelete ? h('button', { type: 'button', class: 'icon', 'aria-label': `Delete ${file.name}`, title: 'Delete file',
-      onclick: () => { if (window.confirm(`Delete ${file.name} for everyone?`)) actions.deleteFile(file); } }, '🗑') : null));
+      onclick: () => { if (window.confirm(`Delete ${file.name} for everyone?`)) actions.deleteFile(file); } }, icon('trash')) : null));
 }
 
 export function fileList(files) {
@@ -172,7 +173,7 @@ export function renderFiles(panel, body) {
     nodes = [h('p', { class: 'muted pad' }, 'Loading…')];
   } else if (!panel.list.length) {
     nodes = [h('p', { class: 'muted pad', 'data-testid': 'files-empty' },
-      panel.fileKind || panel.userId ? 'No files match these filters.' : 'No files shared yet. Drop one on the conversation or use 📎.')];
+      panel.fileKind || panel.userId ? 'No files match these filters.' : 'No files shared yet. Drop one on the conversation or use the Attach files button.')];
   } else {
     let list = body.querySelector(':scope > ul.file-items');
     list ??= h('ul', { class: 'file-items' });

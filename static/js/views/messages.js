@@ -6,6 +6,7 @@
 import * as actions from '../actions.js';
 import { colorClass, dayLabel, formatFull, formatTime, h, initials, plural, reconcile } from '../dom.js';
 import { typingNames } from '../events.js';
+import { icon } from '../icons.js';
 import { discard, pendingFor, retry } from '../outbox.js';
 import { displayName, isAdmin, isDirect, sortedMessages, state } from '../state.js';
 import { toast } from '../toast.js';
@@ -46,7 +47,7 @@ function messageNode(message, { inThread = false, editing = false } = {}) {
     h('div', { class: 'message-meta' },
       h('span', { class: 'author' }, message.author.display_name),
       h('time', { datetime: message.created_at, title: formatFull(created) }, formatTime(created)),
-      message.pinned ? h('span', { class: 'pin-flag' }, '📌 pinned') : null),
+      message.pinned ? h('span', { class: 'pin-flag' }, icon('pin'), 'pinned') : null),
     editing ? editForm(message) : messageBody(message),
     message.deleted ? null : fileList(message.files),
     message.edited_at && !message.deleted && !editing ? h('span', { class: 'edited', 'data-testid': 'edited' }, '(edited)') : null,
@@ -87,7 +88,7 @@ function reactionsRow(message) {
 
 function messageActions(message, { inThread, mine }) {
   const picker = h('details', { class: 'react-picker' },
-    h('summary', { 'aria-label': 'Add reaction', title: 'Add reaction' }, '☺+'),
+    h('summary', { 'aria-label': 'Add reaction', title: 'Add reaction' }, icon('smile-plus')),
     h('div', { class: 'palette', role: 'group', 'aria-label': 'Pick a reaction' },
       PALETTE.map((emoji) => h('button', {
         type: 'button', 'aria-label': `React with ${emoji}`, 'data-emoji': emoji, disabled: !state.connected,
@@ -106,14 +107,14 @@ function messageActions(message, { inThread, mine }) {
   return h('div', { class: 'message-actions', role: 'toolbar', 'aria-label': 'Message actions' },
     picker,
     !inThread && !message.thread_root_id
-      ? h('button', { type: 'button', 'aria-label': 'Reply in thread', title: 'Reply in thread', onclick: () => actions.openThread(message.id) }, '💬')
+      ? h('button', { type: 'button', 'aria-label': 'Reply in thread', title: 'Reply in thread', onclick: () => actions.openThread(message.id) }, icon('message-square'))
       : null,
     h('button', { type: 'button', 'aria-label': message.pinned ? 'Unpin' : 'Pin', title: message.pinned ? 'Unpin' : 'Pin',
-      onclick: () => actions.setPinned(message, !message.pinned) }, '📌'),
-    mine ? h('button', { type: 'button', 'aria-label': 'Edit message', title: 'Edit', onclick: () => beginEdit(message) }, '✎') : null,
+      onclick: () => actions.setPinned(message, !message.pinned) }, icon('pin')),
+    mine ? h('button', { type: 'button', 'aria-label': 'Edit message', title: 'Edit', onclick: () => beginEdit(message) }, icon('pencil')) : null,
     mine || isAdmin()
       ? h('button', { type: 'button', 'aria-label': 'Delete message', title: 'Delete', class: 'danger',
-        onclick: () => { if (window.confirm('Delete this message?')) actions.deleteMessage(message.id); } }, '🗑')
+        onclick: () => { if (window.confirm('Delete this message?')) actions.deleteMessage(message.id); } }, icon('trash'))
       : null);
 }
 
@@ -169,7 +170,7 @@ export function pendingNode(item) {
         h('span', { class: 'muted', 'data-testid': 'pending-status' },
           failed ? `Not sent: ${item.error}` : item.status === 'sending' ? 'Sending…' : 'Waiting for connection…')),
       item.body ? h('p', { class: 'message-body plain' }, item.body) : null,
-      item.files?.length ? h('ul', { class: 'pending-files muted' }, item.files.map((f) => h('li', {}, `📎 ${f.name} · ${formatSize(f.size)}`))) : null,
+      item.files?.length ? h('ul', { class: 'pending-files muted' }, item.files.map((f) => h('li', {}, icon('paperclip'), ` ${f.name} · ${formatSize(f.size)}`))) : null,
       failed ? h('div', { class: 'edit-buttons' },
         h('button', { type: 'button', onclick: () => retry(item.client_msg_id) }, 'Retry'),
         h('button', { type: 'button', class: 'secondary', onclick: () => discard(item.client_msg_id) }, 'Discard')) : null));
@@ -266,15 +267,19 @@ export function makeComposer({ id, target, label }) {
   const picker = h('input', { type: 'file', multiple: true, class: 'visually-hidden', tabindex: '-1', 'aria-hidden': 'true',
     'data-testid': `${id}-file-input` });
   const attach = h('button', { type: 'button', class: 'icon attach', 'aria-label': 'Attach files', title: 'Attach files',
-    onclick: () => picker.click() }, '📎');
+    onclick: () => picker.click() }, icon('paperclip'));
   const attachments = h('ul', { class: 'attachments', 'aria-label': 'Files to send', 'data-testid': `${id}-attachments`, hidden: true });
+  // Progress bars are not announced as they move: this live region says when an upload starts,
+  // passes each quarter and finishes (failures are alerts in their row).
+  const uploadStatus = h('p', { class: 'visually-hidden', role: 'status', 'data-testid': `${id}-upload-status` });
   const form = h('form', { id, class: 'composer', 'aria-label': label },
+    uploadStatus,
     attachments,
     h('div', { class: 'composer-row' }, attach, picker, box, send),
     note,
-    h('p', { class: 'composer-hint muted' }, 'Enter to send · Shift+Enter for a new line · ↑ to edit your last message · drop or paste files to attach'));
+    h('p', { class: 'composer-hint muted' }, 'Enter to send · Shift+Enter for a new line · Up arrow to edit your last message · drop or paste files to attach'));
   let key = null;
-  const rows = new Map(); // upload key -> {node, progress, shape}
+  const rows = new Map(); // upload key -> {node, progress, percent, shape, quarter}
 
   const keyOf = (t) => (t ? `${t.channelId}:${t.rootId ?? ''}` : null);
   const grow = () => {
@@ -335,22 +340,30 @@ export function makeComposer({ id, target, label }) {
     }
   });
 
-  function attachmentRow(item) {
+  /** One row per upload; `news` collects what the live region should say after this render. */
+  function attachmentRow(item, news) {
     const thumb = item.file?.preview?.thumbnail_url ?? null;
     const shape = `${item.status}:${thumb}:${item.error}`;
     const known = rows.get(item.key);
+    const quarter = Math.floor(item.progress / 25);
+    if (news) {
+      if (!known && item.status === 'uploading') news.push(`Uploading ${item.name}`);
+      else if (known?.status === 'uploading' && item.status === 'done') news.push(`${item.name} uploaded, ready to send`);
+      else if (known && item.status === 'uploading' && quarter > known.quarter && quarter < 4) news.push(`${item.name} ${item.progress}% uploaded`);
+    }
     if (known && known.shape === shape) {
       if (known.progress) {
         known.progress.value = item.progress;
         known.percent.textContent = `${item.progress}%`;
+        known.quarter = quarter;
       }
       return known.node;
     }
     const uploadingNow = item.status === 'uploading';
     const progress = uploadingNow ? h('progress', { max: 100, value: item.progress, 'aria-label': `Uploading ${item.name}` }) : null;
-    const percent = uploadingNow ? h('span', { class: 'muted attachment-status' }, `${item.progress}%`) : null;
+    const percent = uploadingNow ? h('span', { class: 'muted attachment-status', 'aria-hidden': 'true' }, `${item.progress}%`) : null;
     const node = h('li', { class: `attachment ${item.status}`, 'data-testid': 'attachment', 'data-status': item.status },
-      thumb ? h('img', { class: 'attachment-thumb', src: thumb, alt: '' }) : h('span', { class: 'file-icon', 'aria-hidden': 'true' }, '📄'),
+      thumb ? h('img', { class: 'attachment-thumb', src: thumb, alt: '' }) : icon('file', 'file-icon'),
       h('span', { class: 'attachment-main' },
         h('span', { class: 'attachment-name' }, item.name),
         h('span', { class: 'muted' }, ` ${formatSize(item.size)}`),
@@ -361,19 +374,23 @@ export function makeComposer({ id, target, label }) {
         title: uploadingNow ? 'Cancel upload' : 'Remove',
         onclick: () => {
           removeAttachment(key, item.key);
+          uploadStatus.textContent = uploadingNow ? `Upload of ${item.name} cancelled` : `${item.name} removed`;
           box.focus();
-        } }, '✕'));
-    rows.set(item.key, { node, progress, percent, shape });
+        } }, icon('x')));
+    rows.set(item.key, { node, progress, percent, shape, status: item.status, quarter });
     return node;
   }
 
-  function renderAttachments() {
+  /** announce: false when the rows are rebuilt for another conversation (nothing new happened). */
+  function renderAttachments(announce = true) {
     const list = attachmentsFor(key);
     for (const k of rows.keys()) if (!list.some((a) => a.key === k)) rows.delete(k);
     attachments.hidden = !list.length;
-    reconcile(attachments, list.map(attachmentRow));
+    const news = announce ? [] : null;
+    reconcile(attachments, list.map((item) => attachmentRow(item, news)));
+    if (news?.length) uploadStatus.textContent = news.join('. ');
   }
-  onUploadsChanged(renderAttachments);
+  onUploadsChanged(() => renderAttachments());
 
   function update() {
     const t = target();
@@ -383,7 +400,7 @@ export function makeComposer({ id, target, label }) {
       box.value = state.drafts.get(key) ?? '';
       grow();
       rows.clear();
-      renderAttachments();
+      renderAttachments(false);
     }
     const channel = t && state.channels.get(t.channelId);
     let reason = null;
@@ -401,6 +418,45 @@ export function makeComposer({ id, target, label }) {
   }
 
   return { form, box, update, addFiles: takeFiles };
+}
+
+const carriesFiles = (e) => [...(e.dataTransfer?.types ?? [])].includes('Files');
+
+/** Files dragged over `area` join the next message of a composer. pick() says which and names the
+ *  place for the drop zone: {composer, label}, composer null when files cannot go anywhere from
+ *  here. Returns the zone, shown over the area while files hover it, for the caller to place
+ *  inside `area` (a positioned box). */
+export function dropTarget(area, testid, pick) {
+  const text = h('span', { 'data-testid': `${testid}-text` }, 'Drop files to attach them');
+  const zone = h('div', { class: 'drop-zone', 'data-testid': testid, hidden: true, 'aria-hidden': 'true' },
+    h('div', { class: 'drop-zone-inner' }, icon('upload', 'drop-zone-icon'), text));
+  const hide = () => { zone.hidden = true; };
+  area.addEventListener('dragenter', (e) => {
+    if (!carriesFiles(e)) return;
+    e.preventDefault();
+    text.textContent = pick().label;
+    zone.hidden = false;
+  });
+  area.addEventListener('dragover', (e) => {
+    if (!carriesFiles(e)) return;
+    e.preventDefault(); // allows the drop
+    const { composer } = pick();
+    e.dataTransfer.dropEffect = composer && !composer.box.disabled ? 'copy' : 'none';
+    zone.hidden = false;
+  });
+  // The zone covers the area while shown: leaving it means leaving the area.
+  zone.addEventListener('dragleave', (e) => { if (e.target === zone && !zone.contains(e.relatedTarget)) hide(); });
+  area.addEventListener('drop', (e) => {
+    if (!carriesFiles(e)) return;
+    e.preventDefault();
+    hide();
+    const { composer } = pick();
+    if (!composer) return;
+    composer.addFiles([...e.dataTransfer.files]);
+    composer.box.focus();
+  });
+  document.addEventListener('dragend', hide);
+  return zone;
 }
 
 function lastOwnMessage(t) {

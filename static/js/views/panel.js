@@ -4,6 +4,7 @@ import * as actions from '../actions.js';
 import { api } from '../api.js';
 import { colorClass, h, initials, reconcile } from '../dom.js';
 import { typingNames } from '../events.js';
+import { icon } from '../icons.js';
 import { pendingFor } from '../outbox.js';
 import { invalidate } from '../render.js';
 import { state } from '../state.js';
@@ -17,6 +18,12 @@ let threadComposer = null;
 let threadTyping = null;
 let shownKey = null;
 
+/** Files dropped on an open thread join its reply composer; null when no thread is open. */
+export function threadDrop() {
+  if (state.panel?.kind !== 'thread' || !threadComposer) return null;
+  return { composer: threadComposer, label: 'Drop files to attach them to your reply in this thread' };
+}
+
 export function presenceDot(userId) {
   const status = state.presence.get(userId) ?? 'offline';
   return h('span', { class: `presence ${status}`, 'data-presence': status, role: 'img', 'aria-label': status, title: status });
@@ -27,8 +34,10 @@ export function renderPanel() {
   const panel = state.panel;
   panelEl.hidden = !panel;
   document.body.classList.toggle('panel-open', Boolean(panel));
+  // The drop zone (see shell.js) stays through every render.
+  const zone = panelEl.querySelector(':scope > .drop-zone');
   if (!panel) {
-    panelEl.replaceChildren();
+    reconcile(panelEl, [zone]);
     shownKey = null;
     return;
   }
@@ -40,7 +49,7 @@ export function renderPanel() {
   if (opening || !header) {
     header = h('header', { class: 'panel-header' },
       h('h2', { id: 'panel-title' }, title),
-      h('button', { type: 'button', class: 'icon', 'aria-label': `Close ${title.toLowerCase()}`, onclick: actions.closePanel }, '✕'));
+      h('button', { type: 'button', class: 'icon', 'aria-label': `Close ${title.toLowerCase()}`, onclick: actions.closePanel }, icon('x')));
     panelEl.setAttribute('aria-labelledby', 'panel-title');
   }
   let body = panelEl.querySelector('.panel-body');
@@ -50,7 +59,7 @@ export function renderPanel() {
   else if (panel.kind === 'members') renderMembers(panel, body);
   else if (panel.kind === 'files') parts = [header, ...renderFiles(panel, body)];
   else renderPins(panel, body);
-  reconcile(panelEl, parts);
+  reconcile(panelEl, [...parts, zone]);
   if (opening && panel.kind === 'thread') threadComposer?.box.focus();
 }
 
@@ -111,7 +120,7 @@ function renderPins(panel, body) {
     return;
   }
   if (!panel.list.length) {
-    body.replaceChildren(h('p', { class: 'muted' }, 'Nothing is pinned yet. Pin a message from its 📌 button.'));
+    body.replaceChildren(h('p', { class: 'muted' }, 'Nothing is pinned yet. Pin a message from its Pin button in the message actions.'));
     return;
   }
   body.replaceChildren(h('ul', { class: 'pin-list', 'data-testid': 'pin-list' }, panel.list.map((m) => h('li', {},

@@ -4,14 +4,15 @@
 import * as actions from '../actions.js';
 import { csrfToken } from '../api.js';
 import { colorClass, h, initials } from '../dom.js';
+import { icon } from '../icons.js';
 import { askPermission, notificationsWanted } from '../notify.js';
 import { invalidate } from '../render.js';
 import { badgeCounts, currentWorkspace, displayName, isAdmin, isDirect, state, workspaceTotals } from '../state.js';
 import { toast } from '../toast.js';
 import { browseChannelsDialog, channelDetailsDialog, createChannelDialog, createWorkspaceDialog,
   directMessageDialog, inviteDialog, workspaceSettingsDialog } from './dialogs.js';
-import { makeComposer, maybeLoadOlder } from './messages.js';
-import { openPins, presenceDot } from './panel.js';
+import { dropTarget, makeComposer, maybeLoadOlder } from './messages.js';
+import { openPins, presenceDot, threadDrop } from './panel.js';
 
 export let composer = null;
 
@@ -26,9 +27,10 @@ export function buildShell(root) {
     h('header', { id: 'conv-header', class: 'conv-header' }),
     messages,
     h('div', { id: 'typing', class: 'typing', 'aria-live': 'polite', 'data-testid': 'typing' }),
-    composer.form,
-    dropZone());
-  wireDrops(conversation);
+    composer.form);
+  conversation.append(dropTarget(conversation, 'drop-zone', channelDrop));
+  const panel = h('aside', { id: 'panel', class: 'panel', hidden: true });
+  panel.append(dropTarget(panel, 'panel-drop-zone', () => threadDrop() ?? channelDrop()));
   root.replaceChildren(
     h('a', { class: 'skip-link', href: '#composer' }, 'Skip to message box'),
     h('div', { id: 'conn-banner', class: 'conn-banner', role: 'status', 'aria-live': 'polite', 'data-testid': 'connection-banner', hidden: true }),
@@ -37,45 +39,15 @@ export function buildShell(root) {
       h('aside', { id: 'sidebar', class: 'sidebar', 'aria-label': 'Conversations' }),
       h('div', { class: 'scrim', 'aria-hidden': 'true', onclick: () => setSidebar(false) }),
       conversation,
-      h('aside', { id: 'panel', class: 'panel', hidden: true })),
+      panel),
     h('div', { id: 'toasts', class: 'toasts' }));
 }
 
-function dropZone() {
-  return h('div', { class: 'drop-zone', 'data-testid': 'drop-zone', hidden: true, 'aria-hidden': 'true' },
-    h('div', { class: 'drop-zone-inner' }, h('span', { class: 'drop-zone-icon' }, '📎'), h('span', { 'data-testid': 'drop-zone-text' }, 'Drop files to attach them')));
-}
-
-const carriesFiles = (e) => [...(e.dataTransfer?.types ?? [])].includes('Files');
-
-/** Files dragged over the conversation: a visible drop zone, and on drop they join the composer. */
-function wireDrops(conversation) {
-  const zone = conversation.querySelector('.drop-zone');
-  const text = zone.querySelector('[data-testid="drop-zone-text"]');
-  const hide = () => { zone.hidden = true; };
-  conversation.addEventListener('dragenter', (e) => {
-    if (!carriesFiles(e)) return;
-    e.preventDefault();
-    const channel = state.channels.get(state.channelId);
-    text.textContent = channel ? `Drop files to send them to ${isDirect(channel) ? displayName(channel) : `#${channel.name}`}` : 'Open a conversation first';
-    zone.hidden = false;
-  });
-  conversation.addEventListener('dragover', (e) => {
-    if (!carriesFiles(e)) return;
-    e.preventDefault(); // allows the drop
-    e.dataTransfer.dropEffect = state.channelId && !composer.box.disabled ? 'copy' : 'none';
-    zone.hidden = false;
-  });
-  // The zone covers the conversation while shown: leaving it means leaving the conversation.
-  zone.addEventListener('dragleave', (e) => { if (e.target === zone && !zone.contains(e.relatedTarget)) hide(); });
-  conversation.addEventListener('drop', (e) => {
-    if (!carriesFiles(e)) return;
-    e.preventDefault();
-    hide();
-    composer.addFiles([...e.dataTransfer.files]);
-    composer.box.focus();
-  });
-  document.addEventListener('dragend', hide);
+/** Files dropped on the conversation, or on a side panel other than a thread, join its composer. */
+function channelDrop() {
+  const channel = state.channels.get(state.channelId);
+  if (!channel) return { composer: null, label: 'Open a conversation first' };
+  return { composer, label: `Drop files to send them to ${isDirect(channel) ? displayName(channel) : `#${channel.name}`}` };
 }
 
 export function setSidebar(open) {
@@ -119,27 +91,30 @@ export function renderWorkspaces() {
   });
   bar.replaceChildren(
     h('ul', { class: 'workspace-list' }, items),
-    h('button', { type: 'button', class: 'workspace-button add', 'aria-label': 'Create a workspace', title: 'Create a workspace', onclick: createWorkspaceDialog }, '+'));
+    h('button', { type: 'button', class: 'workspace-button add', 'aria-label': 'Create a workspace', title: 'Create a workspace', onclick: createWorkspaceDialog }, icon('plus')));
 }
+
+/** The sidebar mark for a room: a lock (private), a megaphone (broadcast) or a hash. */
+const channelIcon = (channel) => icon(channel.kind === 'private' ? 'lock' : channel.broadcast ? 'megaphone' : 'hash');
 
 function channelItem(channel) {
   const { unread, mentions } = badgeCounts(channel);
   const current = channel.id === state.channelId;
   const direct = isDirect(channel);
   const name = displayName(channel);
-  let icon;
+  let mark;
   if (direct) {
     const others = (channel.members ?? []).filter((m) => m.id !== state.me.id);
-    icon = others.length === 1 ? presenceDot(others[0].id) : h('span', { class: 'channel-icon', 'aria-hidden': 'true' }, others.length ? String(others.length + 1) : '•');
+    mark = others.length === 1 ? presenceDot(others[0].id) : h('span', { class: 'channel-icon', 'aria-hidden': 'true' }, others.length ? String(others.length + 1) : '•');
   } else {
-    icon = h('span', { class: 'channel-icon', 'aria-hidden': 'true' }, channel.kind === 'private' ? '🔒' : channel.broadcast ? '📣' : '#');
+    mark = h('span', { class: 'channel-icon', 'aria-hidden': 'true' }, channelIcon(channel));
   }
   return h('li', {}, h('button', {
     type: 'button', class: `channel-item${current ? ' current' : ''}${unread || mentions ? ' unread' : ''}${channel.archived ? ' archived' : ''}`,
     'aria-current': current ? 'page' : null, 'aria-label': countsLabel(direct ? name : `#${name}`, unread, mentions),
     'data-channel-id': channel.id, 'data-channel-name': direct ? null : channel.name, 'data-testid': 'channel',
     onclick: () => actions.openChannel(channel.id),
-  }, icon, h('span', { class: 'channel-name' }, name), badges(unread, mentions, 'channel')));
+  }, mark, h('span', { class: 'channel-name' }, name), badges(unread, mentions, 'channel')));
 }
 
 export function renderSidebar() {
@@ -180,11 +155,11 @@ export function renderSidebar() {
         h('button', { type: 'button', class: 'link', onclick: workspaceSettingsDialog }, 'Settings')) : null),
     h('div', { class: 'sidebar-scroll' },
       section('Channels', 'sec-channels', [
-        h('button', { type: 'button', class: 'icon', 'aria-label': 'Browse channels', title: 'Browse channels', onclick: browseChannelsDialog }, '⌕'),
-        guest ? null : h('button', { type: 'button', class: 'icon', 'aria-label': 'Create a channel', title: 'Create a channel', onclick: createChannelDialog }, '+'),
+        h('button', { type: 'button', class: 'icon', 'aria-label': 'Browse channels', title: 'Browse channels', onclick: browseChannelsDialog }, icon('search')),
+        guest ? null : h('button', { type: 'button', class: 'icon', 'aria-label': 'Create a channel', title: 'Create a channel', onclick: createChannelDialog }, icon('plus')),
       ], rooms.map(channelItem)),
       section('Direct messages', 'sec-direct', [
-        h('button', { type: 'button', class: 'icon', 'aria-label': 'New direct message', title: 'New direct message', onclick: directMessageDialog }, '+'),
+        h('button', { type: 'button', class: 'icon', 'aria-label': 'New direct message', title: 'New direct message', onclick: directMessageDialog }, icon('plus')),
       ], directs.map(channelItem))),
     footer);
 }
@@ -193,14 +168,15 @@ export function renderHeader() {
   const header = document.getElementById('conv-header');
   const channel = state.channels.get(state.channelId);
   const menu = h('button', { type: 'button', class: 'icon menu-toggle', 'aria-label': 'Show conversations',
-    'aria-expanded': String(state.sidebarOpen), 'aria-controls': 'sidebar', onclick: () => setSidebar(!state.sidebarOpen) }, '☰');
+    'aria-expanded': String(state.sidebarOpen), 'aria-controls': 'sidebar', onclick: () => setSidebar(!state.sidebarOpen) }, icon('menu'));
   if (!channel) {
     header.replaceChildren(menu, h('h1', { id: 'conv-title' }, currentWorkspace()?.name ?? 'Chat'));
     return;
   }
   const direct = isDirect(channel);
   const others = direct ? (channel.members ?? []).filter((m) => m.id !== state.me.id) : [];
-  const title = direct ? displayName(channel) : `${channel.kind === 'private' ? '🔒 ' : '#'}${channel.name}`;
+  const title = direct ? displayName(channel)
+    : channel.kind === 'private' ? [icon('lock', 'title-icon'), channel.name] : `#${channel.name}`;
   const panelKind = state.panel?.kind;
   header.replaceChildren(
     menu,
@@ -211,13 +187,13 @@ export function renderHeader() {
       channel.topic ? h('p', { class: 'topic muted', 'data-testid': 'topic' }, channel.topic) : null),
     h('div', { class: 'conv-actions' },
       h('button', { type: 'button', class: 'icon', 'aria-label': 'Files', title: 'Files', 'aria-pressed': String(panelKind === 'files'),
-        'data-testid': 'files-button', onclick: () => (panelKind === 'files' ? actions.closePanel() : actions.openFiles('channel')) }, '🗂'),
+        'data-testid': 'files-button', onclick: () => (panelKind === 'files' ? actions.closePanel() : actions.openFiles('channel')) }, icon('folder')),
       h('button', { type: 'button', class: 'icon', 'aria-label': 'Pinned messages', title: 'Pinned messages', 'aria-pressed': String(panelKind === 'pins'),
-        onclick: () => (panelKind === 'pins' ? actions.closePanel() : openPins()) }, '📌'),
+        onclick: () => (panelKind === 'pins' ? actions.closePanel() : openPins()) }, icon('pin')),
       h('button', { type: 'button', class: 'icon', 'aria-label': 'Members', title: 'Members', 'aria-pressed': String(panelKind === 'members'),
-        onclick: () => (panelKind === 'members' ? actions.closePanel() : actions.openMembers()) }, '👥'),
+        onclick: () => (panelKind === 'members' ? actions.closePanel() : actions.openMembers()) }, icon('users')),
       h('button', { type: 'button', class: 'icon', 'aria-label': 'Conversation details', title: 'Details',
-        onclick: () => channelDetailsDialog(channel) }, 'ⓘ')));
+        onclick: () => channelDetailsDialog(channel) }, icon('info'))));
 }
 
 export function renderComposer() {
