@@ -21,7 +21,7 @@ from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
-STEPS = ("fanout", "sends", "history-sqlite", "history-postgresql", "idle")
+STEPS = ("fanout", "sends", "profile-send", "history-sqlite", "history-postgresql", "idle")
 
 
 def main() -> None:
@@ -36,6 +36,7 @@ def main() -> None:
     commands = {
         "fanout": ["fanout.py", "--modes", args.modes],
         "sends": ["sends.py", "--modes", args.modes],
+        "profile-send": ["profile_send.py"],
         "history-sqlite": ["history.py", "--backend", "sqlite"],
         "history-postgresql": ["history.py", "--backend", "postgresql"],
         "idle": ["idle.py", "--modes", args.modes],
@@ -94,6 +95,16 @@ def tables(o: dict[str, Any], quick: bool = False) -> str:
             lines.append(f"| {r['mode']} | {r['server']} | {_f(r['acked_per_s'])} | {ratio} | "
                          f"{_f(r['ack'].get('p50_ms'))} | {_f(r['ack'].get('p99_ms'))} | "
                          f"{sum(r['errors'].values())} | {r['server_cpu']['cpu_share']:.0%} |")
+        lines.append("")
+    if "profile-send" in o:
+        p = o["profile-send"]
+        lines += [f"**Cost of one send** in-process (profile_send.py, SQLite, no sockets): "
+                  f"{p['ms_per_send']} ms of one core per `send_message`. Where it goes (cumulative share "
+                  f"under cProfile, chat and rendering functions):", "",
+                  "| function | calls/send | cumulative % |", "|---|---|---|"]
+        for r in p["top_cumulative"]:
+            if "chat/" in r["function"] or "markdown_it/main.py" in r["function"] and "render" in r["function"]:
+                lines.append(f"| `{r['function']}` | {r['calls_per_send']} | {r['cum_pct']} |")
         lines.append("")
     hist = [o[k] for k in ("history-sqlite", "history-postgresql") if k in o]
     if hist:
