@@ -17,6 +17,7 @@ const replyNode = messageCache();
 let threadComposer = null;
 let threadTyping = null;
 let shownKey = null;
+let shownKind = null;
 
 /** Files dropped on an open thread join its reply composer; null when no thread is open. */
 export function threadDrop() {
@@ -32,6 +33,9 @@ export function presenceDot(userId) {
 export function renderPanel() {
   const panelEl = document.getElementById('panel');
   const panel = state.panel;
+  // The header's Files / Pinned / Members buttons are pressed while their panel is open.
+  if ((panel?.kind ?? null) !== shownKind) invalidate('header');
+  shownKind = panel?.kind ?? null;
   panelEl.hidden = !panel;
   document.body.classList.toggle('panel-open', Boolean(panel));
   // The drop zone (see shell.js) stays through every render.
