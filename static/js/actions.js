@@ -37,6 +37,8 @@ export async function refreshWorkspaces() {
   invalidate('workspaces', 'sidebar', 'header');
   if (state.workspaceId && !state.workspaces.has(state.workspaceId)) {
     // Removed or deactivated from the workspace we were looking at.
+    toast('You no longer have access to that workspace.', 'info');
+    for (const dialog of document.querySelectorAll('dialog[open]')) dialog.close();
     const next = workspaces[0];
     if (next) await switchWorkspace(next.id);
     else clearWorkspace();
@@ -116,6 +118,32 @@ export const refreshMembersSoon = debounce(async () => {
     invalidate('panel', 'sidebar');
   }
 }, 300);
+
+// --- workspace members (admins) ------------------------------------------------------------------
+
+/** Change a member's role or active flag; answers the updated member. The server decides who may. */
+export async function updateMember(userId, changes) {
+  const workspaceId = state.workspaceId;
+  const member = await api.patch(`/workspaces/${workspaceId}/members/${userId}`, changes);
+  if (workspaceId === state.workspaceId) applyMember(member);
+  return member;
+}
+
+/** Keep the member cache in step with one member's payload (deactivated people leave it). */
+export function applyMember(member) {
+  if (member.active === false) state.members.delete(member.id);
+  else state.members.set(member.id, { ...(state.members.get(member.id) ?? {}), ...member });
+  invalidate('panel', 'sidebar', 'messages');
+}
+
+/** workspace.member_updated names no workspace, so the lists that show members are reloaded
+ *  (debounced) rather than patched: a person may be a member of several of ours. */
+export function memberUpdated(member) {
+  refreshMembersSoon();
+  if (member.id === state.me.id) refreshWorkspacesSoon();
+  document.dispatchEvent(new CustomEvent('chat:workspace-members-changed'));
+  if (state.panel?.kind === 'members') refreshMembersPanelSoon();
+}
 
 export async function refreshPresence() {
   const workspaceId = state.workspaceId;
@@ -381,6 +409,36 @@ export async function openThread(rootId) {
     if (state.panel === panel) state.panel = null;
   }
   invalidate('panel', 'messages');
+}
+
+/** Reload the open members panel in place (no "Loading…" flash). */
+export async function refreshMembersPanel() {
+  const panel = state.panel;
+  if (panel?.kind !== 'members') return;
+  try {
+    const { members } = await api.get(`/channels/${panel.channelId}/members`);
+    if (state.panel === panel) panel.list = members;
+  } catch (err) {
+    if (state.panel === panel) console.warn('members panel refresh failed', err);
+  }
+  invalidate('panel');
+}
+
+export const refreshMembersPanelSoon = debounce(() => refreshMembersPanel(), 200);
+
+export async function addChannelMember(channelId, userId) {
+  await api.post(`/channels/${channelId}/members`, { user_id: userId });
+}
+
+export async function removeChannelMember(channelId, userId) {
+  await api.del(`/channels/${channelId}/members/${userId}`);
+  await refreshMembersPanel();
+}
+
+/** Broadcast channels: admins choose who else may post. */
+export async function setCanPost(channelId, userId, canPost) {
+  await api.post(`/channels/${channelId}/members`, { user_id: userId, can_post: canPost });
+  await refreshMembersPanel();
 }
 
 export async function openMembers() {

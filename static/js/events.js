@@ -20,7 +20,7 @@ export function applyEnvelope(envelope) {
     case 'message.created': return messageCreated(data, here);
     case 'message.updated': if (here) messageUpdated(data); return;
     case 'message.deleted': if (here) messageDeleted(data); return;
-    case 'channel.updated': if (here) actions.mergeChannel(data); return;
+    case 'channel.updated': if (here) channelUpdated(data); return;
     case 'channel.member_added': return memberAdded(data, here);
     case 'channel.member_removed': return memberRemoved(data, here);
     case 'workspace.joined': actions.refreshWorkspacesSoon(); return;
@@ -115,7 +115,17 @@ function memberRemoved({ channel_id: channelId, user_id: userId }, here) {
 }
 
 function refreshMembersPanel(channelId) {
-  if (state.panel?.kind === 'members' && state.panel.channelId === channelId) actions.openMembers();
+  if (state.panel?.kind === 'members' && state.panel.channelId === channelId) actions.refreshMembersPanelSoon();
+}
+
+function channelUpdated(channel) {
+  const known = actions.mergeChannel(channel);
+  // Choosing who posts in a broadcast channel also sends channel.updated; the payload does not
+  // say whom it was about, so reload our own can_post and the open members list.
+  if (known && channel.broadcast) {
+    actions.refreshChannelsSoon();
+    refreshMembersPanel(channel.id);
+  }
 }
 
 // --- ephemeral events: not logged, never replayed ----------------------------------------------
@@ -132,10 +142,7 @@ export function applyEphemeral(name, data) {
       return;
     case 'channel.read': return channelRead(data);
     case 'file.updated': fileUpdated(data); return;
-    case 'workspace.member_updated':
-      actions.refreshMembersSoon();
-      if (data.id === state.me.id) actions.refreshWorkspacesSoon();
-      return;
+    case 'workspace.member_updated': actions.memberUpdated(data); return;
     case 'channel.created':
     case 'channel.updated':
       // Public channels we have not joined: only the channel browser shows them.

@@ -50,13 +50,20 @@ export function startRealtime(initialCursor, eventHandlers) {
   for (const name of EPHEMERAL) socket.on(name, (data) => handlers.ephemeral(name, data));
 
   socket.on('connect', onConnect);
-  socket.on('disconnect', () => {
+  socket.on('disconnect', (reason) => {
     epoch += 1;
     syncing = false;
     queue.push(...liveDuringSync);
     liveDuringSync = [];
     setConnected(false);
     handlers.disconnected();
+    // The server closes a person's sockets on purpose after a role change, a deactivation, a
+    // revoked token or a password change, so they rejoin only the rooms they may still read.
+    // Socket.IO never retries a server-side disconnect by itself: connect again. If the session
+    // has ended, the refusal reaches connect_error, which sends the person to the login page.
+    if (reason === 'io server disconnect') {
+      setTimeout(() => { if (!socket.connected) socket.connect(); }, 200 + Math.random() * 600);
+    }
   });
   socket.on('connect_error', async (err) => {
     // A refused connection (signed out, deactivated) is not retried by the client itself.

@@ -26,7 +26,7 @@ export function openDialog(title, content, { testid, wide = false } = {}) {
 }
 
 /** A form dialog: onSubmit(formData) may throw to keep the dialog open with the error shown. */
-function formDialog(title, fields, submitLabel, onSubmit, opts = {}) {
+export function formDialog(title, fields, submitLabel, onSubmit, opts = {}) {
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const submit = h('button', { type: 'submit' }, submitLabel);
   const form = h('form', { class: 'dialog-form' }, fields, error,
@@ -51,7 +51,7 @@ function formDialog(title, fields, submitLabel, onSubmit, opts = {}) {
   return dialog;
 }
 
-const field = (label, input) => h('label', { class: 'field' }, h('span', {}, label), input);
+export const field = (label, input) => h('label', { class: 'field' }, h('span', {}, label), input);
 
 export function createWorkspaceDialog() {
   formDialog('Create a workspace',

@@ -7,10 +7,11 @@ import { typingNames } from '../events.js';
 import { icon } from '../icons.js';
 import { pendingFor } from '../outbox.js';
 import { invalidate } from '../render.js';
-import { state } from '../state.js';
+import { isAdmin, isDirect, state } from '../state.js';
 import { reportError } from '../toast.js';
 import { renderFiles } from './files.js';
 import { makeComposer, messageCache, pendingNode, typingText } from './messages.js';
+import { addChannelMembersDialog } from './people.js';
 
 const rootNode = messageCache();
 const replyNode = messageCache();
@@ -105,18 +106,49 @@ function renderMembers(panel, body) {
     body.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
     return;
   }
-  body.replaceChildren(h('ul', { class: 'member-list', 'data-testid': 'member-list' },
-    panel.list.map((m) => h('li', { class: 'member' },
-      h('span', { class: `avatar small ${colorClass(m.id)}`, 'aria-hidden': 'true' }, initials(m.display_name)),
-      presenceDot(m.id),
-      h('span', { class: 'member-name' }, m.display_name, m.id === state.me.id ? ' (you)' : ''),
-      h('span', { class: 'muted' }, m.username ? `@${m.username}` : ''),
-      m.role !== 'member' ? h('span', { class: 'role-tag' }, m.role) : null,
-      m.id !== state.me.id
-        ? h('button', { type: 'button', class: 'link', 'aria-label': `Message ${m.display_name}`,
-          onclick: () => actions.openDirect([m.id]).catch(reportError) }, 'Message')
-        : null))));
+  const channel = state.channels.get(panel.channelId);
+  const room = channel && !isDirect(channel);
+  // What this person may do here; the server checks again. Anyone in a channel may add people;
+  // admins and the channel's creator remove them; admins pick who posts in a broadcast channel.
+  const canAdd = room && !channel.archived && !channel.is_default;
+  const canRemove = room && !channel.archived && !channel.is_default && (isAdmin() || channel.created_by === state.me.id);
+  const choosesPosters = room && channel.broadcast && !channel.archived && isAdmin();
+  const nodes = [];
+  if (canAdd) {
+    nodes.push(h('div', { class: 'panel-actions' },
+      h('button', { type: 'button', class: 'secondary', 'data-testid': 'add-channel-members',
+        onclick: () => addChannelMembersDialog(channel, panel.list) }, icon('plus'), ' Add people')));
+  }
+  const act = (promise) => promise.catch(reportError);
+  nodes.push(h('ul', { class: 'member-list', 'data-testid': 'member-list' },
+    panel.list.map((m) => {
+      const me = m.id === state.me.id;
+      const posts = m.can_post || m.role === 'owner' || m.role === 'admin';
+      return h('li', { class: 'member', 'data-user-id': m.id, 'data-testid': 'channel-member' },
+        h('span', { class: `avatar small ${colorClass(m.id)}`, 'aria-hidden': 'true' }, initials(m.display_name)),
+        presenceDot(m.id),
+        h('span', { class: 'member-name' }, m.display_name, me ? ' (you)' : ''),
+        h('span', { class: 'muted' }, m.username ? `@${m.username}` : ''),
+        m.role !== 'member' ? h('span', { class: 'role-tag' }, m.role) : null,
+        channel?.broadcast && !choosesPosters && m.can_post && !isAdminRole(m.role) ? h('span', { class: 'role-tag' }, 'poster') : null,
+        choosesPosters && !isAdminRole(m.role)
+          ? h('label', { class: 'can-post', title: 'May post in this broadcast channel' },
+            h('input', { type: 'checkbox', checked: posts, 'aria-label': `${m.display_name} can post`, 'data-testid': 'can-post',
+              onchange: (e) => act(actions.setCanPost(channel.id, m.id, e.target.checked)) }), 'Can post')
+          : null,
+        me ? null
+          : h('button', { type: 'button', class: 'link', 'aria-label': `Message ${m.display_name}`,
+            onclick: () => actions.openDirect([m.id]).catch(reportError) }, 'Message'),
+        canRemove && !me
+          ? h('button', { type: 'button', class: 'link danger-link', 'aria-label': `Remove ${m.display_name} from #${channel.name}`,
+            'data-testid': 'remove-member',
+            onclick: () => act(actions.removeChannelMember(channel.id, m.id)) }, 'Remove')
+          : null);
+    })));
+  body.replaceChildren(...nodes);
 }
+
+const isAdminRole = (role) => role === 'owner' || role === 'admin';
 
 function renderPins(panel, body) {
   if (!panel.list) {

@@ -13,6 +13,8 @@ import { browseChannelsDialog, channelDetailsDialog, createChannelDialog, create
   directMessageDialog, inviteDialog, workspaceSettingsDialog } from './dialogs.js';
 import { dropTarget, makeComposer, maybeLoadOlder } from './messages.js';
 import { openPins, presenceDot, threadDrop } from './panel.js';
+import { workspaceMembersDialog } from './people.js';
+import { profileDialog } from './profile.js';
 
 export let composer = null;
 
@@ -129,10 +131,11 @@ export function renderSidebar() {
     h('div', { class: 'section-head' }, h('h3', { id }, title), buttons),
     h('ul', { class: 'channel-list' }, list));
   const footer = h('footer', { class: 'sidebar-foot' },
-    h('div', { class: 'me' },
-      h('span', { class: `avatar small ${colorClass(state.me.id)}`, 'aria-hidden': 'true' }, initials(state.me.display_name)),
-      presenceDot(state.me.id),
-      h('span', { class: 'me-name' }, state.me.display_name)),
+    h('button', { type: 'button', class: 'me', 'aria-label': `Your profile: ${state.me.display_name}`, title: 'Your profile, password and API tokens',
+      'data-testid': 'profile-button', onclick: profileDialog },
+    h('span', { class: `avatar small ${colorClass(state.me.id)}`, 'aria-hidden': 'true' }, initials(state.me.display_name)),
+    presenceDot(state.me.id),
+    h('span', { class: 'me-name' }, state.me.display_name)),
     notificationsWanted() ? h('button', { type: 'button', class: 'link', onclick: async () => {
       const answer = await askPermission();
       toast(answer === 'granted' ? 'Notifications are on' : 'Notifications stay off', 'info');
@@ -152,6 +155,7 @@ export function renderSidebar() {
       h('h2', { 'data-testid': 'workspace-name' }, workspace.name),
       isAdmin() ? h('div', { class: 'head-links' },
         h('button', { type: 'button', class: 'link', onclick: inviteDialog }, 'Invite people'),
+        h('button', { type: 'button', class: 'link', 'data-testid': 'members-link', onclick: workspaceMembersDialog }, 'Manage members'),
         h('button', { type: 'button', class: 'link', onclick: workspaceSettingsDialog }, 'Settings')) : null),
     h('div', { class: 'sidebar-scroll' },
       section('Channels', 'sec-channels', [
