@@ -127,23 +127,26 @@ function renderMembers(panel, body) {
       return h('li', { class: 'member', 'data-user-id': m.id, 'data-testid': 'channel-member' },
         h('span', { class: `avatar small ${colorClass(m.id)}`, 'aria-hidden': 'true' }, initials(m.display_name)),
         presenceDot(m.id),
-        h('span', { class: 'member-name' }, m.display_name, me ? ' (you)' : ''),
-        h('span', { class: 'muted' }, m.username ? `@${m.username}` : ''),
-        m.role !== 'member' ? h('span', { class: 'role-tag' }, m.role) : null,
-        channel?.broadcast && !choosesPosters && m.can_post && !isAdminRole(m.role) ? h('span', { class: 'role-tag' }, 'poster') : null,
-        choosesPosters && !isAdminRole(m.role)
-          ? h('label', { class: 'can-post', title: 'May post in this broadcast channel' },
-            h('input', { type: 'checkbox', checked: posts, 'aria-label': `${m.display_name} can post`, 'data-testid': 'can-post',
-              onchange: (e) => act(actions.setCanPost(channel.id, m.id, e.target.checked)) }), 'Can post')
-          : null,
-        me ? null
-          : h('button', { type: 'button', class: 'link', 'aria-label': `Message ${m.display_name}`,
-            onclick: () => actions.openDirect([m.id]).catch(reportError) }, 'Message'),
-        canRemove && !me
-          ? h('button', { type: 'button', class: 'link danger-link', 'aria-label': `Remove ${m.display_name} from #${channel.name}`,
-            'data-testid': 'remove-member',
-            onclick: () => act(actions.removeChannelMember(channel.id, m.id)) }, 'Remove')
-          : null);
+        h('div', { class: 'member-main' },
+          h('div', { class: 'member-line' },
+            h('span', { class: 'member-name' }, m.display_name, me ? ' (you)' : ''),
+            m.role !== 'member' ? h('span', { class: 'role-tag' }, m.role) : null,
+            channel?.broadcast && !choosesPosters && m.can_post && !isAdminRole(m.role) ? h('span', { class: 'role-tag' }, 'poster') : null),
+          m.username ? h('div', { class: 'muted member-sub' }, `@${m.username}`) : null,
+          choosesPosters && !isAdminRole(m.role)
+            ? h('label', { class: 'can-post', title: 'May post in this broadcast channel' },
+              h('input', { type: 'checkbox', checked: posts, 'aria-label': `${m.display_name} can post`, 'data-testid': 'can-post',
+                onchange: (e) => act(actions.setCanPost(channel.id, m.id, e.target.checked)) }), 'Can post')
+            : null),
+        h('div', { class: 'member-actions' },
+          me ? null
+            : h('button', { type: 'button', class: 'link', 'aria-label': `Message ${m.display_name}`,
+              onclick: () => actions.openDirect([m.id]).catch(reportError) }, 'Message'),
+          canRemove && !me
+            ? h('button', { type: 'button', class: 'link danger-link', 'aria-label': `Remove ${m.display_name} from #${channel.name}`,
+              'data-testid': 'remove-member',
+              onclick: () => act(actions.removeChannelMember(channel.id, m.id)) }, 'Remove')
+            : null));
     })));
   body.replaceChildren(...nodes);
 }

@@ -114,11 +114,11 @@ export function workspaceMembersDialog() {
   };
   filter.addEventListener('input', render);
 
-  const dialog = openDialog('Members', [
+  const dialog = openDialog('Members', h('div', { class: 'dialog-body' },
     h('p', { class: 'muted' }, 'Admins manage members and guests; only owners change admins and owners. '
       + 'Deactivated people lose access at once and can be reactivated later.'),
-    filter, summary, error, list,
-  ], { testid: 'members-dialog' });
+    filter, summary, error, list), { testid: 'members-dialog' });
+  dialog.classList.add('medium');
   // Someone else changed a member, or a newcomer arrived: show it.
   document.addEventListener('chat:workspace-members-changed', loadSoon);
   dialog.addEventListener('close', () => {

@@ -107,10 +107,10 @@ export function profileDialog() {
     await loadTokens();
   });
 
-  openDialog('Your profile', [
+  const dialog = openDialog('Your profile', h('div', { class: 'dialog-body' },
     h('p', { class: 'muted' }, `Signed in as ${state.me.email ?? state.me.username ?? state.me.display_name}.`),
-    nameForm, passwordForm, tokenForm, secretBox, tokenList,
-  ], { testid: 'profile-dialog', wide: true });
+    nameForm, passwordForm, tokenForm, secretBox, tokenList), { testid: 'profile-dialog' });
+  dialog.classList.add('medium');
   nameForm.querySelector('input')?.focus();
   loadTokens().catch(reportError);
 }
