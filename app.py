@@ -83,9 +83,23 @@ def _connection_limit() -> dict:
     return {"max_size": soft} if ASYNC_MODE == "eventlet" else {}
 
 
-def main() -> None:
-    from chat.services import files, presence, previews
+def _housekeeping() -> None:
+    """Now and every 10 minutes: remove what a crash or a closed tab left behind."""
+    from chat.services import files
     from chat.storage import storage
+
+    while True:
+        with app.app_context():
+            try:
+                storage().sweep()  # staged upload bytes older than an hour: their request is gone
+                files.forget_unsent()  # uploads nobody sent within a day
+            except Exception:  # housekeeping must never take the server down
+                app.logger.exception("housekeeping failed")
+        socketio.sleep(600)
+
+
+def main() -> None:
+    from chat.services import presence, previews
 
     _use_os_threads_for_cpu_work()
     app.wsgi_app = _tcp_nodelay(app.wsgi_app)  # type: ignore[method-assign]
@@ -93,9 +107,8 @@ def main() -> None:
         upgrade_schema(app)
     with app.app_context():
         presence.forget_server(app.config["SERVER_ID"])
-        storage().sweep()  # temporary files a crash left behind
-        files.forget_unsent()  # uploads nobody sent within a day
         previews.resume()
+    socketio.start_background_task(_housekeeping)
     host, port = app.config["CHAT_HOST"], app.config["CHAT_PORT"]
     print(f"chat server on http://{host}:{port} ({ASYNC_MODE})", flush=True)
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False,

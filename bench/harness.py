@@ -33,7 +33,8 @@ RESULTS = BENCH / "results"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.support import Server, create_workspace, free_port, invite, sign_up, start_server  # noqa: E402
+from tests.support import (Server, create_workspace, free_port, invite, sign_up, start_server,  # noqa: E402
+                           stop_process)
 
 MODES = ("eventlet", "gevent", "threading")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -151,16 +152,7 @@ class Target:
         return self.process.pid
 
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-            return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        stop_process(self.process)
 
     def log_tail(self, lines: int = 30) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])

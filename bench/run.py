@@ -4,7 +4,7 @@
     python bench/run.py            # full run: ~25 minutes on 2 cores
     python bench/run.py --quick    # smoke run: small sizes, ~5 minutes
 
-Each benchmark is its own script (fanout.py, sends.py, history.py, idle.py; see their
+Each benchmark is its own script (fanout.py, sends.py, history.py, idle.py, files.py; see their
 docstrings) run as a child process writing JSON under bench/results/; this script then writes
 ``summary-<time>.json`` and ``summary-<time>.md`` (the tables pasted into bench/README.md).
 """
@@ -21,7 +21,7 @@ from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
-STEPS = ("fanout", "sends", "profile-send", "history-sqlite", "history-postgresql", "idle")
+STEPS = ("fanout", "sends", "profile-send", "history-sqlite", "history-postgresql", "idle", "files")
 
 
 def main() -> None:
@@ -40,6 +40,7 @@ def main() -> None:
         "history-sqlite": ["history.py", "--backend", "sqlite"],
         "history-postgresql": ["history.py", "--backend", "postgresql"],
         "idle": ["idle.py", "--modes", args.modes],
+        "files": ["files.py"],
     }
     outputs: dict[str, Any] = {}
     for step in args.only.split(","):
@@ -127,6 +128,10 @@ def tables(o: dict[str, Any], quick: bool = False) -> str:
                          f"{r['still_connected_after_hold']:,} | {_f(r['rss_mib_at_max'], 0)} | "
                          f"{_f(r['kib_per_socket'])} | {r['idle_cpu']['cpu_share']:.0%} |")
         lines.append("")
+    if "files" in o:
+        from files import report
+
+        lines += ["**Files** (eventlet, SQLite; see files.py)", "", report(o["files"]), ""]
     return "\n".join(lines) + "\n"
 
 

@@ -3,7 +3,9 @@ arriving live, download with Range, search inside PDFs, deletion, limits, hostil
 may read what."""
 from __future__ import annotations
 
+import os
 import re
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +16,7 @@ import pytest
 import requests
 
 from tests.files import samples
-from tests.support import PASSWORD, Cast, Person, Server, SocketClient
+from tests.support import PASSWORD, Cast, Person, Server, SocketClient, settle
 
 
 @contextmanager
@@ -209,7 +211,7 @@ def test_deleting_the_message_removes_its_files_for_everyone(cast: Cast, server:
     message = share(cast.bob, cast.acme.general_id, "gone.pdf", data, "oops")
     f = message["files"][0]
     wait_preview(cast.bob, f["id"])
-    blob = next(uploads_dir(server).glob(f"blobs/*/*/*"), None)
+    blob = next(uploads_dir(server).glob("blobs/*/*/*"), None)
     assert blob is not None
     cast.bob.call("DELETE", f"/messages/{message['id']}")
     for person in (cast.alice, cast.bob):
@@ -362,3 +364,20 @@ def test_a_cookie_session_upload_needs_the_csrf_token(cast: Cast) -> None:
     assert r.status_code == 400 and error_code(r) == "csrf_failed"
     r = browser.post(url, files=[("file", ("x.txt", b"x"))], headers={"X-CSRFToken": token}, timeout=10)
     assert r.status_code == 201 and r.json()["files"][0]["name"] == "x.txt"
+
+
+def test_an_upload_cut_off_halfway_leaves_nothing_behind(cast: Cast, server: Server) -> None:
+    """The client promises 5 MB, sends 1 MB and hangs up: no file, no row, no temporary bytes."""
+    before = cast.alice.get(f"/workspaces/{cast.acme.id}/storage")
+    boundary = "cutoff-boundary"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cut.bin\"\r\n"
+            "Content-Type: application/octet-stream\r\n\r\n").encode()
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall((f"POST /api/v1/channels/{cast.acme.general_id}/files HTTP/1.1\r\nHost: {host}\r\n"
+                      f"Authorization: Bearer {cast.alice.token}\r\n"
+                      f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+                      f"Content-Length: {5 * 1024 * 1024}\r\n\r\n").encode() + head + os.urandom(1024 * 1024))
+    settle(1.0)  # what a broken server would keep, it would have kept by now
+    assert list((uploads_dir(server) / "tmp").iterdir()) == []
+    assert cast.alice.get(f"/workspaces/{cast.acme.id}/storage") == before

@@ -63,6 +63,10 @@ def test_uploads_nobody_sent_are_forgotten_after_a_day(tmp_path: Path) -> None:
     second = start_server(tmp_path)
     try:
         alice.server_url = second.url
+        # Housekeeping runs as the server starts; give it a moment to get there.
+        deadline = time.monotonic() + 10
+        while alice.request("GET", f"/files/{stale}").status_code != 404 and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert alice.request("GET", f"/files/{stale}").status_code == 404
         assert alice.request("GET", f"/files/{fresh}/content").content == b"new draft"
         assert alice.request("GET", f"/files/{sent}/content").content == b"s"
