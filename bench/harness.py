@@ -76,7 +76,6 @@ def machine_description() -> dict[str, Any]:
 
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     import eventlet
-    import flask_socketio
     import gevent
     import socketio
     import sqlalchemy

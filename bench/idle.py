@@ -81,7 +81,6 @@ def main() -> None:
     limit = harness.raise_fd_limit()
     if limit < args.sockets + 200:
         print(f"warning: open-files limit {limit} is below {args.sockets} sockets", flush=True)
-    steps = sorted({min(args.sockets, s) for s in (args.sockets // 5, args.sockets)})
     work = harness.scratch_dir("idle")
     runs = []
     result = {"benchmark": "idle", "started": harness.now_utc(), "machine": harness.machine_description(),
