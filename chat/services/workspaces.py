@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from chat.extensions import db
 from chat.models import Channel, ChannelKind, Invite, Membership, Role, User, Workspace
 from chat.models._time import utcnow
-from chat.services import events
+from chat.services import events, presence
 from chat.services.access import access_admin, access_membership
 from chat.services.channels import create_default_channel, join_default_channels
 from chat.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -69,8 +69,7 @@ def add_member(workspace_id: int, user: User, role: Role) -> Membership:
         db.session.add(membership)
         db.session.flush()
         _welcome(workspace, user.id, role)
-        events.notify(events.WORKSPACE_MEMBER_UPDATED, member_payload(user, membership),
-                      events.workspace_room(workspace_id))
+        _announce_member(user, membership)
     return membership
 
 
@@ -157,17 +156,31 @@ def update_member(actor: User, workspace_id: int, user_id: int, changes: dict[st
         raise Conflict("a workspace needs at least one active owner", code="last_owner")
     user = db.session.get(User, user_id)
     deactivating = target.active and not active
+    reactivating = not target.active and active
     role_changed = role != target.role
     with atomic():
         target.role, target.active = role, active
         db.session.flush()
-        payload = member_payload(user, target)
-        events.notify(events.WORKSPACE_MEMBER_UPDATED, payload, events.workspace_room(workspace_id))
+        payload = _announce_member(user, target)
         if deactivating or role_changed:
             # Their sockets reconnect and rejoin only the rooms they may still read.
             events.disconnect_user(user_id)
-        if active and not deactivating and "active" in changes:
-            events.join_rooms(user_id, events.workspace_rooms(workspace_id, role == Role.guest))
+        if reactivating:
+            # Their open sockets listen again to everything they may read: the workspace and
+            # the channels they were in (membership rows stay while deactivated).
+            events.join_rooms(user_id, presence.rooms_for(user_id))
+            # Their open tabs learn that the workspace is back.
+            events.record(workspace_id, events.WORKSPACE_JOINED,
+                          workspace_payload(db.session.get(Workspace, workspace_id)), target_user_id=user_id)
+    return payload
+
+
+def _announce_member(user: User, membership: Membership) -> dict[str, Any]:
+    """Inside a transaction: tell the workspace about a member's arrival or change; returns the
+    member payload (the event adds workspace_id, for clients in several workspaces)."""
+    payload = member_payload(user, membership)
+    events.notify(events.WORKSPACE_MEMBER_UPDATED, {**payload, "workspace_id": membership.workspace_id},
+                  events.workspace_room(membership.workspace_id))
     return payload
 
 

@@ -111,12 +111,21 @@ def test_deactivation_stops_sessions_tokens_and_sockets_at_once(server: Server) 
         again = leaver.socket()
         try:
             assert again.call("message.send", {"channel_id": general, "body": "back?"})["error"]["code"] == "not_found"
+            # Reactivation restores access, and the open socket hears about it at once.
+            watcher = owner.socket()
+            try:
+                owner.call("PATCH", f"/workspaces/{ws.id}/members/{leaver.id}", {"active": True})
+                joined = again.wait_for("workspace.joined")
+                assert (joined["data"]["id"], joined["channel_id"]) == (ws.id, None)
+                updated = watcher.wait_for("workspace.member_updated", lambda d: d["id"] == leaver.id and d["active"])
+                assert updated["workspace_id"] == ws.id
+            finally:
+                watcher.close()
+            assert leaver.get(f"/workspaces/{ws.id}")["role"] == "member"
+            assert send(leaver, general, "I'm back")["author"]["id"] == leaver.id
+            assert again.wait_for("message.created", lambda e: e["data"]["body"] == "I'm back")
         finally:
             again.close()
-        # Reactivation restores access.
-        owner.call("PATCH", f"/workspaces/{ws.id}/members/{leaver.id}", {"active": True})
-        assert leaver.get(f"/workspaces/{ws.id}")["role"] == "member"
-        assert send(leaver, general, "I'm back")["author"]["id"] == leaver.id
     finally:
         socket.close()
 
