@@ -167,6 +167,14 @@ def invite(admin: Person, workspace: Workspace, person: Person, role: str = "mem
     person.post(f"/invites/{code}/accept")
 
 
+def owner_and_member(server_url: str, owner: str, member: str, workspace: str = "Acme") -> tuple[Person, Person, Workspace]:
+    """Two people in a new workspace: its owner and a member who joined by invite link."""
+    alice, bob = sign_up(server_url, owner), sign_up(server_url, member)
+    acme = create_workspace(alice, workspace)
+    invite(alice, acme, bob)
+    return alice, bob, acme
+
+
 @dataclass
 class Cast:
     """The named cast of most tests: an owner and a member of Acme, a guest, and an outsider

@@ -441,19 +441,23 @@ export async function setCanPost(channelId, userId, canPost) {
   await refreshMembersPanel();
 }
 
-export async function openMembers() {
+/** Open a side panel listing `key` from GET /channels/{current}/{key} (members, pins). */
+async function openChannelListPanel(kind, key) {
   const channelId = state.channelId;
-  const panel = { kind: 'members', channelId, list: null };
+  const panel = { kind, channelId, list: null };
   state.panel = panel;
   invalidate('panel');
   try {
-    const { members } = await api.get(`/channels/${channelId}/members`);
-    if (state.panel === panel) panel.list = members;
+    const data = await api.get(`/channels/${channelId}/${key}`);
+    if (state.panel === panel) panel.list = data[key === 'pins' ? 'messages' : key];
   } catch (err) {
     reportError(err);
   }
   invalidate('panel');
 }
+
+export const openMembers = () => openChannelListPanel('members', 'members');
+export const openPins = () => openChannelListPanel('pins', 'pins');
 
 // --- files ------------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import sign_in
-from tests.support import Server, create_workspace, invite, sign_up
+from tests.support import Server, create_workspace, owner_and_member, sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -30,9 +30,7 @@ def admin_row(page: Page, user_id: int):
 
 
 def test_owner_promotes_then_deactivates_a_member_live(server: Server, new_context) -> None:
-    alice, bob = sign_up(server.url, "Alice Owner"), sign_up(server.url, "Bob Member")
-    acme = create_workspace(alice, "Acme")
-    invite(alice, acme, bob)
+    alice, bob, acme = owner_and_member(server.url, "Alice Owner", "Bob Member")
     alice_page = sign_in(new_context(), server.url, alice)
     bob_page = sign_in(new_context(), server.url, bob)
     bob_head = bob_page.locator(".sidebar-head")
@@ -137,9 +135,7 @@ def test_profile_tokens_and_password(server: Server, new_context) -> None:
 
 
 def test_channel_members_panel_adds_removes_and_lets_post(server: Server, new_context) -> None:
-    alice, bob = sign_up(server.url, "Alice Owner"), sign_up(server.url, "Bob Member")
-    acme = create_workspace(alice, "Acme")
-    invite(alice, acme, bob)
+    alice, bob, acme = owner_and_member(server.url, "Alice Owner", "Bob Member")
     alice.post(f"/workspaces/{acme.id}/channels", {"name": "secret", "private": True})
     news = alice.post(f"/workspaces/{acme.id}/channels", {"name": "news", "broadcast": True})
     bob.post(f"/channels/{news['id']}/join")

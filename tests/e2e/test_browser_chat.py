@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import sign_in, wait_ready
-from tests.support import Person, Server, create_workspace, invite, sign_up, start_server
+from tests.support import Person, Server, create_workspace, invite, owner_and_member, sign_up, start_server
 
 pytestmark = pytest.mark.browser
 
@@ -34,9 +34,7 @@ def send(page: Page, text: str, shown: str | None = None) -> None:
 
 
 def test_two_people_chat_live(server: Server, new_context) -> None:
-    alice, bob = sign_up(server.url, "Alice Browser"), sign_up(server.url, "Bob Browser")
-    acme = create_workspace(alice, "Acme")
-    invite(alice, acme, bob)
+    alice, bob, acme = owner_and_member(server.url, "Alice Browser", "Bob Browser")
     random = alice.post(f"/workspaces/{acme.id}/channels", {"name": "random"})
     bob.post(f"/channels/{random['id']}/join")
 
@@ -100,9 +98,7 @@ def test_two_people_chat_live(server: Server, new_context) -> None:
 
 
 def test_up_arrow_edits_last_message_and_escape_cancels(server: Server, new_context) -> None:
-    alice, bob = sign_up(server.url, "Alice Editor"), sign_up(server.url, "Bob Reader")
-    acme = create_workspace(alice, "Acme")
-    invite(alice, acme, bob)
+    alice, bob, acme = owner_and_member(server.url, "Alice Editor", "Bob Reader")
     alice_page = sign_in(new_context(), server.url, alice)
     bob_page = sign_in(new_context(), server.url, bob)
 
@@ -157,9 +153,7 @@ def test_older_history_loads_when_scrolling_up(server: Server, new_context) -> N
 
 
 def test_offline_banner_and_queued_message_sent_once(server: Server, new_context) -> None:
-    alice, bob = sign_up(server.url, "Alice Offline"), sign_up(server.url, "Bob Online")
-    acme = create_workspace(alice, "Acme")
-    invite(alice, acme, bob)
+    alice, bob, acme = owner_and_member(server.url, "Alice Offline", "Bob Online")
     context = new_context()
     page = sign_in(context, server.url, alice)
     banner = page.get_by_test_id("connection-banner")

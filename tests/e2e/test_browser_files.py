@@ -12,7 +12,7 @@ from playwright.sync_api import Page, Route, expect
 
 from tests.e2e.conftest import sign_in
 from tests.files import samples
-from tests.support import Server, create_workspace, invite, sign_up
+from tests.support import Server, create_workspace, owner_and_member, sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -49,9 +49,7 @@ def drop_file(page: Page, data: bytes, name: str, content_type: str) -> None:
 
 
 def test_pdf_dropped_in_channel_is_seen_live_previewed_viewed_and_found(server: Server, new_context) -> None:
-    alice, bob = sign_up(server.url, "Alice Sharer"), sign_up(server.url, "Bob Viewer")
-    acme = create_workspace(alice, "Acme")
-    invite(alice, acme, bob)
+    alice, bob, acme = owner_and_member(server.url, "Alice Sharer", "Bob Viewer")
     alice_page = sign_in(new_context(), server.url, alice)
     bob_page = sign_in(new_context(), server.url, bob)
     report = samples.pdf(["Quarterly report: the zebracorn division grew", "Page two", "Page three"])

@@ -1,7 +1,6 @@
 // The side panel: a thread, the channel's members, or its pinned messages.
 
 import * as actions from '../actions.js';
-import { api } from '../api.js';
 import { colorClass, h, initials, reconcile } from '../dom.js';
 import { typingNames } from '../events.js';
 import { icon } from '../icons.js';
@@ -165,19 +164,5 @@ function renderPins(panel, body) {
   body.replaceChildren(h('ul', { class: 'pin-list', 'data-testid': 'pin-list' }, panel.list.map((m) => h('li', {},
     h('div', { class: 'message-meta' }, h('span', { class: 'author' }, m.author.display_name)),
     h('div', { class: 'message-body', html: m.html }),
-    h('button', { type: 'button', class: 'link', onclick: () => actions.setPinned(m, false).then(() => openPins()) }, 'Unpin')))));
-}
-
-export async function openPins() {
-  const channelId = state.channelId;
-  const panel = { kind: 'pins', channelId, list: null };
-  state.panel = panel;
-  invalidate('panel');
-  try {
-    const { messages } = await api.get(`/channels/${channelId}/pins`);
-    if (state.panel === panel) panel.list = messages;
-  } catch (err) {
-    reportError(err);
-  }
-  invalidate('panel');
+    h('button', { type: 'button', class: 'link', onclick: () => actions.setPinned(m, false).then(() => actions.openPins()) }, 'Unpin')))));
 }

@@ -12,7 +12,7 @@ import { toast } from '../toast.js';
 import { browseChannelsDialog, channelDetailsDialog, createChannelDialog, createWorkspaceDialog,
   directMessageDialog, inviteDialog, workspaceSettingsDialog } from './dialogs.js';
 import { dropTarget, makeComposer, maybeLoadOlder } from './messages.js';
-import { openPins, presenceDot, threadDrop } from './panel.js';
+import { presenceDot, threadDrop } from './panel.js';
 import { workspaceMembersDialog } from './people.js';
 import { profileDialog } from './profile.js';
 
@@ -193,7 +193,7 @@ export function renderHeader() {
       h('button', { type: 'button', class: 'icon', 'aria-label': 'Files', title: 'Files', 'aria-pressed': String(panelKind === 'files'),
         'data-testid': 'files-button', onclick: () => (panelKind === 'files' ? actions.closePanel() : actions.openFiles('channel')) }, icon('folder')),
       h('button', { type: 'button', class: 'icon', 'aria-label': 'Pinned messages', title: 'Pinned messages', 'aria-pressed': String(panelKind === 'pins'),
-        onclick: () => (panelKind === 'pins' ? actions.closePanel() : openPins()) }, icon('pin')),
+        onclick: () => (panelKind === 'pins' ? actions.closePanel() : actions.openPins()) }, icon('pin')),
       h('button', { type: 'button', class: 'icon', 'aria-label': 'Members', title: 'Members', 'aria-pressed': String(panelKind === 'members'),
         onclick: () => (panelKind === 'members' ? actions.closePanel() : actions.openMembers()) }, icon('users')),
       h('button', { type: 'button', class: 'icon', 'aria-label': 'Conversation details', title: 'Details',
