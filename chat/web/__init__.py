@@ -7,12 +7,28 @@ from urllib.parse import urlparse
 from flask import (Blueprint, abort, flash, redirect, render_template, request, send_from_directory,
                    url_for)
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import CSRFError
 
+from chat.extensions import csrf
 from chat.services import users, workspaces
 from chat.services.errors import ChatError
 from chat.services.payloads import me_payload
 
 web = Blueprint("web", __name__)
+
+
+@web.before_request
+def _check_csrf() -> None:
+    # Every form here (sign in, sign up, sign out, accept an invite) carries the CSRF token;
+    # SameSite=Lax cookies already stop most cross-site posts, this stops the rest.
+    if request.method == "POST":
+        csrf.protect()
+
+
+@web.errorhandler(CSRFError)
+def _csrf_failed(err: CSRFError):  # type: ignore[no-untyped-def]
+    flash("The form had expired. Please try again.")
+    return redirect(request.full_path if request.method == "GET" else request.path), 303
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Front-end libraries come from the npm registry (package.json), never from the repository.

@@ -37,7 +37,11 @@ class Browser:
     def __init__(self, server_url: str, email: str, password: str = PASSWORD) -> None:
         self.server_url = server_url
         self.session = requests.Session()
-        r = self.session.post(server_url + "/login", data={"email": email, "password": password},
+        form = self.session.get(server_url + "/login", timeout=20).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert token, "no csrf_token in the login form"
+        r = self.session.post(server_url + "/login", data={"email": email, "password": password,
+                                                           "csrf_token": token.group(1)},
                               allow_redirects=False, timeout=20)
         assert r.status_code == 302, r.text
         page = self.session.get(server_url + "/", timeout=20)

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from tests.api.helpers import API, Browser, assert_error, history, send, unique
-from tests.support import Cast, Server, SocketClient
+from tests.support import PASSWORD, Cast, Server, SocketClient, create_workspace, sign_up
 
 
 @pytest.fixture
@@ -98,3 +98,20 @@ def test_websocket_from_a_foreign_origin_is_refused(cast: Cast, browser: Browser
         assert sent["data"]["author"]["id"] == cast.bob.id
     finally:
         ok.close()
+
+
+def test_html_forms_need_their_csrf_token(server: Server) -> None:
+    """Signing in, signing up and accepting an invite from another site's form is refused."""
+    person = sign_up(server.url)
+    outsider = requests.Session()
+    forged = outsider.post(server.url + "/login", data={"email": person.email, "password": PASSWORD},
+                           allow_redirects=False, timeout=20)
+    assert forged.status_code == 303
+    assert outsider.get(server.url + API + "/me", timeout=20).status_code == 401
+    browser = Browser(server.url, person.email)  # the real form, with its token, works
+    assert browser.request("GET", "/me").json()["id"] == person.id
+    owner = sign_up(server.url)
+    code = owner.post(f"/workspaces/{create_workspace(owner).id}/invites")["code"]
+    r = browser.session.post(server.url + f"/invite/{code}", allow_redirects=False, timeout=20)
+    assert r.status_code == 303
+    assert person.get("/workspaces")["workspaces"] == []
