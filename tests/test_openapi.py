@@ -273,7 +273,9 @@ def test_socket_events_and_sync_use_the_documented_envelope(cast: Cast, contract
 def test_cookie_sessions_need_the_csrf_header_for_writes(cast: Cast, contract: Contract) -> None:
     person: Person = cast.bob
     browser = requests.Session()
-    signed_in = browser.post(cast.server_url + "/login", data={"email": person.email,
+    form = browser.get(cast.server_url + "/login", timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    signed_in = browser.post(cast.server_url + "/login", data={"email": person.email, "csrf_token": token,
                                                                "password": "correct horse battery"},
                              allow_redirects=False, timeout=10)
     assert signed_in.status_code == 302
