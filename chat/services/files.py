@@ -90,7 +90,7 @@ def _human(size: int) -> str:
 def upload_files(uploader: User, channel_id: int, uploads: list[tuple[Any, BinaryIO]]) -> list[dict[str, Any]]:
     """Keep the uploaded files for the uploader to send in ``channel_id``. Nothing is kept unless
     every file is acceptable. Previews start at once, in the background."""
-    from chat.services import previews
+    from chat.services import previews  # previews imports this module
 
     if not uploads:
         raise Invalid("send one or more files in the multipart field 'file'", code="no_files", field="file")
@@ -310,7 +310,7 @@ def _snippet(body: str | None, q: str, around: int = 80) -> str | None:
 def delete_file(actor: User, public_id: Any) -> dict[str, Any]:
     """Remove a file for everyone: its uploader or a workspace admin. A message that was only
     this file goes with it."""
-    from chat.services import messages
+    from chat.services import messages  # messages imports this module
 
     f = access_file(actor.id, public_id)
     membership = access_membership(actor.id, f.workspace_id)
