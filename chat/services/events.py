@@ -66,7 +66,8 @@ def record(workspace_id: int, type_: str, data: dict[str, Any], *,
            channel_id: int | None = None, target_user_id: int | None = None) -> dict[str, Any]:
     """Append a durable event (replayed to reconnecting clients) and queue its broadcast.
 
-    Must run inside ``atomic()``. Returns the envelope that is broadcast.
+    Must run inside ``atomic()``. Returns the envelope that is broadcast; its id is set when
+    the transaction commits.
     """
     if db.engine.dialect.name == "postgresql" and "chat_order_lock" not in db.session.info:
         # Serialize event writers across processes, from the insert until the emit is out, so
@@ -78,11 +79,26 @@ def record(workspace_id: int, type_: str, data: dict[str, Any], *,
     event = Event(workspace_id=workspace_id, channel_id=channel_id, target_user_id=target_user_id,
                   type=type_, payload=json.dumps(data, separators=(",", ":")))
     db.session.add(event)
-    db.session.flush()
-    envelope = envelope_of(event.id, type_, workspace_id, channel_id, data)
+    # The id is filled in by assign_ids() just before the commit: one INSERT for every event
+    # of the transaction instead of a flush each.
+    envelope = envelope_of(0, type_, workspace_id, channel_id, data)
+    _unnumbered().append((event, envelope))
     room = channel_room(channel_id) if channel_id is not None else user_room(target_user_id or 0)
     _pending().append(("emit", type_, envelope, room, None))
     return envelope
+
+
+def _unnumbered() -> list[tuple[Event, dict[str, Any]]]:
+    return db.session.info.setdefault("chat_unnumbered", [])
+
+
+def assign_ids() -> None:
+    """Write the transaction's events and put their ids into the queued envelopes."""
+    unnumbered = db.session.info.pop("chat_unnumbered", None)
+    if unnumbered:
+        db.session.flush()
+        for event, envelope in unnumbered:
+            envelope["id"] = event.id
 
 
 def envelope_of(event_id: int, type_: str, workspace_id: int, channel_id: int | None,
@@ -112,6 +128,7 @@ def disconnect_user(user_id: int) -> None:
 
 def discard_pending() -> None:
     db.session.info.pop("chat_pending", None)
+    db.session.info.pop("chat_unnumbered", None)
 
 
 def release_order_lock() -> None:

@@ -164,12 +164,12 @@ def check_file_ids(value: Any) -> list[str]:
     return value
 
 
-def check_sendable(sender: User, channel_id: int, file_ids: list[str]) -> list[File]:
+def check_sendable(sender_id: int, channel_id: int, file_ids: list[str]) -> list[File]:
     """The sender's own uploads for this channel, not yet sent, in the order given."""
     if not file_ids:
         return []
     rows = {f.public_id: f for f in db.session.scalars(select(File).where(
-        File.public_id.in_(file_ids), File.uploader_id == sender.id, File.deleted_at.is_(None)))}
+        File.public_id.in_(file_ids), File.uploader_id == sender_id, File.deleted_at.is_(None)))}
     for public_id in file_ids:
         f = rows.get(public_id)
         if f is None or f.channel_id != channel_id:

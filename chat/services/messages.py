@@ -2,25 +2,31 @@
 the request comes from the browser, a socket, a bot or the REST API."""
 from __future__ import annotations
 
+import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from chat.extensions import db
-from chat.models import ChannelKind, ChannelMember, File, Membership, Mention, Message, Reaction, User
+from chat.models import (Channel, ChannelKind, ChannelMember, File, Membership, Mention, Message,
+                         Reaction, User)
 from chat.models._time import utcnow
 from chat.services import events, files
-from chat.services.access import (ChannelAccess, access_channel, access_membership, access_message,
-                                  check_can_post)
-from chat.services.errors import Conflict, Forbidden, Invalid, NotFound
-from chat.services.payloads import _message_payload, file_payloads, message_payload, message_payloads
-from chat.services.rendering import mention_candidates, render
+from chat.services.access import (ChannelAccess, access_channel, access_channels, access_membership,
+                                  access_message, check_can_post)
+from chat.services.errors import ChatError, Conflict, Forbidden, Invalid, NotFound
+from chat.services.group_commit import GroupCommit, Job
+from chat.services.payloads import (file_payloads, new_message_payload, message_payload, message_payloads,
+                                    user_payload)
+from chat.services.rendering import Rendered, mention_candidates, render
 from chat.services.transactions import atomic
-from chat.services.validation import (check_client_msg_id, check_limit,
+from chat.services.validation import (check_client_msg_id, check_id, check_limit,
                                       check_message_body, check_optional_id, check_text)
 
+log = logging.getLogger(__name__)
 _EMOJI_SHORTCODE = re.compile(r"^[a-z0-9_+-]{1,40}$")
 
 
@@ -46,12 +52,17 @@ def _mentioned(access: ChannelAccess, rendered_ids: set[int], everyone: bool, au
     return targets - {author_id}
 
 
-def _existing_send(sender: User, client_msg_id: str, channel_id: int) -> Message | None:
-    message = db.session.scalar(select(Message).where(Message.user_id == sender.id,
-                                                      Message.client_msg_id == client_msg_id))
-    if message is not None and message.channel_id != channel_id:
-        raise Conflict("client_msg_id was already used for another conversation", code="client_msg_id_reused")
-    return message
+class _Send(Job):
+    """One send waiting for its batch (see ``group_commit``): checked input, nothing read yet."""
+
+    def __init__(self, sender: User, channel_id: int, body: str, client_msg_id: str | None,
+                 thread_root_id: int | None, file_ids: list[str]) -> None:
+        super().__init__()
+        # Only plain values: the batch is written in another request's session.
+        self.sender_id, self.channel_id, self.body = sender.id, channel_id, body
+        self.client_msg_id, self.thread_root_id, self.file_ids = client_msg_id, thread_root_id, file_ids
+        self.author = user_payload(sender)
+        self.key = (sender.id, client_msg_id) if client_msg_id else None
 
 
 def send_message(sender: User, channel_id: int, body: Any, *, client_msg_id: Any = None,
@@ -60,56 +71,136 @@ def send_message(sender: User, channel_id: int, body: Any, *, client_msg_id: Any
     returns the stored original with created=False and publishes nothing.
 
     ``file_ids`` are the sender's uploads to this channel (``files.upload_files``); a message
-    with files may have an empty body."""
+    with files may have an empty body. Sends that arrive together are committed together
+    (``_write_sends``); each still gets its own answer or error, as if it had been alone."""
     file_ids = files.check_file_ids(file_ids)
     body = check_message_body(body, allow_empty=bool(file_ids))
-    client_msg_id = check_client_msg_id(client_msg_id)
-    thread_root_id = check_optional_id(thread_root_id, "thread_root_id")
-    if client_msg_id:
-        original = _existing_send(sender, client_msg_id, channel_id)
+    job = _Send(sender, check_id(channel_id, "channel_id"), body, check_client_msg_id(client_msg_id),
+                check_optional_id(thread_root_id, "thread_root_id"), file_ids)
+    return _sends.run(job)
+
+
+def _write_sends(jobs: list[_Send]) -> None:
+    """Settle every job: the batch in one transaction; what is left (a failed batch, or a retry
+    of a send in the same batch) one at a time, so a bad send fails alone."""
+    if len(jobs) > 1:
+        try:
+            _write_together(jobs)
+        except Exception:
+            log.warning("a batch of %d sends failed; writing them one at a time", len(jobs), exc_info=True)
+    for job in jobs:
+        if not job.finished:
+            try:
+                _write_together([job])
+            except Exception as err:  # ChatError for the sender; anything else is logged by the caller
+                job.fail(err)
+
+
+def _write_together(jobs: list[_Send]) -> None:
+    """Write the jobs in one transaction and finish them, or raise with none of them written
+    (those answered without writing, like retries and refusals, stay answered)."""
+    jobs = _first_tries(jobs)
+    accesses = access_channels({(job.sender_id, job.channel_id) for job in jobs})
+    planned: list[tuple[_Send, _Plan]] = []
+    for job in jobs:
+        try:
+            planned.append((job, _plan(job, accesses.get((job.sender_id, job.channel_id)))))
+        except ChatError as err:
+            job.fail(err)
+    if not planned:
+        return
+    try:
+        with atomic():
+            messages = [Message(workspace_id=plan.channel.workspace_id, channel_id=job.channel_id,
+                                user_id=job.sender_id, client_msg_id=job.client_msg_id,
+                                thread_root_id=job.thread_root_id, body=job.body, html=plan.rendered.html,
+                                mentions_channel=plan.rendered.mentions_channel)
+                        for job, plan in planned]
+            db.session.add_all(messages)
+            db.session.flush()  # one INSERT for the whole batch
+            payloads = [_write_details(message, job, plan) for message, (job, plan) in zip(messages, planned)]
+    except IntegrityError:
+        # A single send whose client id raced in from another process: answer with the winner.
+        if len(planned) > 1 or _first_tries([planned[0][0]]):
+            raise
+        return
+    for (job, _plan_), payload in zip(planned, payloads):
+        job.finish((payload, True))
+
+
+def _write_details(message: Message, job: _Send, plan: _Plan) -> dict[str, Any]:
+    """Inside the transaction, after the INSERT: everything that hangs on the message's id."""
+    channel = plan.channel
+    channel.last_message_id = message.id
+    files.attach(plan.attachments, message)
+    for user_id in plan.mentioned:
+        db.session.add(Mention(message_id=message.id, user_id=user_id, channel_id=channel.id,
+                               workspace_id=channel.workspace_id))
+    payload = new_message_payload(message, job.author, {}, file_payloads(plan.attachments))
+    events.record(channel.workspace_id, events.MESSAGE_CREATED, payload, channel_id=channel.id)
+    if plan.root is not None:
+        plan.root.reply_count += 1
+        plan.root.last_reply_at = message.created_at
+        events.record(channel.workspace_id, events.MESSAGE_UPDATED, message_payload(plan.root),
+                      channel_id=channel.id)
+    return payload
+
+
+def _first_tries(jobs: list[_Send]) -> list[_Send]:
+    """Answer retries of stored sends with the original (one query for the batch) and return the
+    jobs to write. A client id repeated inside the batch is left for after it: by then the first
+    is stored and the repeat is an ordinary retry."""
+    keys = [job.key for job in jobs if job.key]
+    originals = {}
+    if keys:
+        originals = {(m.user_id, m.client_msg_id): m for m in db.session.scalars(
+            select(Message).where(Message.user_id.in_({u for u, _ in keys}),
+                                  Message.client_msg_id.in_({c for _, c in keys})))}
+    fresh, seen = [], set()
+    for job in jobs:
+        original = originals.get(job.key) if job.key else None
         if original is not None:
-            return message_payload(original), False
-    access = access_channel(sender.id, channel_id)
+            if original.channel_id != job.channel_id:
+                job.fail(Conflict("client_msg_id was already used for another conversation",
+                                  code="client_msg_id_reused"))
+            else:
+                job.finish((message_payload(original), False))
+        elif job.key is None or job.key not in seen:
+            seen.add(job.key)
+            fresh.append(job)
+    return fresh
+
+
+@dataclass
+class _Plan:
+    channel: Channel
+    rendered: Rendered
+    mentioned: set[int]
+    attachments: list[File]
+    root: Message | None
+
+
+def _plan(job: _Send, access: ChannelAccess | None) -> _Plan:
+    """Every check and read a send needs before the write; raises the sender's error."""
+    if access is None:
+        raise NotFound("channel not found")
     check_can_post(access)
-    attachments = files.check_sendable(sender, channel_id, file_ids)
+    attachments = files.check_sendable(job.sender_id, job.channel_id, job.file_ids)
     root = None
-    if thread_root_id is not None:
-        root = db.session.get(Message, thread_root_id)
-        if root is None or root.channel_id != channel_id or root.deleted_at is not None:
+    if job.thread_root_id is not None:
+        root = db.session.get(Message, job.thread_root_id)
+        if root is None or root.channel_id != job.channel_id or root.deleted_at is not None:
             raise NotFound("thread not found", code="thread_not_found")
         if root.thread_root_id is not None:
             raise Invalid("replies go to the thread's first message", field="thread_root_id")
-    rendered = render(body, _people_for_mentions(access.channel.workspace_id, body))
-    mentioned = set()
+    rendered = render(job.body, _people_for_mentions(access.channel.workspace_id, job.body))
+    mentioned: set[int] = set()
     if rendered.mentioned_user_ids or rendered.mentions_channel:
-        mentioned = _mentioned(access, rendered.mentioned_user_ids, rendered.mentions_channel, sender.id)
-    channel = access.channel
-    try:
-        with atomic():
-            message = Message(workspace_id=channel.workspace_id, channel_id=channel.id, user_id=sender.id,
-                              client_msg_id=client_msg_id, thread_root_id=thread_root_id, body=body,
-                              html=rendered.html, mentions_channel=rendered.mentions_channel)
-            db.session.add(message)
-            db.session.flush()
-            channel.last_message_id = message.id
-            files.attach(attachments, message)
-            for user_id in mentioned:
-                db.session.add(Mention(message_id=message.id, user_id=user_id, channel_id=channel.id,
-                                       workspace_id=channel.workspace_id))
-            payload = _message_payload(message, sender, {}, file_payloads(attachments))
-            events.record(channel.workspace_id, events.MESSAGE_CREATED, payload, channel_id=channel.id)
-            if root is not None:
-                root.reply_count += 1
-                root.last_reply_at = message.created_at
-                events.record(channel.workspace_id, events.MESSAGE_UPDATED, message_payload(root),
-                              channel_id=channel.id)
-    except IntegrityError:
-        # The same client id raced in from another request: answer with the winner.
-        original = _existing_send(sender, client_msg_id, channel_id) if client_msg_id else None
-        if original is None:
-            raise
-        return message_payload(original), False
-    return payload, True
+        mentioned = _mentioned(access, rendered.mentioned_user_ids, rendered.mentions_channel, job.sender_id)
+    return _Plan(access.channel, rendered, mentioned, attachments, root)
+
+
+_sends: GroupCommit[_Send] = GroupCommit(_write_sends)
 
 
 def edit_message(actor: User, message_id: int, body: Any) -> dict[str, Any]:

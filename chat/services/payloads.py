@@ -109,7 +109,7 @@ def message_payloads(messages: list[Message]) -> list[dict[str, Any]]:
                                 .order_by(File.id)):
         # A file's uploader is the author of the message that shared it.
         files[f.message_id].append(file_payload(f, authors[f.uploader_id]))  # type: ignore[index]
-    return [_message_payload(m, authors[m.user_id], reactions.get(m.id, {}), files.get(m.id, []))
+    return [new_message_payload(m, user_payload(authors[m.user_id]), reactions.get(m.id, {}), files.get(m.id, []))
             for m in messages]
 
 
@@ -117,12 +117,13 @@ def message_payload(message: Message) -> dict[str, Any]:
     return message_payloads([message])[0]
 
 
-def _message_payload(m: Message, author: User, reactions: dict[str, list[int]],
-                     files: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def new_message_payload(m: Message, author: dict[str, Any], reactions: dict[str, list[int]],
+                        files: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A message from parts already at hand (``author`` is a ``user_payload``): no queries."""
     deleted = m.deleted_at is not None
     return {
         "id": m.id, "workspace_id": m.workspace_id, "channel_id": m.channel_id,
-        "author": user_payload(author), "client_msg_id": m.client_msg_id,
+        "author": author, "client_msg_id": m.client_msg_id,
         "thread_root_id": m.thread_root_id,
         "body": "" if deleted else m.body, "html": "" if deleted else m.html,
         "mentions_channel": m.mentions_channel,

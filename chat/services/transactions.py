@@ -42,6 +42,7 @@ def atomic() -> Iterator[None]:
     try:
         try:
             yield
+            events.assign_ids()
             db.session.commit()
         except BaseException:
             db.session.rollback()
