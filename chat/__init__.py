@@ -22,6 +22,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config["SERVER_ID"]:
         app.config["SERVER_ID"] = f"{socket.gethostname()}:{app.config['CHAT_PORT']}"
 
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config))
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
@@ -52,3 +53,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_handlers(socketio)
     register_cli(app)
     return app
+
+
+def _engine_options(config: dict[str, Any]) -> dict[str, Any]:
+    url = config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite") and (":memory:" in url or url.rstrip("/") == "sqlite:"):
+        return {}  # one shared in-memory database: Flask-SQLAlchemy's static pool
+    # A PostgreSQL server has a connection limit: past twice the pool, requests wait for a free
+    # connection. SQLite has none; connections beyond the pool are opened and closed as needed.
+    size = config["DATABASE_POOL_SIZE"]
+    return {"pool_size": size, "max_overflow": -1 if url.startswith("sqlite") else size}

@@ -80,4 +80,8 @@ def from_env() -> dict:
         "ARGON2_TIME_COST": int(os.environ.get("ARGON2_TIME_COST", "3")),
         "ARGON2_MEMORY_COST": int(os.environ.get("ARGON2_MEMORY_COST", str(64 * 1024))),
         "AUTO_MIGRATE": os.environ.get("AUTO_MIGRATE", "1") == "1",
+        # Database connections kept open. Every request or socket event in progress holds one
+        # (green threads make hundreds possible), and one opened past the pool is closed again
+        # afterwards, which costs more than a query on SQLite.
+        "DATABASE_POOL_SIZE": int(os.environ.get("DATABASE_POOL_SIZE", "20")),
     }

@@ -6,23 +6,30 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room
+from sqlalchemy import inspect
+from sqlalchemy.orm import make_transient_to_detached
 
 from chat.extensions import db
 from chat.models import User
-from chat.services import channels, messages, presence, sync, users
+from chat.services import channels, events, messages, presence, sync, users
 from chat.services.errors import ChatError, Invalid, error_body
 from chat.services.validation import check_bool, check_id
 
 log = logging.getLogger(__name__)
 
-# sid -> user id, for the sockets this process holds.
-_socket_users: dict[str, int] = {}
+# Who each socket this process holds belongs to: sid -> (user id, a detached copy of the
+# User, when the copy was read). Events use the copy instead of reading the user again, and
+# re-read it after IDENTITY_TTL seconds so a changed display name reaches new messages soon.
+# Signing out, deactivation and revoked tokens close the sockets themselves (services.events).
+_socket_users: dict[str, tuple[int, User, float]] = {}
+IDENTITY_TTL = 10.0
 
 
 def _authenticate(auth: Any) -> User | None:
@@ -35,12 +42,18 @@ def _authenticate(auth: Any) -> User | None:
     return current_user._get_current_object() if current_user.is_authenticated else None
 
 
+def _remember(sid: str, user: User) -> None:
+    snapshot = User(**{attr.key: getattr(user, attr.key) for attr in inspect(User).column_attrs})
+    make_transient_to_detached(snapshot)  # a clean copy that merge(load=False) accepts
+    _socket_users[sid] = (user.id, snapshot, time.monotonic())
+
+
 def _on_connect(auth: Any = None) -> bool:
     user = _authenticate(auth)
     if user is None:
         return False  # refused: the client sees a connect_error
     sid = request.sid  # type: ignore[attr-defined]
-    _socket_users[sid] = user.id
+    _remember(sid, user)
     presence.connected(user, sid, current_app.config["SERVER_ID"])
     for room in presence.rooms_for(user.id):
         join_room(room)
@@ -49,32 +62,54 @@ def _on_connect(auth: Any = None) -> bool:
 
 def _on_disconnect(*_args: Any) -> None:
     sid = request.sid  # type: ignore[attr-defined]
-    user_id = _socket_users.pop(sid, None)
-    if user_id is not None:
-        presence.disconnected(user_id, sid)
+    known = _socket_users.pop(sid, None)
+    if known is not None:
+        presence.disconnected(known[0], sid)
+
+
+def _socket_user(sid: str) -> User | None:
+    """The socket's user in the current session: from the copy while it is fresh, else read anew."""
+    known = _socket_users.get(sid)
+    if known is None:
+        return None
+    user_id, snapshot, read_at = known
+    if time.monotonic() - read_at < IDENTITY_TTL:
+        return db.session.merge(snapshot, load=False)
+    user = db.session.get(User, user_id)
+    if user is not None and sid in _socket_users:
+        _remember(sid, user)
+    return user
 
 
 def event(socketio: SocketIO, name: str) -> Callable:
-    """Register a handler taking (user, data dict, sid) whose return value becomes the ack."""
+    """Register a handler taking (user, data dict, sid) whose return value becomes the ack.
+
+    Handlers are registered on the Socket.IO server itself and run in an application context,
+    not in the HTTP request context Flask-SocketIO builds for each event (URL routing, the
+    cookie session and a copy of it): events are authenticated by their socket, and that
+    context cost more than most handlers. Only connect needs the request, and keeps it.
+    """
     def decorator(fn: Callable[[User, dict, str], Any]) -> Callable:
         @functools.wraps(fn)
-        def handler(data: Any = None) -> dict[str, Any]:
-            sid = request.sid  # type: ignore[attr-defined]
-            user_id = _socket_users.get(sid)
-            user = db.session.get(User, user_id) if user_id is not None else None
-            if user is None:
+        def handler(sid: str, data: Any = None) -> dict[str, Any]:
+            environ = socketio.server.get_environ(sid, namespace=events.NAMESPACE)
+            if not environ:
                 return error_body("unauthorized", "this connection is not signed in")
-            try:
-                if not isinstance(data, dict):
-                    raise Invalid("send a JSON object")
-                return {"data": fn(user, data, sid)}
-            except ChatError as err:
-                return err.to_dict()
-            except Exception:
-                db.session.rollback()
-                log.exception("socket event %s failed", name)
-                return error_body("internal_error", "the server could not handle this event")
-        socketio.on_event(name, handler)
+            with environ["flask.app"].app_context():
+                user = _socket_user(sid)
+                if user is None:
+                    return error_body("unauthorized", "this connection is not signed in")
+                try:
+                    if not isinstance(data, dict):
+                        raise Invalid("send a JSON object")
+                    return {"data": fn(user, data, sid)}
+                except ChatError as err:
+                    return err.to_dict()
+                except Exception:
+                    db.session.rollback()
+                    log.exception("socket event %s failed", name)
+                    return error_body("internal_error", "the server could not handle this event")
+        socketio.server.on(name, handler, namespace=events.NAMESPACE)
         return handler
     return decorator
 

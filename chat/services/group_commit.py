@@ -64,7 +64,15 @@ class GroupCommit(Generic[J]):
             if not job._lead:
                 return job.outcome()
         else:
-            time.sleep(0)  # let requests that arrived together join this batch
+            # Let requests that arrived together join this batch: yield while others keep
+            # queueing (a few times at most, so a lone request is not held back).
+            queued = 0
+            for _ in range(4):
+                time.sleep(0)
+                with self._lock:
+                    if len(self._queue) == queued:
+                        break
+                    queued = len(self._queue)
         with self._lock:
             batch, self._queue = self._queue[:self._max_batch], self._queue[self._max_batch:]
         try:
