@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from socketio import PubSubManager
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 
 from chat.extensions import db, socketio
 from chat.models import Event, SocketConnection
@@ -76,19 +76,18 @@ def record(workspace_id: int, type_: str, data: dict[str, Any], *,
         lock_conn = db.engine.connect()
         lock_conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ORDER_LOCK_KEY})
         db.session.info["chat_order_lock"] = lock_conn
-    event = Event(workspace_id=workspace_id, channel_id=channel_id, target_user_id=target_user_id,
-                  type=type_, payload=json.dumps(data, separators=(",", ":")))
-    db.session.add(event)
-    # The id is filled in by assign_ids() just before the commit: one INSERT for every event
-    # of the transaction instead of a flush each.
+    row = {"workspace_id": workspace_id, "channel_id": channel_id, "target_user_id": target_user_id,
+           "type": type_, "payload": json.dumps(data, separators=(",", ":"))}
+    # Written by assign_ids() just before the commit: one INSERT for every event of the
+    # transaction, which also gives the envelopes their ids.
     envelope = envelope_of(0, type_, workspace_id, channel_id, data)
-    _unnumbered().append((event, envelope))
+    _unnumbered().append((row, envelope))
     room = channel_room(channel_id) if channel_id is not None else user_room(target_user_id or 0)
     _pending().append(("emit", type_, envelope, room, None))
     return envelope
 
 
-def _unnumbered() -> list[tuple[Event, dict[str, Any]]]:
+def _unnumbered() -> list[tuple[dict[str, Any], dict[str, Any]]]:
     return db.session.info.setdefault("chat_unnumbered", [])
 
 
@@ -96,9 +95,11 @@ def assign_ids() -> None:
     """Write the transaction's events and put their ids into the queued envelopes."""
     unnumbered = db.session.info.pop("chat_unnumbered", None)
     if unnumbered:
-        db.session.flush()
-        for event, envelope in unnumbered:
-            envelope["id"] = event.id
+        db.session.flush()  # the rows the events point at come first
+        ids = db.session.scalars(insert(Event).returning(Event.id, sort_by_parameter_order=True),
+                                 [row for row, _ in unnumbered]).all()
+        for event_id, (_, envelope) in zip(ids, unnumbered):
+            envelope["id"] = event_id
 
 
 def envelope_of(event_id: int, type_: str, workspace_id: int, channel_id: int | None,

@@ -119,6 +119,9 @@ def _write_together(jobs: list[_Send]) -> None:
             db.session.add_all(messages)
             db.session.flush()  # one INSERT for the whole batch
             payloads = [_write_details(message, job, plan) for message, (job, plan) in zip(messages, planned)]
+            # One UPDATE (executemany) for the batch; a channel's last send in it wins.
+            last = {message.channel_id: message.id for message in messages}
+            db.session.execute(update(Channel), [{"id": cid, "last_message_id": mid} for cid, mid in last.items()])
     except IntegrityError:
         # A single send whose client id raced in from another process: answer with the winner.
         if len(planned) > 1 or _first_tries([planned[0][0]]):
@@ -131,7 +134,6 @@ def _write_together(jobs: list[_Send]) -> None:
 def _write_details(message: Message, job: _Send, plan: _Plan) -> dict[str, Any]:
     """Inside the transaction, after the INSERT: everything that hangs on the message's id."""
     channel = plan.channel
-    channel.last_message_id = message.id
     files.attach(plan.attachments, message)
     for user_id in plan.mentioned:
         db.session.add(Mention(message_id=message.id, user_id=user_id, channel_id=channel.id,
