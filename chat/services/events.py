@@ -11,10 +11,12 @@ import logging
 from typing import Any
 
 from socketio import PubSubManager
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 
 from chat.extensions import db, socketio
 from chat.models import Event, SocketConnection
+from chat.models._time import utcnow
+from chat.services import transactions  # noqa: F401  (mutual: atomic() calls back into this module)
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +98,8 @@ def assign_ids() -> None:
     unnumbered = db.session.info.pop("chat_unnumbered", None)
     if unnumbered:
         db.session.flush()  # the rows the events point at come first
-        ids = db.session.scalars(insert(Event).returning(Event.id, sort_by_parameter_order=True),
-                                 [row for row, _ in unnumbered]).all()
+        now = utcnow()
+        ids = transactions.insert_many(Event.__table__, [{**row, "created_at": now} for row, _ in unnumbered])
         for event_id, (_, envelope) in zip(ids, unnumbered):
             envelope["id"] = event_id
 

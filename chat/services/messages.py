@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from chat.extensions import db
@@ -22,7 +22,7 @@ from chat.services.group_commit import GroupCommit, Job
 from chat.services.payloads import (file_payloads, new_message_payload, message_payload, message_payloads,
                                     user_payload)
 from chat.services.rendering import Rendered, mention_candidates, render
-from chat.services.transactions import atomic
+from chat.services.transactions import atomic, insert_many
 from chat.services.validation import (check_client_msg_id, check_id, check_limit,
                                       check_message_body, check_optional_id, check_text)
 
@@ -81,50 +81,59 @@ def send_message(sender: User, channel_id: int, body: Any, *, client_msg_id: Any
 
 
 def _write_sends(jobs: list[_Send]) -> None:
-    """Settle every job: the batch in one transaction; what is left (a failed batch, or a retry
-    of a send in the same batch) one at a time, so a bad send fails alone."""
-    if len(jobs) > 1:
-        try:
-            _write_together(jobs)
-        except Exception:
-            log.warning("a batch of %d sends failed; writing them one at a time", len(jobs), exc_info=True)
+    """Settle every job. First the whole batch in one transaction, assuming no send is a retry
+    (the unique client id catches one); then what is left one at a time, looking retries up
+    first: the sends of a failed batch, so a bad one fails alone, and a client id that came
+    twice in the batch, which by then is an ordinary retry."""
+    try:
+        _write_together(jobs, retries_possible=False)
+    except IntegrityError:
+        pass  # a retry of a stored send, most likely: the one-at-a-time pass answers it
+    except Exception:
+        log.warning("a batch of %d sends failed; writing them one at a time", len(jobs), exc_info=True)
     for job in jobs:
         if not job.finished:
             try:
-                _write_together([job])
+                _write_together([job], retries_possible=True)
             except Exception as err:  # ChatError for the sender; anything else is logged by the caller
                 job.fail(err)
 
 
-def _write_together(jobs: list[_Send]) -> None:
+def _write_together(jobs: list[_Send], *, retries_possible: bool) -> None:
     """Write the jobs in one transaction and finish them, or raise with none of them written
     (those answered without writing, like retries and refusals, stay answered)."""
-    jobs = _first_tries(jobs)
+    jobs = _answer_retries(jobs) if retries_possible else _first_of_each_key(jobs)
     accesses = access_channels({(job.sender_id, job.channel_id) for job in jobs})
     planned: list[tuple[_Send, _Plan]] = []
     for job in jobs:
         try:
             planned.append((job, _plan(job, accesses.get((job.sender_id, job.channel_id)))))
         except ChatError as err:
-            job.fail(err)
+            if job.key is None or retries_possible:
+                job.fail(err)
+            # else: maybe a retry whose first try was stored (its files are sent, say): the
+            # one-at-a-time pass looks it up before judging it again.
     if not planned:
         return
     try:
         with atomic():
-            messages = [Message(workspace_id=plan.channel.workspace_id, channel_id=job.channel_id,
-                                user_id=job.sender_id, client_msg_id=job.client_msg_id,
-                                thread_root_id=job.thread_root_id, body=job.body, html=plan.rendered.html,
-                                mentions_channel=plan.rendered.mentions_channel)
-                        for job, plan in planned]
-            db.session.add_all(messages)
-            db.session.flush()  # one INSERT for the whole batch
+            now = utcnow()
+            rows = [{"workspace_id": plan.channel.workspace_id, "channel_id": job.channel_id,
+                     "user_id": job.sender_id, "client_msg_id": job.client_msg_id,
+                     "thread_root_id": job.thread_root_id, "body": job.body, "html": plan.rendered.html,
+                     "mentions_channel": plan.rendered.mentions_channel, "reply_count": 0, "created_at": now}
+                    for job, plan in planned]
+            db.session.flush()  # a thread root's count may be pending from an earlier send of the batch
+            ids = insert_many(Message.__table__, rows)
+            # Plain objects for what follows (payloads, files, thread roots); the rows are stored.
+            messages = [Message(id=message_id, **row) for message_id, row in zip(ids, rows)]
             payloads = [_write_details(message, job, plan) for message, (job, plan) in zip(messages, planned)]
-            # One UPDATE (executemany) for the batch; a channel's last send in it wins.
-            last = {message.channel_id: message.id for message in messages}
-            db.session.execute(update(Channel), [{"id": cid, "last_message_id": mid} for cid, mid in last.items()])
+            last = {message.channel_id: message.id for message in messages}  # a channel's last send wins
+            db.session.connection().execute(_SET_LAST_MESSAGE, [{"channel": cid, "message": mid}
+                                                                for cid, mid in last.items()])
     except IntegrityError:
-        # A single send whose client id raced in from another process: answer with the winner.
-        if len(planned) > 1 or _first_tries([planned[0][0]]):
+        # A lone send whose client id raced in from another request: answer with the winner.
+        if len(planned) > 1 or not retries_possible or _answer_retries([planned[0][0]]):
             raise
         return
     for (job, _plan_), payload in zip(planned, payloads):
@@ -148,29 +157,37 @@ def _write_details(message: Message, job: _Send, plan: _Plan) -> dict[str, Any]:
     return payload
 
 
-def _first_tries(jobs: list[_Send]) -> list[_Send]:
-    """Answer retries of stored sends with the original (one query for the batch) and return the
-    jobs to write. A client id repeated inside the batch is left for after it: by then the first
-    is stored and the repeat is an ordinary retry."""
+def _answer_retries(jobs: list[_Send]) -> list[_Send]:
+    """Answer retries of stored sends with the original and return the jobs still to write."""
     keys = [job.key for job in jobs if job.key]
     originals = {}
     if keys:
         originals = {(m.user_id, m.client_msg_id): m for m in db.session.scalars(
             select(Message).where(Message.user_id.in_({u for u, _ in keys}),
                                   Message.client_msg_id.in_({c for _, c in keys})))}
-    fresh, seen = [], set()
-    for job in jobs:
+    fresh = []
+    for job in _first_of_each_key(jobs):
         original = originals.get(job.key) if job.key else None
-        if original is not None:
-            if original.channel_id != job.channel_id:
-                job.fail(Conflict("client_msg_id was already used for another conversation",
-                                  code="client_msg_id_reused"))
-            else:
-                job.finish((message_payload(original), False))
-        elif job.key is None or job.key not in seen:
-            seen.add(job.key)
+        if original is None:
             fresh.append(job)
+        elif original.channel_id != job.channel_id:
+            job.fail(Conflict("client_msg_id was already used for another conversation",
+                              code="client_msg_id_reused"))
+        else:
+            job.finish((message_payload(original), False))
     return fresh
+
+
+def _first_of_each_key(jobs: list[_Send]) -> list[_Send]:
+    """The jobs to write now: a client id repeated in the batch waits until the first is stored."""
+    seen: set[tuple[int, str]] = set()
+    first = []
+    for job in jobs:
+        if job.key is None or job.key not in seen:
+            first.append(job)
+            if job.key is not None:
+                seen.add(job.key)
+    return first
 
 
 @dataclass
@@ -203,6 +220,11 @@ def _plan(job: _Send, access: ChannelAccess | None) -> _Plan:
 
 
 _sends: GroupCommit[_Send] = GroupCommit(_write_sends)
+
+# Built once, table-level: for the few rows of a batch, the ORM's unit of work and bulk
+# statements cost several times what the database does.
+_SET_LAST_MESSAGE = (Channel.__table__.update().where(Channel.__table__.c.id == bindparam("channel"))
+                     .values(last_message_id=bindparam("message")))
 
 
 def edit_message(actor: User, message_id: int, body: Any) -> dict[str, Any]:

@@ -15,6 +15,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Table
 
 from chat.extensions import db
 from chat.services import events
@@ -57,6 +60,24 @@ def atomic() -> Iterator[None]:
         events.release_order_lock()
         if sqlite:
             _writer_lock.release()
+
+
+def insert_many(table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """INSERT the rows in one statement inside the current transaction; their new ids, in order.
+
+    Both databases number the rows of one multi-row INSERT upwards in the order given (SQLite's
+    rowid, PostgreSQL's sequence), so the returned ids, sorted, line up with the rows.
+    SQLAlchemy's own ``sort_by_parameter_order`` would write SQLite rows one at a time instead.
+    """
+    if not rows:
+        return []
+    statement = _inserts.get(table.name)
+    if statement is None:
+        statement = _inserts[table.name] = table.insert().returning(table.c.id)
+    return sorted(db.session.connection().execute(statement, rows).scalars().all())
+
+
+_inserts: dict[str, Any] = {}
 
 
 def on_commit(fn: Callable[[], None]) -> None:
