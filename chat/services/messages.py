@@ -2,12 +2,13 @@
 the request comes from the browser, a socket, a bot or the REST API."""
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, select, update
+from sqlalchemy import Select, and_, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from chat.extensions import db
@@ -352,22 +353,28 @@ def history(actor: User, channel_id: int, *, before: Any = None, after: Any = No
     if before is not None and after is not None:
         raise Invalid("give before or after, not both")
     access_channel(actor.id, channel_id)
-    query = select(Message).where(Message.channel_id == channel_id,
-                                  Message.thread_root_id.is_(None) if thread_root_id is None
-                                  else Message.thread_root_id == thread_root_id,
+    direction = "after" if after is not None else "before" if before is not None else "newest"
+    params = {"channel_id": channel_id, "root": thread_root_id, "cursor": after or before, "limit": limit + 1}
+    rows = list(db.session.scalars(_history_query(direction, thread_root_id is not None), params))
+    has_more = len(rows) > limit
+    rows = rows[:limit] if direction == "after" else rows[:limit][::-1]
+    return {"messages": message_payloads(rows), "has_more": has_more}
+
+
+@functools.cache
+def _history_query(direction: str, in_thread: bool) -> Select:
+    """One page of a channel's top level or of a thread, built once per shape (building and
+    keying the statement cost as much as running it)."""
+    query = select(Message).where(Message.channel_id == bindparam("channel_id"),
+                                  Message.thread_root_id == bindparam("root") if in_thread
+                                  else Message.thread_root_id.is_(None),
                                   # Deleted messages vanish unless a thread hangs on them.
                                   (Message.deleted_at.is_(None)) | (Message.reply_count > 0))
-    if after is not None:
-        rows = list(db.session.scalars(query.where(Message.id > after).order_by(Message.id).limit(limit + 1)))
-        has_more = len(rows) > limit
-        rows = rows[:limit]
-    else:
-        if before is not None:
-            query = query.where(Message.id < before)
-        rows = list(db.session.scalars(query.order_by(Message.id.desc()).limit(limit + 1)))
-        has_more = len(rows) > limit
-        rows = rows[:limit][::-1]
-    return {"messages": message_payloads(rows), "has_more": has_more}
+    if direction == "after":
+        return query.where(Message.id > bindparam("cursor")).order_by(Message.id).limit(bindparam("limit"))
+    if direction == "before":
+        query = query.where(Message.id < bindparam("cursor"))
+    return query.order_by(Message.id.desc()).limit(bindparam("limit"))
 
 
 def thread(actor: User, root_id: int, *, after: Any = None, limit: Any = None) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from chat.extensions import db
 from chat.models import (ApiToken, Channel, File, Invite, Membership, Message, PreviewState, Reaction,
@@ -69,11 +69,16 @@ def invite_payload(invite: Invite) -> dict[str, Any]:
 
 
 def file_payload(f: File, uploader: User) -> dict[str, Any]:
+    return file_payload_by(f, user_payload(uploader))
+
+
+def file_payload_by(f: File, uploader: dict[str, Any]) -> dict[str, Any]:
+    """A file from parts at hand (``uploader`` is a ``user_payload``)."""
     # Stable URLs under the API: every request for them checks access again.
     base = f"/api/v1/files/{f.public_id}"
     return {
         "id": f.public_id, "workspace_id": f.workspace_id, "channel_id": f.channel_id,
-        "message_id": f.message_id, "uploader": user_payload(uploader), "name": f.name, "size": f.size,
+        "message_id": f.message_id, "uploader": uploader, "name": f.name, "size": f.size,
         "content_type": f.content_type, "kind": f.kind.value, "created_at": iso(f.created_at),
         "preview": {
             "state": f.preview_state.value, "page_count": f.page_count, "width": f.width, "height": f.height,
@@ -95,22 +100,26 @@ def message_payloads(messages: list[Message]) -> list[dict[str, Any]]:
     """Serialize messages with their authors, reactions and files in three queries, whatever the count."""
     if not messages:
         return []
-    ids = [m.id for m in messages]
-    author_ids = {m.user_id for m in messages}
-    authors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(author_ids)))}
+    ids = {"ids": [m.id for m in messages]}
+    authors = {row.id: user_payload(row) for row in db.session.execute(
+        _AUTHORS, {"ids": sorted({m.user_id for m in messages})})}
     reactions: dict[int, dict[str, list[int]]] = defaultdict(dict)
-    for message_id, emoji, user_id in db.session.execute(
-        select(Reaction.message_id, Reaction.emoji, Reaction.user_id)
-        .where(Reaction.message_id.in_(ids)).order_by(Reaction.id)
-    ):
+    for message_id, emoji, user_id in db.session.execute(_REACTIONS, ids):
         reactions[message_id].setdefault(emoji, []).append(user_id)
     files: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for f in db.session.scalars(select(File).where(File.message_id.in_(ids), File.deleted_at.is_(None))
-                                .order_by(File.id)):
+    for f in db.session.scalars(_FILES, ids):
         # A file's uploader is the author of the message that shared it.
-        files[f.message_id].append(file_payload(f, authors[f.uploader_id]))  # type: ignore[index]
-    return [new_message_payload(m, user_payload(authors[m.user_id]), reactions.get(m.id, {}), files.get(m.id, []))
+        files[f.message_id].append(file_payload_by(f, authors[f.uploader_id]))
+    return [new_message_payload(m, authors[m.user_id], reactions.get(m.id, {}), files.get(m.id, []))
             for m in messages]
+
+
+# Built once: on a history page, building and keying statements cost about what running them did.
+_AUTHORS = select(User.id, User.username, User.display_name).where(User.id.in_(bindparam("ids", expanding=True)))
+_REACTIONS = (select(Reaction.message_id, Reaction.emoji, Reaction.user_id)
+              .where(Reaction.message_id.in_(bindparam("ids", expanding=True))).order_by(Reaction.id))
+_FILES = (select(File).where(File.message_id.in_(bindparam("ids", expanding=True)), File.deleted_at.is_(None))
+          .order_by(File.id))
 
 
 def message_payload(message: Message) -> dict[str, Any]:
