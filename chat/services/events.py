@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 from chat.extensions import db, socketio
 from chat.models import Event, SocketConnection
 from chat.models._time import utcnow
-from chat.services import transactions  # noqa: F401  (mutual: atomic() calls back into this module)
+from chat.services import transactions  # imports this module too; used only at run time
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ A busy chat server receives many sends at once. Committing each in a transaction
 costs a lock hand-over, a commit and a handful of small queries per message, and one process
 has one core for all of it; written together, those costs are paid once per batch.
 
-The first caller to find no batch being written becomes the *leader*: it yields once, so
-requests that are already runnable can queue behind it, then takes everything queued and hands
-it to the writer. The others wait; when the leader is done, each gets its own outcome, and the
+The first caller to find no batch being written becomes the *leader*: it yields, so requests
+that are already runnable can queue behind it (again while more keep arriving, a few times at
+most), then takes everything queued and hands it to the writer. The others wait; when the leader is done, each gets its own outcome, and the
 first request that queued meanwhile is woken to lead the next batch. No background thread is
 needed and a lone request pays one extra yield. The primitives are ``threading``'s, which are
 green under eventlet and gevent (app.py monkey-patches before anything else is imported).
@@ -66,13 +66,14 @@ class GroupCommit(Generic[J]):
         else:
             # Let requests that arrived together join this batch: yield while others keep
             # queueing (a few times at most, so a lone request is not held back).
-            queued = 0
+            with self._lock:
+                queued = len(self._queue)
             for _ in range(4):
                 time.sleep(0)
                 with self._lock:
-                    if len(self._queue) == queued:
-                        break
-                    queued = len(self._queue)
+                    arrived, queued = len(self._queue) - queued, len(self._queue)
+                if not arrived:
+                    break
         with self._lock:
             batch, self._queue = self._queue[:self._max_batch], self._queue[self._max_batch:]
         try:
