@@ -98,6 +98,18 @@ def _housekeeping() -> None:
         socketio.sleep(600)
 
 
+def _quiet_garbage_collector() -> None:
+    """Move everything loaded at start (modules, mappers, compiled statements) out of the
+    collector's sight, and let the youngest generation grow larger before a collection: with
+    hundreds of thousands of long-lived objects, full collections stalled every socket for
+    tens of milliseconds (the fan-out's p99)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
+
+
 def main() -> None:
     from chat.services import presence, previews
 
@@ -109,6 +121,7 @@ def main() -> None:
         presence.forget_server(app.config["SERVER_ID"])
         previews.resume()
     socketio.start_background_task(_housekeeping)
+    _quiet_garbage_collector()
     host, port = app.config["CHAT_HOST"], app.config["CHAT_PORT"]
     print(f"chat server on http://{host}:{port} ({ASYNC_MODE})", flush=True)
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False,

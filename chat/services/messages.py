@@ -355,21 +355,24 @@ def history(actor: User, channel_id: int, *, before: Any = None, after: Any = No
     access_channel(actor.id, channel_id)
     direction = "after" if after is not None else "before" if before is not None else "newest"
     params = {"channel_id": channel_id, "root": thread_root_id, "cursor": after or before, "limit": limit + 1}
-    rows = list(db.session.scalars(_history_query(direction, thread_root_id is not None), params))
+    rows = db.session.execute(_history_query(direction, thread_root_id is not None), params).all()
     has_more = len(rows) > limit
     rows = rows[:limit] if direction == "after" else rows[:limit][::-1]
-    return {"messages": message_payloads(rows), "has_more": has_more}
+    authors = {m.user_id: {"id": m.user_id, "username": username, "display_name": display_name}
+               for m, username, display_name in rows}
+    return {"messages": message_payloads([m for m, _, _ in rows], authors), "has_more": has_more}
 
 
 @functools.cache
 def _history_query(direction: str, in_thread: bool) -> Select:
     """One page of a channel's top level or of a thread, built once per shape (building and
     keying the statement cost as much as running it)."""
-    query = select(Message).where(Message.channel_id == bindparam("channel_id"),
-                                  Message.thread_root_id == bindparam("root") if in_thread
-                                  else Message.thread_root_id.is_(None),
-                                  # Deleted messages vanish unless a thread hangs on them.
-                                  (Message.deleted_at.is_(None)) | (Message.reply_count > 0))
+    # The authors come with the page: one round trip fewer, which is what PostgreSQL pays for.
+    query = select(Message, User.username, User.display_name).join(User, User.id == Message.user_id).where(
+        Message.channel_id == bindparam("channel_id"),
+        Message.thread_root_id == bindparam("root") if in_thread else Message.thread_root_id.is_(None),
+        # Deleted messages vanish unless a thread hangs on them.
+        (Message.deleted_at.is_(None)) | (Message.reply_count > 0))
     if direction == "after":
         return query.where(Message.id > bindparam("cursor")).order_by(Message.id).limit(bindparam("limit"))
     if direction == "before":

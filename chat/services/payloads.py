@@ -96,13 +96,16 @@ def file_payloads(files: list[File]) -> list[dict[str, Any]]:
     return [file_payload(f, uploaders[f.uploader_id]) for f in files]
 
 
-def message_payloads(messages: list[Message]) -> list[dict[str, Any]]:
-    """Serialize messages with their authors, reactions and files in three queries, whatever the count."""
+def message_payloads(messages: list[Message], authors: dict[int, dict[str, Any]] | None = None
+                     ) -> list[dict[str, Any]]:
+    """Serialize messages with their authors, reactions and files in three queries, whatever the
+    count; two when the caller read the authors (``user_payload``s by id) with the messages."""
     if not messages:
         return []
     ids = {"ids": [m.id for m in messages]}
-    authors = {row.id: user_payload(row) for row in db.session.execute(
-        _AUTHORS, {"ids": sorted({m.user_id for m in messages})})}
+    if authors is None:
+        authors = {row.id: user_payload(row) for row in db.session.execute(
+            _AUTHORS, {"ids": sorted({m.user_id for m in messages})})}
     reactions: dict[int, dict[str, list[int]]] = defaultdict(dict)
     for message_id, emoji, user_id in db.session.execute(_REACTIONS, ids):
         reactions[message_id].setdefault(emoji, []).append(user_id)
