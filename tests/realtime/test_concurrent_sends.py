@@ -6,7 +6,7 @@ import threading
 import uuid
 from typing import Any
 
-from tests.support import Cast, SocketClient, settle
+from tests.support import Cast, SocketClient, make_cast, settle
 
 
 def _all_at_once(calls: list[tuple[SocketClient, dict[str, Any]]]) -> list[Any]:
@@ -27,12 +27,21 @@ def _all_at_once(calls: list[tuple[SocketClient, dict[str, Any]]]) -> list[Any]:
 
 
 def test_sends_arriving_together_are_each_answered_as_if_alone(cast: Cast) -> None:
+    _check_rounds(cast, rounds=8)
+
+
+def test_sends_arriving_together_under_other_async_modes(other_mode_server) -> None:
+    _check_rounds(make_cast(other_mode_server.url), rounds=3)
+
+
+def _check_rounds(cast: Cast, rounds: int) -> None:
     general = cast.acme.general_id
     alice_tabs = [cast.alice.socket() for _ in range(3)]
     bob, gus, olga = cast.bob.socket(), cast.gus.socket(), cast.olga.socket()
     try:
         stored: list[int] = []
-        for round_ in range(8):
+        previous: dict[str, Any] | None = None
+        for round_ in range(rounds):
             twice = uuid.uuid4().hex  # the same send from two tabs at once: stored once
             calls = [
                 (alice_tabs[0], {"channel_id": general, "body": f"r{round_} alice", "client_msg_id": twice}),
@@ -45,8 +54,13 @@ def test_sends_arriving_together_are_each_answered_as_if_alone(cast: Cast) -> No
                 (olga, {"channel_id": general, "body": f"r{round_} olga"}),
                 (bob, {"channel_id": general, "body": f"r{round_} lost reply", "thread_root_id": 2**62}),
             ]
+            if previous is not None:  # a retry of a send stored in the last round
+                calls.append((alice_tabs[2], {"channel_id": general, "body": previous["body"],
+                                              "client_msg_id": previous["client_msg_id"]}))
             acks = _all_at_once(calls)
-            twin_a, twin_b, again, from_bob, from_gus, from_olga, reply = acks
+            twin_a, twin_b, again, from_bob, from_gus, from_olga, reply = acks[:7]
+            if previous is not None:
+                assert acks[7]["data"]["id"] == previous["id"], acks[7]
             assert twin_a["data"]["id"] == twin_b["data"]["id"], acks
             assert twin_a["data"]["client_msg_id"] == twice
             assert again["data"]["html"] == f"<p>r{round_} alice <strong>again</strong></p>"
@@ -56,6 +70,7 @@ def test_sends_arriving_together_are_each_answered_as_if_alone(cast: Cast) -> No
             assert from_olga["error"]["code"] == "not_found", from_olga
             assert reply["error"]["code"] == "thread_not_found", reply
             stored += [twin_a["data"]["id"], again["data"]["id"], from_bob["data"]["id"]]
+            previous = twin_a["data"]
 
         history = cast.bob.get(f"/channels/{general}/messages?limit=100")["messages"]
         ids = [m["id"] for m in history]
