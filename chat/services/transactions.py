@@ -62,6 +62,11 @@ def atomic() -> Iterator[None]:
             _writer_lock.release()
 
 
+def in_transaction() -> bool:
+    """Whether the caller is inside ``atomic()`` (its writes join that transaction)."""
+    return getattr(_state, "depth", 0) > 0
+
+
 def insert_many(table: Table, rows: list[dict[str, Any]]) -> list[int]:
     """INSERT the rows in one statement inside the current transaction; their new ids, in order.
 

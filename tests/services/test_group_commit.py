@@ -1,0 +1,43 @@
+"""Group commit seen from its callers: sends written together must behave as if alone."""
+from __future__ import annotations
+
+import threading
+import time
+
+from chat.extensions import db
+from chat.models import User
+from chat.services import channels, messages, users, workspaces
+from chat.services.transactions import atomic
+
+
+def test_a_send_inside_another_transaction_joins_it_instead_of_waiting_for_a_batch(app) -> None:
+    """A caller already writing holds the writer lock that a batch leader waits for; if it
+    queued behind that leader, neither would ever finish. Its send joins its own transaction."""
+    alice = users.sign_up("ga@example.test", "password123", "G Alice", "galice")
+    bob = users.sign_up("gb@example.test", "password123", "G Bob", "gbob")
+    ws = workspaces.create_workspace(alice, "Batching")
+    workspaces.add_member(ws.id, bob, workspaces.check_role("member"))
+    general = channels.list_my_channels(alice, ws.id)[0]["id"]
+    alice_id, bob_id = alice.id, bob.id
+    holding, results = threading.Event(), {}
+
+    def writer() -> None:  # holds the writer lock, then sends from inside its transaction
+        with app.app_context():
+            me = db.session.get(User, alice_id)
+            with atomic():
+                holding.set()
+                time.sleep(0.3)  # the other send is now leading a batch, waiting for our lock
+                results["inside"] = messages.send_message(me, general, "from inside")[0]["id"]
+
+    def leader() -> None:
+        holding.wait(5)
+        with app.app_context():
+            results["batch"] = messages.send_message(db.session.get(User, bob_id), general, "batched")[0]["id"]
+
+    threads = [threading.Thread(target=writer, daemon=True), threading.Thread(target=leader, daemon=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert not any(t.is_alive() for t in threads), "the two sends waited for each other"
+    assert results["inside"] < results["batch"]
