@@ -3,10 +3,13 @@
     python bench/profile_send.py [--sends 2000]
 
 The app is created as in history.py (SQLite file, migrations), two people and a private
-channel through the services; then ``send_message`` runs ``--sends`` times (with the socket.io
-emit to a room nobody is in) under cProfile. Prints the mean cost per send and the functions
-with the most cumulative time; writes results/profile_send-<time>.json. Socket.IO and HTTP
-costs are not in here: this is the application's share only.
+channel through the services. ``send_message`` runs ``--sends`` times one after the other (each
+a batch of one, as a lone send is; the socket.io emit goes to a room nobody is in); batches of
+``--batch`` sends, one per channel, go through the group commit's writer directly, for the cost
+per send when sends arrive together; then the lone sends run again under cProfile. Prints both
+costs per send and the functions with the most cumulative time; writes
+results/profile_send-<time>.json. Socket.IO and HTTP costs are not in here: this is the
+application's share only.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from history import make_app
 def main() -> None:
     parser = harness.base_args(__doc__.splitlines()[0])
     parser.add_argument("--sends", type=int, default=2000)
+    parser.add_argument("--batch", type=int, default=10, help="sends per batch for the batched figure")
     args = parser.parse_args()
     if args.quick:
         args.sends = min(args.sends, 300)
@@ -36,6 +40,9 @@ def main() -> None:
             ws = workspaces.create_workspace(owner, "Bench")
             channel = channels.create_channel(owner, ws.id, "sends", private=True)
             owner_id, channel_id = owner.id, channel.id
+            # Ten more channels for batches: one send in each, as the sends benchmark's senders.
+            batch_channels = [channels.create_channel(owner, ws.id, f"batch-{i}", private=True).id
+                              for i in range(args.batch)]
             db.session.remove()
 
             def one(i: int) -> None:
@@ -52,6 +59,7 @@ def main() -> None:
             for i in range(args.sends):
                 one(i)
             plain = (time.process_time() - t0) / args.sends
+            batched = per_send_in_batches(owner_id, batch_channels, max(args.sends // args.batch, 20))
             profiler = cProfile.Profile()
             profiler.enable()
             for i in range(args.sends, 2 * args.sends):
@@ -67,14 +75,40 @@ def main() -> None:
         top_cum = sorted(rows, key=lambda r: -r["cum_pct"])[:45]
         top_self = sorted(rows, key=lambda r: -r["self_pct"])[:20]
         print(f"send_message in-process: {plain * 1000:.2f} ms per send ({1 / plain:.0f} sends/s on one core)")
+        print(f"written in batches of {args.batch}: {batched * 1000:.3f} ms per send")
         for r in top_cum:
             print(f"{r['cum_pct']:5.1f}% cum {r['self_pct']:5.1f}% self {r['calls_per_send']:6.1f}/send  {r['function']}")
         result = {"benchmark": "profile_send", "started": harness.now_utc(), "machine": harness.machine_description(),
-                  "params": vars(args), "ms_per_send": round(plain * 1000, 3), "top_cumulative": top_cum,
+                  "params": vars(args), "ms_per_send": round(plain * 1000, 3),
+                  "ms_per_send_in_batch": round(batched * 1000, 3), "top_cumulative": top_cum,
                   "top_self": top_self}
         print(f"wrote {harness.write_result('profile_send', result, args.out)}")
     finally:
         harness.remove_dir(work)
+
+
+def per_send_in_batches(owner_id: int, channel_ids: list[int], batches: int) -> float:
+    """CPU per send when the group commit writes ``len(channel_ids)`` sends together (one per
+    channel), calling its writer directly as a batch leader would."""
+    from chat.extensions import db
+    from chat.models import User
+    from chat.services import messages
+
+    def one(n: int) -> None:
+        sender = db.session.get(User, owner_id)
+        jobs = [messages._Send(sender, channel_id, f"batched {n}-{i} with **some** text :tada:",
+                               f"b-{n}-{i}", None, []) for i, channel_id in enumerate(channel_ids)]
+        messages._write_sends(jobs)
+        for job in jobs:
+            job.outcome()
+        db.session.remove()
+
+    for n in range(10):
+        one(-n - 1)
+    t0 = time.process_time()
+    for n in range(batches):
+        one(n)
+    return (time.process_time() - t0) / (batches * len(channel_ids))
 
 
 if __name__ == "__main__":
