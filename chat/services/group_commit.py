@@ -23,7 +23,9 @@ class Job:
     """One request in a batch; the writer calls ``finish`` or ``fail`` on it exactly once."""
 
     def __init__(self) -> None:
-        self._done = threading.Event()
+        # A lock held until the job is settled: waiting is acquiring it (lighter than an Event).
+        self._done = threading.Lock()
+        self._done.acquire()
         self._lead = False
         self.finished = False
         self.result: Any = None
@@ -60,7 +62,7 @@ class GroupCommit(Generic[J]):
             lead = not self._leading
             self._leading = True
         if not lead:
-            job._done.wait()
+            job._done.acquire()
             if not job._lead:
                 return job.outcome()
         else:
@@ -87,10 +89,10 @@ class GroupCommit(Generic[J]):
                 if self._queue:
                     successor = self._queue[0]
                     successor._lead = True
-                    successor._done.set()
+                    successor._done.release()
                 else:
                     self._leading = False
             for other in batch:
                 if other is not job:
-                    other._done.set()
+                    other._done.release()
         return job.outcome()
