@@ -6,10 +6,11 @@ has one core for all of it; written together, those costs are paid once per batc
 
 The first caller to find no batch being written becomes the *leader*: it yields, so requests
 that are already runnable can queue behind it (again while more keep arriving, a few times at
-most), then takes everything queued and hands it to the writer. The others wait; when the leader is done, each gets its own outcome, and the
-first request that queued meanwhile is woken to lead the next batch. No background thread is
-needed and a lone request pays one extra yield. The primitives are ``threading``'s, which are
-green under eventlet and gevent (app.py monkey-patches before anything else is imported).
+most), then takes everything queued and hands it to the writer. The others wait; when the
+leader is done, each gets its own outcome, and the first request that queued meanwhile is woken
+to lead the next batch. No background thread is needed, and a lone request pays one yield. The
+primitives are ``threading``'s, which are green under eventlet and gevent (app.py monkey-patches
+before anything else is imported).
 """
 from __future__ import annotations
 

@@ -20,8 +20,8 @@ from chat.services.access import (ChannelAccess, access_channel, access_channels
                                   access_message, check_can_post)
 from chat.services.errors import ChatError, Conflict, Forbidden, Invalid, NotFound
 from chat.services.group_commit import GroupCommit, Job
-from chat.services.payloads import (file_payloads, new_message_payload, message_payload, message_payloads,
-                                    user_payload)
+from chat.services.payloads import (author_payloads, file_payloads, message_payload, message_payloads,
+                                    new_message_payload)
 from chat.services.rendering import Rendered, mention_candidates, render
 from chat.services.transactions import atomic, in_transaction, insert_many
 from chat.services.validation import (check_client_msg_id, check_id, check_limit,
@@ -131,7 +131,8 @@ def _write_together(jobs: list[_Send], *, retries_possible: bool) -> None:
             ids = insert_many(Message.__table__, rows)
             # Plain objects for what follows (payloads, files, thread roots); the rows are stored.
             messages = [Message(id=message_id, **row) for message_id, row in zip(ids, rows)]
-            authors = _authors({job.sender_id for job, _ in planned})
+            # Read in the batch, not taken from the sender's session: a new display name shows at once.
+            authors = author_payloads({job.sender_id for job, _ in planned})
             payloads = [_write_details(message, authors[job.sender_id], plan)
                         for message, (job, plan) in zip(messages, planned)]
             last = {message.channel_id: message.id for message in messages}  # a channel's last send wins
@@ -144,11 +145,6 @@ def _write_together(jobs: list[_Send], *, retries_possible: bool) -> None:
         return
     for (job, _plan_), payload in zip(planned, payloads):
         job.finish((payload, True))
-
-
-def _authors(user_ids: set[int]) -> dict[int, dict[str, Any]]:
-    """The senders as messages show them, read in the batch so a new display name shows at once."""
-    return {row.id: user_payload(row) for row in db.session.execute(_AUTHORS, {"ids": sorted(user_ids)})}
 
 
 def _write_details(message: Message, author: dict[str, Any], plan: _Plan) -> dict[str, Any]:
@@ -234,7 +230,6 @@ _sends: GroupCommit[_Send] = GroupCommit(_write_sends)
 
 # Built once, table-level: for the few rows of a batch, the ORM's unit of work and bulk
 # statements cost several times what the database does.
-_AUTHORS = select(User.id, User.username, User.display_name).where(User.id.in_(bindparam("ids", expanding=True)))
 _SET_LAST_MESSAGE = (Channel.__table__.update().where(Channel.__table__.c.id == bindparam("channel"))
                      .values(last_message_id=bindparam("message")))
 

@@ -104,8 +104,7 @@ def message_payloads(messages: list[Message], authors: dict[int, dict[str, Any]]
         return []
     ids = {"ids": [m.id for m in messages]}
     if authors is None:
-        authors = {row.id: user_payload(row) for row in db.session.execute(
-            _AUTHORS, {"ids": sorted({m.user_id for m in messages})})}
+        authors = author_payloads({m.user_id for m in messages})
     reactions: dict[int, dict[str, list[int]]] = defaultdict(dict)
     for message_id, emoji, user_id in db.session.execute(_REACTIONS, ids):
         reactions[message_id].setdefault(emoji, []).append(user_id)
@@ -115,6 +114,11 @@ def message_payloads(messages: list[Message], authors: dict[int, dict[str, Any]]
         files[f.message_id].append(file_payload_by(f, authors[f.uploader_id]))
     return [new_message_payload(m, authors[m.user_id], reactions.get(m.id, {}), files.get(m.id, []))
             for m in messages]
+
+
+def author_payloads(user_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """``user_payload`` of each person, by id, in one query of three columns."""
+    return {row.id: user_payload(row) for row in db.session.execute(_AUTHORS, {"ids": sorted(user_ids)})}
 
 
 # Built once: on a history page, building and keying statements cost about what running them did.
