@@ -78,8 +78,9 @@ def send_message(sender: User, channel_id: int, body: Any, *, client_msg_id: Any
     job = _Send(sender, check_id(channel_id, "channel_id"), body, check_client_msg_id(client_msg_id),
                 check_optional_id(thread_root_id, "thread_root_id"), file_ids)
     if in_transaction():
-        # The caller holds the writer lock the batch leader would wait for: join its transaction.
-        _write_sends([job])
+        # The caller holds the writer lock a batch leader would wait for: join its transaction
+        # (looking a retry up first, since a failed INSERT would spoil the caller's transaction).
+        _write_together([job], retries_possible=True)
         return job.outcome()
     return _sends.run(job)
 
