@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 
 # Who each socket this process holds belongs to: sid -> (user id, a detached copy of the
 # User, when the copy was read). Events use the copy instead of reading the user again, and
-# re-read it after IDENTITY_TTL seconds so a changed display name reaches new messages soon.
+# re-read it after IDENTITY_TTL seconds so a changed display name reaches typing notices soon
+# (messages read their authors when they are written).
 # Signing out, deactivation and revoked tokens close the sockets themselves (services.events).
 _socket_users: dict[str, tuple[int, User, float]] = {}
 IDENTITY_TTL = 10.0
@@ -44,7 +45,7 @@ def _authenticate(auth: Any) -> User | None:
 
 def _remember(sid: str, user: User) -> None:
     snapshot = User(**{attr.key: getattr(user, attr.key) for attr in inspect(User).column_attrs})
-    make_transient_to_detached(snapshot)  # a clean copy that merge(load=False) accepts
+    make_transient_to_detached(snapshot)  # stands for the stored row: detached, nothing pending
     _socket_users[sid] = (user.id, snapshot, time.monotonic())
 
 
@@ -68,17 +69,19 @@ def _on_disconnect(*_args: Any) -> None:
 
 
 def _socket_user(sid: str) -> User | None:
-    """The socket's user in the current session: from the copy while it is fresh, else read anew."""
+    """The socket's user as a detached copy, read anew once it is IDENTITY_TTL old. Handlers
+    only read its columns; no session is opened for it (most events need none of their own)."""
     known = _socket_users.get(sid)
     if known is None:
         return None
     user_id, snapshot, read_at = known
     if time.monotonic() - read_at < IDENTITY_TTL:
-        return db.session.merge(snapshot, load=False)
+        return snapshot
     user = db.session.get(User, user_id)
-    if user is not None and sid in _socket_users:
-        _remember(sid, user)
-    return user
+    if user is None or sid not in _socket_users:
+        return None
+    _remember(sid, user)
+    return _socket_users[sid][1]
 
 
 def event(socketio: SocketIO, name: str) -> Callable:
