@@ -19,6 +19,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=settings["INSTANCE_DIR"],
                 template_folder=os.path.join(root, "templates"), static_folder=os.path.join(root, "static"))
     app.config.update(settings)
+    # Keep payloads in the order they are built (id first) and skip sorting every key of every
+    # message on each response: a history page has thousands.
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     if not app.config["SERVER_ID"]:
         app.config["SERVER_ID"] = f"{socket.gethostname()}:{app.config['CHAT_PORT']}"
 
