@@ -130,7 +130,7 @@ class Person:
     def post(self, path: str, json: Any = None, **kw: Any) -> Any:
         return self.call("POST", path, json=json if json is not None else {}, **kw)
 
-    def socket(self, **kwargs: Any) -> "SocketClient":
+    def socket(self, **kwargs: Any) -> SocketClient:
         return SocketClient.connect(self.server_url, self.token, **kwargs)
 
 
@@ -208,7 +208,7 @@ class SocketClient:
 
     @classmethod
     def connect(cls, url: str, token: str | None, *, reconnection: bool = False,
-                headers: dict[str, str] | None = None, transports: list[str] | None = None) -> "SocketClient":
+                headers: dict[str, str] | None = None, transports: list[str] | None = None) -> SocketClient:
         sio = socketio.Client(reconnection=reconnection, reconnection_delay=0.2, reconnection_delay_max=0.5)
         client = cls(sio)
 
@@ -324,7 +324,7 @@ class CatchUpClient:
         with self._cond:
             return [e["data"]["id"] for e in self.applied if e["type"] == "message.created"]
 
-    def wait_until(self, predicate: Callable[["CatchUpClient"], bool], timeout: float = 30) -> None:
+    def wait_until(self, predicate: Callable[[CatchUpClient], bool], timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         with self._cond:
             while not predicate(self):
