@@ -179,13 +179,13 @@ def check_sendable(sender_id: int, channel_id: int, file_ids: list[str]) -> list
     return [rows[public_id] for public_id in file_ids]
 
 
-def attach(files: list[File], message: Message) -> None:
+def attach(files: list[File], message_id: int) -> None:
     """Inside the sending transaction: the files become part of the message."""
     if not files:
         return
     result = db.session.execute(update(File).where(
         File.id.in_([f.id for f in files]), File.message_id.is_(None), File.deleted_at.is_(None))
-        .values(message_id=message.id).execution_options(synchronize_session="fetch"))
+        .values(message_id=message_id).execution_options(synchronize_session="fetch"))
     if result.rowcount != len(files):  # another send took one of them meanwhile
         raise Conflict("this file was already sent", code="file_already_sent")
 

@@ -6,6 +6,7 @@ import functools
 import logging
 import re
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, delete, select, update
@@ -16,11 +17,11 @@ from chat.models import (Channel, ChannelKind, ChannelMember, File, Membership, 
                          Reaction, User)
 from chat.models._time import utcnow
 from chat.services import events, files
-from chat.services.access import (ChannelAccess, access_channel, access_channels, access_membership,
-                                  access_message, check_can_post)
+from chat.services.access import (ChannelAccess, Poster, access_channel, access_membership, access_message,
+                                  check_can_post, posters)
 from chat.services.errors import ChatError, Conflict, Forbidden, Invalid, NotFound
 from chat.services.group_commit import GroupCommit, Job
-from chat.services.payloads import (author_payloads, file_payloads, message_payload, message_payloads,
+from chat.services.payloads import (author_payload, file_payloads, message_payload, message_payloads,
                                     new_message_payload)
 from chat.services.rendering import Rendered, mention_candidates, render
 from chat.services.transactions import atomic, in_transaction, insert_many
@@ -40,13 +41,13 @@ def _people_for_mentions(workspace_id: int, body: str) -> dict[str, int]:
         .where(Membership.workspace_id == workspace_id, Membership.active, User.username.in_(names)))}
 
 
-def _mentioned(access: ChannelAccess, rendered_ids: set[int], everyone: bool, author_id: int) -> set[int]:
+def _mentioned(channel_id: int, kind: ChannelKind, rendered_ids: set[int], everyone: bool,
+               author_id: int) -> set[int]:
     """People to notify: named people who can read the channel, or every member for @channel."""
-    channel = access.channel
-    members = set(db.session.scalars(select(ChannelMember.user_id).where(ChannelMember.channel_id == channel.id)))
+    members = set(db.session.scalars(select(ChannelMember.user_id).where(ChannelMember.channel_id == channel_id)))
     if everyone:
         targets = members
-    elif channel.kind == ChannelKind.public:
+    elif kind == ChannelKind.public:
         targets = rendered_ids  # public: readable by all non-guest members, joined or not
     else:
         targets = rendered_ids & members
@@ -108,11 +109,13 @@ def _write_together(jobs: list[_Send], *, retries_possible: bool) -> None:
     """Write the jobs in one transaction and finish them, or raise with none of them written
     (those answered without writing, like retries and refusals, stay answered)."""
     jobs = _answer_retries(jobs) if retries_possible else _first_of_each_key(jobs)
-    accesses = access_channels({(job.sender_id, job.channel_id) for job in jobs})
+    # Who may post where, with the authors' names: read in the batch, not taken from the
+    # sender's session, so a new display name shows at once.
+    standing = posters({(job.sender_id, job.channel_id) for job in jobs})
     planned: list[tuple[_Send, _Plan]] = []
     for job in jobs:
         try:
-            planned.append((job, _plan(job, accesses.get((job.sender_id, job.channel_id)))))
+            planned.append((job, _plan(job, standing.get((job.sender_id, job.channel_id)))))
         except ChatError as err:
             if job.key is None or retries_possible:
                 job.fail(err)
@@ -123,19 +126,18 @@ def _write_together(jobs: list[_Send], *, retries_possible: bool) -> None:
     try:
         with atomic():
             now = utcnow()
-            rows = [{"workspace_id": plan.channel.workspace_id, "channel_id": job.channel_id,
+            rows = [{"workspace_id": plan.poster.workspace_id, "channel_id": job.channel_id,
                      "user_id": job.sender_id, "client_msg_id": job.client_msg_id,
                      "thread_root_id": job.thread_root_id, "body": job.body, "html": plan.rendered.html,
                      "mentions_channel": plan.rendered.mentions_channel, "reply_count": 0, "created_at": now}
                     for job, plan in planned]
             db.session.flush()  # a thread root's count may be pending from an earlier send of the batch
             ids = insert_many(Message.__table__, rows)
-            # Plain objects for what follows (payloads, files, thread roots); the rows are stored.
-            messages = [Message(id=message_id, **row) for message_id, row in zip(ids, rows)]
-            # Read in the batch, not taken from the sender's session: a new display name shows at once.
-            authors = author_payloads({job.sender_id for job, _ in planned})
-            payloads = [_write_details(message, authors[job.sender_id], plan)
-                        for message, (job, plan) in zip(messages, planned)]
+            # Plain values for what follows (payloads, files, thread roots): the rows are stored,
+            # and ORM objects would cost more than the rest of the send.
+            messages = [SimpleNamespace(id=message_id, edited_at=None, deleted_at=None, pinned_at=None,
+                                        last_reply_at=None, **row) for message_id, row in zip(ids, rows)]
+            payloads = [_write_details(message, plan) for message, (_job, plan) in zip(messages, planned)]
             last = {message.channel_id: message.id for message in messages}  # a channel's last send wins
             db.session.connection().execute(_SET_LAST_MESSAGE, [{"channel": cid, "message": mid}
                                                                 for cid, mid in last.items()])
@@ -148,20 +150,21 @@ def _write_together(jobs: list[_Send], *, retries_possible: bool) -> None:
         job.finish((payload, True))
 
 
-def _write_details(message: Message, author: dict[str, Any], plan: _Plan) -> dict[str, Any]:
+def _write_details(message: SimpleNamespace, plan: _Plan) -> dict[str, Any]:
     """Inside the transaction, after the INSERT: everything that hangs on the message's id."""
-    channel = plan.channel
-    files.attach(plan.attachments, message)
+    poster = plan.poster
+    files.attach(plan.attachments, message.id)
     for user_id in plan.mentioned:
-        db.session.add(Mention(message_id=message.id, user_id=user_id, channel_id=channel.id,
-                               workspace_id=channel.workspace_id))
+        db.session.add(Mention(message_id=message.id, user_id=user_id, channel_id=poster.channel_id,
+                               workspace_id=poster.workspace_id))
+    author = author_payload(poster.user_id, poster.username, poster.display_name)
     payload = new_message_payload(message, author, {}, file_payloads(plan.attachments))
-    events.record(channel.workspace_id, events.MESSAGE_CREATED, payload, channel_id=channel.id)
+    events.record(poster.workspace_id, events.MESSAGE_CREATED, payload, channel_id=poster.channel_id)
     if plan.root is not None:
         plan.root.reply_count += 1
         plan.root.last_reply_at = message.created_at
-        events.record(channel.workspace_id, events.MESSAGE_UPDATED, message_payload(plan.root),
-                      channel_id=channel.id)
+        events.record(poster.workspace_id, events.MESSAGE_UPDATED, message_payload(plan.root),
+                      channel_id=poster.channel_id)
     return payload
 
 
@@ -200,18 +203,18 @@ def _first_of_each_key(jobs: list[_Send]) -> list[_Send]:
 
 @dataclass
 class _Plan:
-    channel: Channel
+    poster: Poster
     rendered: Rendered
     mentioned: set[int]
     attachments: list[File]
     root: Message | None
 
 
-def _plan(job: _Send, access: ChannelAccess | None) -> _Plan:
+def _plan(job: _Send, poster: Poster | None) -> _Plan:
     """Every check and read a send needs before the write; raises the sender's error."""
-    if access is None:
+    if poster is None:
         raise NotFound("channel not found")
-    check_can_post(access)
+    check_can_post(poster)
     attachments = files.check_sendable(job.sender_id, job.channel_id, job.file_ids)
     root = None
     if job.thread_root_id is not None:
@@ -220,11 +223,12 @@ def _plan(job: _Send, access: ChannelAccess | None) -> _Plan:
             raise NotFound("thread not found", code="thread_not_found")
         if root.thread_root_id is not None:
             raise Invalid("replies go to the thread's first message", field="thread_root_id")
-    rendered = render(job.body, _people_for_mentions(access.channel.workspace_id, job.body))
+    rendered = render(job.body, _people_for_mentions(poster.workspace_id, job.body))
     mentioned: set[int] = set()
     if rendered.mentioned_user_ids or rendered.mentions_channel:
-        mentioned = _mentioned(access, rendered.mentioned_user_ids, rendered.mentions_channel, job.sender_id)
-    return _Plan(access.channel, rendered, mentioned, attachments, root)
+        mentioned = _mentioned(poster.channel_id, poster.kind, rendered.mentioned_user_ids,
+                               rendered.mentions_channel, job.sender_id)
+    return _Plan(poster, rendered, mentioned, attachments, root)
 
 
 _sends: GroupCommit[_Send] = GroupCommit(_write_sends)
@@ -244,7 +248,8 @@ def edit_message(actor: User, message_id: int, body: Any) -> dict[str, Any]:
         raise Forbidden("this channel is archived", code="channel_archived")
     rendered = render(body, _people_for_mentions(access.channel.workspace_id, body))
     already = set(db.session.scalars(select(Mention.user_id).where(Mention.message_id == message.id)))
-    mentioned = _mentioned(access, rendered.mentioned_user_ids, rendered.mentions_channel, actor.id)
+    mentioned = _mentioned(access.channel.id, access.channel.kind, rendered.mentioned_user_ids,
+                           rendered.mentions_channel, actor.id)
     with atomic():
         message.body, message.html = body, rendered.html
         message.mentions_channel = rendered.mentions_channel
@@ -358,8 +363,7 @@ def history(actor: User, channel_id: int, *, before: Any = None, after: Any = No
     rows = db.session.execute(_history_query(direction, thread_root_id is not None), params).all()
     has_more = len(rows) > limit
     rows = rows[:limit] if direction == "after" else rows[:limit][::-1]
-    authors = {m.user_id: {"id": m.user_id, "username": username, "display_name": display_name}
-               for m, username, display_name in rows}
+    authors = {m.user_id: author_payload(m.user_id, username, display_name) for m, username, display_name in rows}
     return {"messages": message_payloads([m for m, _, _ in rows], authors), "has_more": has_more}
 
 

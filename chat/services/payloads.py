@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
@@ -18,7 +19,12 @@ def iso(value: datetime | None) -> str | None:
 
 
 def user_payload(user: User) -> dict[str, Any]:
-    return {"id": user.id, "username": user.username, "display_name": user.display_name}
+    return author_payload(user.id, user.username, user.display_name)
+
+
+def author_payload(user_id: int, username: str, display_name: str) -> dict[str, Any]:
+    """A person as messages show them (``user_payload`` from the columns at hand)."""
+    return {"id": user_id, "username": username, "display_name": display_name}
 
 
 def me_payload(user: User) -> dict[str, Any]:
@@ -133,7 +139,7 @@ def message_payload(message: Message) -> dict[str, Any]:
     return message_payloads([message])[0]
 
 
-def new_message_payload(m: Message, author: dict[str, Any], reactions: dict[str, list[int]],
+def new_message_payload(m: Message | SimpleNamespace, author: dict[str, Any], reactions: dict[str, list[int]],
                         files: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """A message from parts already at hand (``author`` is a ``user_payload``): no queries."""
     deleted = m.deleted_at is not None
