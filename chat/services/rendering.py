@@ -63,8 +63,8 @@ def _render_link_open(self, tokens, idx, options, env) -> str:  # type: ignore[n
     return self.renderToken(tokens, idx, options, env)
 
 
-def _build() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "linkify": True, "breaks": True})
+def _build(linkify: bool = True) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": linkify, "breaks": True})
     md.enable(["linkify", "strikethrough"])
     md.disable(["image", "heading", "lheading", "reference", "html_block", "html_inline"])
     md.inline.ruler.before("emphasis", "mention", _mention_rule)
@@ -74,11 +74,16 @@ def _build() -> MarkdownIt:
 
 
 _md = _build()
+# Without a dot (a host), an @ (mail) or // (a URL) there is nothing to linkify, and linkify-it's
+# pre-check alone is a third of rendering a plain sentence (tests/services/test_rendering.py).
+_md_without_links = _build(linkify=False)
+_MAY_LINK = re.compile(r"[.@]|//")
 
 
 def render(body: str, people: dict[str, int]) -> Rendered:
     """Render ``body``; ``people`` maps lower-case usernames that may be mentioned to user ids."""
     env: dict = {"people": people}
-    html = _md.render(body, env).strip()
+    md = _md if _MAY_LINK.search(body) else _md_without_links
+    html = md.render(body, env).strip()
     return Rendered(html=html, mentioned_user_ids=set(env.get("mentioned", set())),
                     mentions_channel=bool(env.get("channel")))

@@ -1,0 +1,42 @@
+"""Message Markdown: links are found wherever they can be, and the shortcut that skips the
+link finder for text that cannot hold a link changes nothing."""
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chat.services import rendering
+from chat.services.rendering import render
+
+# Characters and fragments that make the link finder and the Markdown parser work hardest:
+# schemes, hosts, look-alike dots and slashes, Markdown punctuation, mentions.
+_FRAGMENTS = st.sampled_from(
+    ["http", "https", "ftp", "mailto", "www", "localhost", "com", "org", "xn--p1ai", ":", "/", "\\",
+     "-", "_", "*", "~", "`", "[", "]", "(", ")", "<", ">", "#", "!", " ", "\n", "3000",
+     "\u3002", "\uff0e", "\uff61", "\uff0f", "\u2024", "é", "a", "Z"])
+
+
+def _full(body: str) -> str:
+    """What the renderer with the link finder always on makes of the body."""
+    return rendering._md.render(body, {"people": {}}).strip()
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_FRAGMENTS, max_size=30).map("".join).filter(lambda s: not rendering._MAY_LINK.search(s)))
+def test_text_without_a_dot_an_at_or_a_double_slash_renders_as_with_the_link_finder(body: str) -> None:
+    assert render(body, {}).html == _full(body)
+
+
+def test_links_are_still_found() -> None:
+    for body, href in [("see example.com today", "http://example.com"),
+                       ("write to a@b.co", "mailto:a@b.co"),
+                       ("on http://localhost:3000/x now", "http://localhost:3000/x"),
+                       ("www.example.org", "http://www.example.org")]:
+        html = render(body, {}).html
+        assert f'<a href="{href}" target="_blank" rel="noopener noreferrer nofollow">' in html, html
+        assert html == _full(body)
+
+
+def test_no_link_where_none_can_be() -> None:
+    html = render("ship it: **today** at 5pm, localhost:3000 too", {}).html
+    assert html == "<p>ship it: <strong>today</strong> at 5pm, localhost:3000 too</p>"
