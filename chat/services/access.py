@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, bindparam, or_, select, tuple_
 from chat.extensions import db
 from chat.models import Channel, ChannelKind, ChannelMember, Membership, Message, Role, User
 from chat.services.errors import Forbidden, NotFound
+from chat.services.prepared import Prepared
 
 
 def access_membership(user_id: int, workspace_id: int) -> Membership:
@@ -138,18 +139,21 @@ def posters(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Poster]:
     params = {f"u{i}": user_id for i, (user_id, _) in enumerate(ordered)}
     params.update({f"c{i}": channel_id for i, (_, channel_id) in enumerate(ordered)})
     found = {}
-    for row in db.session.connection().execute(_posters_query(size), params):
-        poster = Poster(*row)
+    for user_id, channel_id, workspace_id, kind, archived, broadcast, role, joined, can_post, username, \
+            display_name in _posters_query(size).rows(params):
+        # Driver values: enums by their stored names, booleans as 0/1 on SQLite.
+        poster = Poster(user_id, channel_id, workspace_id, ChannelKind[kind], bool(archived), bool(broadcast),
+                        Role[role], bool(joined), bool(can_post), username, display_name)
         if _readable(poster.kind, poster.role, poster.joined):
-            found[(poster.user_id, poster.channel_id)] = poster
+            found[(user_id, channel_id)] = poster
     return found
 
 
 @functools.cache
-def _posters_query(size: int) -> Select:
+def _posters_query(size: int) -> Prepared:
     users = [bindparam(f"u{i}") for i in range(size)]
     channels = [bindparam(f"c{i}") for i in range(size)]
-    return (
+    return Prepared(
         select(Membership.user_id, Channel.id, Channel.workspace_id, Channel.kind,
                Channel.archived_at.is_not(None), Channel.broadcast, Membership.role,
                ChannelMember.id.is_not(None), ChannelMember.can_post.is_(True), User.username, User.display_name)

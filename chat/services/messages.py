@@ -23,6 +23,7 @@ from chat.services.errors import ChatError, Conflict, Forbidden, Invalid, NotFou
 from chat.services.group_commit import GroupCommit, Job
 from chat.services.payloads import (author_payload, file_payloads, message_payload, message_payloads,
                                     new_message_payload)
+from chat.services.prepared import Prepared
 from chat.services.rendering import Rendered, mention_candidates, render
 from chat.services.transactions import atomic, in_transaction, insert_many
 from chat.services.validation import (check_client_msg_id, check_id, check_limit,
@@ -139,8 +140,7 @@ def _write_together(jobs: list[_Send], *, retries_possible: bool) -> None:
                                         last_reply_at=None, **row) for message_id, row in zip(ids, rows)]
             payloads = [_write_details(message, plan) for message, (_job, plan) in zip(messages, planned)]
             last = {message.channel_id: message.id for message in messages}  # a channel's last send wins
-            db.session.connection().execute(_SET_LAST_MESSAGE, [{"channel": cid, "message": mid}
-                                                                for cid, mid in last.items()])
+            _SET_LAST_MESSAGE.run_many([{"channel": cid, "message": mid} for cid, mid in last.items()])
     except IntegrityError:
         # A lone send whose client id raced in from another request: answer with the winner.
         if len(planned) > 1 or not retries_possible or _answer_retries([planned[0][0]]):
@@ -233,10 +233,10 @@ def _plan(job: _Send, poster: Poster | None) -> _Plan:
 
 _sends: GroupCommit[_Send] = GroupCommit(_write_sends)
 
-# Built once, table-level: for the few rows of a batch, the ORM's unit of work and bulk
+# Table-level and prepared: for the few rows of a batch, the ORM's unit of work and bulk
 # statements cost several times what the database does.
-_SET_LAST_MESSAGE = (Channel.__table__.update().where(Channel.__table__.c.id == bindparam("channel"))
-                     .values(last_message_id=bindparam("message")))
+_SET_LAST_MESSAGE = Prepared(Channel.__table__.update().where(Channel.__table__.c.id == bindparam("channel"))
+                             .values(last_message_id=bindparam("message")))
 
 
 def edit_message(actor: User, message_id: int, body: Any) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from sqlalchemy import Table
 
 from chat.extensions import db
 from chat.services import events
+from chat.services.prepared import Prepared, insert_returning_ids
 
 _writer_lock = threading.RLock()
 _state = threading.local()
@@ -68,21 +69,29 @@ def in_transaction() -> bool:
 
 
 def insert_many(table: Table, rows: list[dict[str, Any]]) -> list[int]:
-    """INSERT the rows in one statement inside the current transaction; their new ids, in order.
+    """INSERT the rows (all with the same keys) in one statement inside the current
+    transaction; their new ids, in order.
 
     Both databases number the rows of one multi-row INSERT upwards in the order given (SQLite's
     rowid, PostgreSQL's sequence), so the returned ids, sorted, line up with the rows.
     SQLAlchemy's own ``sort_by_parameter_order`` would write SQLite rows one at a time instead.
+    The statement is prepared once per table, columns and number of rows (``prepared``).
     """
-    if not rows:
-        return []
-    statement = _inserts.get(table.name)
-    if statement is None:
-        statement = _inserts[table.name] = table.insert().returning(table.c.id)
-    return sorted(db.session.connection().execute(statement, rows).scalars().all())
+    ids: list[int] = []
+    columns = tuple(rows[0]) if rows else ()
+    for start in range(0, len(rows), _CHUNK):  # within SQLite's limit on parameters per statement
+        chunk = rows[start:start + _CHUNK]
+        key = (table.name, columns, len(chunk))
+        statement = _inserts.get(key)
+        if statement is None:
+            statement = _inserts[key] = insert_returning_ids(table, columns, len(chunk))
+        params = {f"{column}_{i}": value for i, row in enumerate(chunk) for column, value in row.items()}
+        ids += sorted(row[0] for row in statement.rows(params))
+    return ids
 
 
-_inserts: dict[str, Any] = {}
+_CHUNK = 100
+_inserts: dict[tuple[str, tuple[str, ...], int], Prepared] = {}
 
 
 def on_commit(fn: Callable[[], None]) -> None:
