@@ -1,5 +1,6 @@
-"""Message Markdown: links are found wherever they can be, and the shortcut that skips the
-link finder for text that cannot hold a link changes nothing."""
+"""Message Markdown: links are found wherever they can be, and the shortcuts (no link finder
+for text that cannot hold a link, no block parser for a line that can only be a paragraph)
+change nothing."""
 from __future__ import annotations
 
 from hypothesis import given, settings
@@ -17,14 +18,31 @@ _FRAGMENTS = st.sampled_from(
 
 
 def _full(body: str) -> str:
-    """What the renderer with the link finder always on makes of the body."""
+    """What the whole renderer, link finder included, makes of the body."""
     return rendering._md.render(body, {"people": {}}).strip()
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.lists(_FRAGMENTS, max_size=30).map("".join).filter(lambda s: not rendering._MAY_LINK.search(s)))
 def test_text_without_a_dot_an_at_or_a_double_slash_renders_as_with_the_link_finder(body: str) -> None:
     assert render(body, {}).html == _full(body)
+
+
+_LINE_FRAGMENTS = st.one_of(_FRAGMENTS, st.sampled_from([".", "@", "//", "example.com", "**b**", "_i_", "`c`",
+                                                          "&amp;", "&copy;", "\\", "  ", "\t", "@qbob"]))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_LINE_FRAGMENTS.filter(lambda f: "\n" not in f), max_size=30).map("".join)
+       .filter(rendering._one_paragraph))
+def test_a_line_starting_with_a_letter_renders_as_a_paragraph_of_the_whole_parse(body: str) -> None:
+    assert render(body, {}).html == _full(body)
+
+
+def test_block_syntax_still_parses() -> None:
+    assert render("> quoted", {}).html == "<blockquote>\n<p>quoted</p>\n</blockquote>"
+    assert render("- one\n- two", {}).html == "<ul>\n<li>one</li>\n<li>two</li>\n</ul>"
+    assert render("x\n```\ncode\n```", {}).html == "<p>x</p>\n<pre><code>code\n</code></pre>"
 
 
 def test_links_are_still_found() -> None:
