@@ -1,0 +1,44 @@
+"""Statements run prepared on the driver: the rows they write read back the same through the
+ORM, and a multi-row INSERT longer than one statement keeps ids and rows in step."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import select
+
+from chat.extensions import db
+from chat.models import Event, Message
+from chat.services import channels, messages, users, workspaces
+from chat.services.transactions import atomic, insert_many
+
+
+def test_many_rows_in_chunks_get_their_own_ids_in_order(app) -> None:
+    owner = users.sign_up("pc@example.test", "password123", "P Chunk", "pchunk")
+    ws = workspaces.create_workspace(owner, "Chunks")
+    when = datetime(2026, 1, 2, 3, 4, 5)  # no microseconds: stored in SQLAlchemy's own format all the same
+    rows = [{"workspace_id": ws.id, "channel_id": None, "target_user_id": None, "type": "test.row",
+             "payload": json.dumps({"n": n}), "created_at": when} for n in range(250)]
+    with atomic():
+        ids = insert_many(Event.__table__, rows)
+    assert len(ids) == 250 and ids == sorted(ids) and len(set(ids)) == 250
+    stored = {e.id: e for e in db.session.scalars(select(Event).where(Event.id.in_(ids)))}
+    assert [json.loads(stored[i].payload)["n"] for i in ids] == list(range(250))
+    assert all(stored[i].created_at == when for i in ids)
+
+
+def test_a_sent_message_reads_back_through_the_orm_as_its_payload_said(app) -> None:
+    alice = users.sign_up("pa@example.test", "password123", "P Alice", "palice")
+    ws = workspaces.create_workspace(alice, "Prepared")
+    general = channels.list_my_channels(alice, ws.id)[0]["id"]
+    payload, created = messages.send_message(alice, general, "hello **there**", client_msg_id="p-1")
+    db.session.expire_all()
+    stored = db.session.get(Message, payload["id"])
+    assert created and stored is not None
+    assert (stored.body, stored.html, stored.mentions_channel) == ("hello **there**", payload["html"], False)
+    assert stored.created_at.isoformat(timespec="milliseconds") + "Z" == payload["created_at"]
+    assert payload["author"] == {"id": alice.id, "username": "palice", "display_name": "P Alice"}
+    assert messages.history(alice, general)["messages"][-1]["id"] == payload["id"]
+    # The channel's last message was set by the prepared UPDATE.
+    listed = {c["id"]: c for c in channels.list_my_channels(alice, ws.id)}
+    assert listed[general]["last_message_id"] == payload["id"]
