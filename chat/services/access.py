@@ -129,7 +129,7 @@ class Poster:
 
 def posters(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Poster]:
     """``access_channel`` for the (user id, channel id) pairs of a batch of sends: the readable
-    ones, by pair. One Core query of plain columns on the session's connection: for the few
+    ones, by pair. One query of plain columns, prepared (``services/prepared``): for the few
     rows of a batch, loading ORM objects and expanding IN lists cost more than the query."""
     if not pairs:
         return {}

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 
 from chat.extensions import db
@@ -75,6 +76,11 @@ def _run(prepared: Prepared, params: list[dict[str, Any]], *, many: bool) -> lis
         else:
             cursor.execute(compiled.sql, driver_params[0])
         return cursor.fetchall() if cursor.description else []
+    except connection.dialect.loaded_dbapi.Error as err:
+        # As SQLAlchemy would raise it (IntegrityError for a repeated client id, and so on),
+        # so callers catch one family of errors whichever way a statement ran.
+        raise DBAPIError.instance(compiled.sql, driver_params, err, connection.dialect.loaded_dbapi.Error,
+                                  dialect=connection.dialect) from err
     finally:
         cursor.close()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from chat.extensions import db
 from chat.models import Event, Message
@@ -42,3 +42,25 @@ def test_a_sent_message_reads_back_through_the_orm_as_its_payload_said(app) -> N
     # The channel's last message was set by the prepared UPDATE.
     listed = {c["id"]: c for c in channels.list_my_channels(alice, ws.id)}
     assert listed[general]["last_message_id"] == payload["id"]
+
+
+def test_a_constraint_broken_by_a_prepared_statement_raises_sqlalchemys_error(app) -> None:
+    """The send path catches sqlalchemy's IntegrityError to answer a retried client id."""
+    from sqlalchemy.exc import IntegrityError
+
+    owner = users.sign_up("pd@example.test", "password123", "P Dup", "pdup")
+    ws = workspaces.create_workspace(owner, "Dups")
+    general = channels.list_my_channels(owner, ws.id)[0]["id"]
+    row = {"workspace_id": ws.id, "channel_id": general, "user_id": owner.id, "client_msg_id": "dup",
+           "thread_root_id": None, "body": "x", "html": "<p>x</p>", "mentions_channel": False,
+           "reply_count": 0, "created_at": datetime(2026, 1, 1)}
+    with atomic():
+        insert_many(Message.__table__, [row])
+    try:
+        with atomic():
+            insert_many(Message.__table__, [row])
+    except IntegrityError:
+        pass
+    else:
+        raise AssertionError("a repeated (user_id, client_msg_id) was stored twice")
+    assert db.session.scalar(select(func.count()).select_from(Message).where(Message.client_msg_id == "dup")) == 1
