@@ -105,7 +105,7 @@ def test_sending_a_message_costs_a_fixed_number_of_queries(world) -> None:
 
 
 def test_a_retried_send_costs_one_failed_insert_and_a_lookup(world) -> None:
-    alice, bob, ws, general = world
+    alice, bob, _ws, general = world
     first, created = messages.send_message(alice, general, "once", client_msg_id="qc-retry")
     _cold_cache()
     with count_queries() as retry:
