@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml, isMdAsciiPunct, isPunctChar, isWhiteSpace
 from markdown_it.rules_inline import StateInline
 
 SPECIAL_MENTIONS = ("channel", "here", "everyone")
@@ -87,12 +88,84 @@ def _one_paragraph(body: str) -> bool:
     return bool(body) and body[0].isalpha() and not body[-1].isspace() and "\n" not in body and "\r" not in body
 
 
+# Inline syntax other than emphasis and code spans: escapes, links, autolinks and raw HTML,
+# entities, mentions, strikethrough; NUL, which the parser replaces.
+_PARSER_ONLY = re.compile(r"[\\\[<&@~\x00]")
+_RUNS = re.compile(r"`+|\*+|_+")
+_EMPHASIS = {1: ("<em>", "</em>"), 2: ("<strong>", "</strong>")}
+
+
+def _flanking(src: str, start: int, end: int) -> tuple[bool, bool]:
+    """CommonMark's left- and right-flanking tests for the delimiter run src[start:end], as
+    markdown-it's ``StateInline.scanDelims`` makes them (line ends count as spaces)."""
+    before = src[start - 1] if start > 0 else " "
+    after = src[end] if end < len(src) else " "
+    before_punct = isMdAsciiPunct(ord(before)) or isPunctChar(before)
+    after_punct = isMdAsciiPunct(ord(after)) or isPunctChar(after)
+    before_space, after_space = isWhiteSpace(ord(before)), isWhiteSpace(ord(after))
+    left = not (after_space or (after_punct and not (before_space or before_punct)))
+    right = not (before_space or (before_punct and not (after_space or after_punct)))
+    if src[start] == "_":  # no emphasis inside a word: snake_case stays as written
+        return left and (not right or before_punct), right and (not left or after_punct)
+    return left, right
+
+
+def _simple_inline(src: str) -> str | None:
+    """The inline HTML of text whose only syntax is code spans and plainly nested emphasis,
+    or None when the full parser must decide (a delimiter run that could open and close,
+    runs of three or more, crossed or unclosed emphasis). Most chat lines are this, and
+    this costs a tenth of the parse; tests/services/test_rendering.py holds it to the parser."""
+    out: list[str] = []
+    open_runs: list[tuple[int, str]] = []  # (index in out, the run) of emphasis not yet closed
+    pos = 0
+    for run in _RUNS.finditer(src):
+        start, end = run.span()
+        if start < pos:
+            continue  # inside a code span already written
+        out.append(escapeHtml(src[pos:start]))
+        marker = run.group()
+        pos = end
+        if marker[0] == "`":
+            closer = next((m for m in _RUNS.finditer(src, end) if m.group() == marker), None)
+            if closer is None:
+                out.append(marker)  # no closing run of the same length: literal backticks
+                continue
+            code = src[end:closer.start()]
+            if code.startswith(" ") and code.endswith(" ") and code.strip(" "):
+                code = code[1:-1]
+            out.append(f"<code>{escapeHtml(code)}</code>")
+            pos = closer.end()
+            continue
+        can_open, can_close = _flanking(src, start, end)
+        if can_open and can_close or len(marker) > 2:
+            return None
+        if can_close:
+            if not open_runs or open_runs[-1][1] != marker:
+                return None
+            index, _ = open_runs.pop()
+            tags = _EMPHASIS[len(marker)]
+            out[index] = tags[0]
+            out.append(tags[1])
+        elif can_open:
+            open_runs.append((len(out), marker))
+            out.append(marker)
+        else:
+            out.append(marker)  # neither opens nor closes: literal
+    if open_runs:
+        return None
+    out.append(escapeHtml(src[pos:]))
+    return "".join(out)
+
+
 def render(body: str, people: dict[str, int]) -> Rendered:
     """Render ``body``; ``people`` maps lower-case usernames that may be mentioned to user ids."""
     env: dict = {"people": people}
-    md = _md if _MAY_LINK.search(body) else _md_without_links
+    may_link = bool(_MAY_LINK.search(body))
+    md = _md if may_link else _md_without_links
     if _one_paragraph(body):
-        html = f"<p>{md.renderInline(body, env)}</p>"  # the block parser would find just this
+        simple = None if may_link or _PARSER_ONLY.search(body) else _simple_inline(body)
+        # The block parser would find just this paragraph.
+        html = f"<p>{simple if simple is not None else md.renderInline(body, env)}</p>"
     else:
         html = md.render(body, env).strip()
     return Rendered(html=html, mentioned_user_ids=set(env.get("mentioned", set())),

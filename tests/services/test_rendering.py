@@ -39,6 +39,40 @@ def test_a_line_starting_with_a_letter_renders_as_a_paragraph_of_the_whole_parse
     assert render(body, {}).html == _full(body)
 
 
+# Emphasis and code-span syntax, and the characters that decide whether a delimiter run can
+# open or close: letters, digits, ASCII and Unicode punctuation, symbols and spaces.
+_INLINE_FRAGMENTS = st.sampled_from(
+    ["*", "**", "***", "_", "__", "`", "``", " ", "  ", "\t", "a", "Z", "7", "word", "é", "ß", ",", "!", "?", "'",
+     '"', "(", ")", ">", "-", ":", "$", "+", "|", "}", "\u00a0", "\u3000", "\u2003", "«", "»", "—", "\u00b7",
+     "€", "😀", ".", "@x", "[", "&"])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_INLINE_FRAGMENTS, max_size=24).map(lambda parts: "a" + "".join(parts))
+       .filter(rendering._one_paragraph))
+def test_emphasis_and_code_spans_render_as_the_whole_parse(body: str) -> None:
+    assert render(body, {}).html == _full(body)
+
+
+def test_plain_lines_take_the_short_way() -> None:
+    """The shortcut answers for the lines chat is made of, and leaves the rest to the parser."""
+    for body, inline in [
+        ("Shipping today, reviews welcome **please** :tada:",
+         "Shipping today, reviews welcome <strong>please</strong> :tada:"),
+        ("run `make test` then *ship* it", "run <code>make test</code> then <em>ship</em> it"),
+        ("keep user_id and **bold *nested* text**", "keep user_id and <strong>bold <em>nested</em> text</strong>"),
+        ('quote "this" > that', "quote &quot;this&quot; &gt; that"),
+        ("a `` `tick` `` b", "a <code>`tick`</code> b"),
+        ("unclosed ` tick", "unclosed ` tick"),
+        ("spaces ` ` and `  `", "spaces <code> </code> and <code>  </code>"),
+    ]:
+        assert rendering._simple_inline(body) == inline
+        assert render(body, {}).html == f"<p>{inline}</p>" == _full(body)
+    for body in ["a*b*c", "***both***", "**crossed *runs** here*", "left **open"]:
+        assert rendering._simple_inline(body) is None
+        assert render(body, {}).html == _full(body)
+
+
 def test_block_syntax_still_parses() -> None:
     assert render("> quoted", {}).html == "<blockquote>\n<p>quoted</p>\n</blockquote>"
     assert render("- one\n- two", {}).html == "<ul>\n<li>one</li>\n<li>two</li>\n</ul>"
