@@ -3,6 +3,7 @@ another person's browser. Raw HTML is escaped, unsafe link schemes are dropped, 
 @mentions become highlighted spans."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from html import escape
@@ -78,7 +79,10 @@ _md = _build()
 # Without a dot (a host), an @ (mail) or // (a URL) there is nothing to linkify, and linkify-it's
 # pre-check alone is a third of rendering a plain sentence (tests/services/test_rendering.py).
 _md_without_links = _build(linkify=False)
-_MAY_LINK = re.compile(r"[.@]|//")
+
+
+def _may_link(body: str) -> bool:
+    return "." in body or "@" in body or "//" in body
 
 
 def _one_paragraph(body: str) -> bool:
@@ -91,18 +95,25 @@ def _one_paragraph(body: str) -> bool:
 # Inline syntax other than emphasis and code spans: escapes, links, autolinks and raw HTML,
 # entities, mentions, strikethrough; NUL, which the parser replaces.
 _PARSER_ONLY = re.compile(r"[\\\[<&@~\x00]")
-_RUNS = re.compile(r"`+|\*+|_+")
+_RUNS = re.compile(r"([`*_])\1*")  # a run of one delimiter character
 _EMPHASIS = {1: ("<em>", "</em>"), 2: ("<strong>", "</strong>")}
+_HTML_SPECIAL = re.compile(r'[&<>"]')
+
+
+def _escape(text: str) -> str:
+    return escapeHtml(text) if _HTML_SPECIAL.search(text) else text
+
+
+@functools.lru_cache(maxsize=4096)
+def _space_or_punct(ch: str) -> tuple[bool, bool]:
+    return isWhiteSpace(ord(ch)), isMdAsciiPunct(ord(ch)) or isPunctChar(ch)
 
 
 def _flanking(src: str, start: int, end: int) -> tuple[bool, bool]:
     """CommonMark's left- and right-flanking tests for the delimiter run src[start:end], as
     markdown-it's ``StateInline.scanDelims`` makes them (line ends count as spaces)."""
-    before = src[start - 1] if start > 0 else " "
-    after = src[end] if end < len(src) else " "
-    before_punct = isMdAsciiPunct(ord(before)) or isPunctChar(before)
-    after_punct = isMdAsciiPunct(ord(after)) or isPunctChar(after)
-    before_space, after_space = isWhiteSpace(ord(before)), isWhiteSpace(ord(after))
+    before_space, before_punct = _space_or_punct(src[start - 1]) if start > 0 else (True, False)
+    after_space, after_punct = _space_or_punct(src[end]) if end < len(src) else (True, False)
     left = not (after_space or (after_punct and not (before_space or before_punct)))
     right = not (before_space or (before_punct and not (after_space or after_punct)))
     if src[start] == "_":  # no emphasis inside a word: snake_case stays as written
@@ -115,6 +126,8 @@ def _simple_inline(src: str) -> str | None:
     or None when the full parser must decide (a delimiter run that could open and close,
     runs of three or more, crossed or unclosed emphasis). Most chat lines are this, and
     this costs a tenth of the parse; tests/services/test_rendering.py holds it to the parser."""
+    if "*" not in src and "_" not in src and "`" not in src:
+        return _escape(src)
     out: list[str] = []
     open_runs: list[tuple[int, str]] = []  # (index in out, the run) of emphasis not yet closed
     pos = 0
@@ -122,7 +135,7 @@ def _simple_inline(src: str) -> str | None:
         start, end = run.span()
         if start < pos:
             continue  # inside a code span already written
-        out.append(escapeHtml(src[pos:start]))
+        out.append(_escape(src[pos:start]))
         marker = run.group()
         pos = end
         if marker[0] == "`":
@@ -133,7 +146,7 @@ def _simple_inline(src: str) -> str | None:
             code = src[end:closer.start()]
             if code.startswith(" ") and code.endswith(" ") and code.strip(" "):
                 code = code[1:-1]
-            out.append(f"<code>{escapeHtml(code)}</code>")
+            out.append(f"<code>{_escape(code)}</code>")
             pos = closer.end()
             continue
         can_open, can_close = _flanking(src, start, end)
@@ -153,14 +166,14 @@ def _simple_inline(src: str) -> str | None:
             out.append(marker)  # neither opens nor closes: literal
     if open_runs:
         return None
-    out.append(escapeHtml(src[pos:]))
+    out.append(_escape(src[pos:]))
     return "".join(out)
 
 
 def render(body: str, people: dict[str, int]) -> Rendered:
     """Render ``body``; ``people`` maps lower-case usernames that may be mentioned to user ids."""
     env: dict = {"people": people}
-    may_link = bool(_MAY_LINK.search(body))
+    may_link = _may_link(body)
     md = _md if may_link else _md_without_links
     if _one_paragraph(body):
         simple = None if may_link or _PARSER_ONLY.search(body) else _simple_inline(body)
