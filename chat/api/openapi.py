@@ -239,7 +239,8 @@ SCHEMAS: dict[str, Schema] = {
     "Workspace": obj({
         "id": ID, "name": text(1, 80), "created_at": TIMESTAMP,
         "role": {**ROLE, "description": "your role; absent in PATCH responses and workspace.joined events"},
-        "unread_count": {**COUNT, "description": "GET /workspaces only: unread top-level messages from others"},
+        "unread_count": {**COUNT, "description": "GET /workspaces only: unread top-level messages from others "
+                                                  "(each channel counted up to 1,000)"},
         "mention_count": {**COUNT, "description": "GET /workspaces only: unread mentions plus unread "
                                                   "direct messages"},
         "max_file_size": {"type": "integer", "minimum": 1, "description": "largest file a member may share, "
@@ -260,7 +261,8 @@ SCHEMAS: dict[str, Schema] = {
         "joined": boolean("whether you are a member (absent in PATCH responses and events)"),
         "last_read_id": {**COUNT, "description": "members only: your read position (a message id, 0 = none)"},
         "can_post": boolean("members only: you were named a poster of this broadcast channel"),
-        "unread_count": {**COUNT, "description": "your channel list only"},
+        "unread_count": {**COUNT, "description": "your channel list only: unread top-level messages from others, "
+                                                  "up to 1,000 (1,000 means 1,000 or more)"},
         "mention_count": {**COUNT, "description": "your channel list only"},
         "members": array(ref("User"), description="your channel list only, dm and group conversations: "
                                                   "the participants"),

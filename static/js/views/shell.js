@@ -65,17 +65,20 @@ export function renderBanner() {
   document.body.classList.toggle('disconnected', !state.connected);
 }
 
+// The server counts unread messages up to 1,000 (services/summaries.py, UNREAD_CAP).
+const badgeNumber = (n) => (n > 999 ? '999+' : String(n));
+
 function badges(unread, mentions, testPrefix) {
   return [
-    mentions > 0 ? h('span', { class: 'badge mention', 'data-testid': `${testPrefix}-mentions` }, String(mentions)) : null,
-    unread > 0 && !mentions ? h('span', { class: 'badge unread', 'data-testid': `${testPrefix}-unread` }, String(unread)) : null,
+    mentions > 0 ? h('span', { class: 'badge mention', 'data-testid': `${testPrefix}-mentions` }, badgeNumber(mentions)) : null,
+    unread > 0 && !mentions ? h('span', { class: 'badge unread', 'data-testid': `${testPrefix}-unread` }, badgeNumber(unread)) : null,
   ];
 }
 
 function countsLabel(name, unread, mentions) {
   const parts = [name];
-  if (unread) parts.push(`${unread} unread`);
-  if (mentions) parts.push(`${mentions} ${mentions === 1 ? 'mention' : 'mentions'}`);
+  if (unread) parts.push(`${badgeNumber(unread)} unread`);
+  if (mentions) parts.push(`${badgeNumber(mentions)} ${mentions === 1 ? 'mention' : 'mentions'}`);
   return parts.join(', ');
 }
 

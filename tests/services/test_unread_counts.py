@@ -1,0 +1,27 @@
+"""Unread counts stop at UNREAD_CAP: a reader far behind costs a bounded walk of the channel's
+index, and every count below the cap stays exact."""
+from __future__ import annotations
+
+from chat.services import channels, messages, users, workspaces
+from chat.services.summaries import UNREAD_CAP, unread_counts
+from chat.services.transactions import atomic
+
+
+def test_a_reader_far_behind_sees_the_cap_and_the_exact_count_below_it(app) -> None:
+    alice = users.sign_up("ua@example.test", "password123", "U Alice", "ualice")
+    bob = users.sign_up("ub@example.test", "password123", "U Bob", "ubob")
+    ws = workspaces.create_workspace(alice, "Unread")
+    workspaces.add_member(ws.id, bob, workspaces.check_role("member"))
+    general = channels.list_my_channels(alice, ws.id)[0]["id"]
+    with atomic():  # the sends join this one transaction: quick to write this many
+        sent = [messages.send_message(alice, general, f"news {i}")[0]["id"] for i in range(UNREAD_CAP + 5)]
+    messages.send_message(bob, general, "my own is never unread")
+
+    assert unread_counts(bob.id, [ws.id])[general] == (UNREAD_CAP, 0)
+    assert unread_counts(alice.id, [ws.id])[general] == (1, 0)
+    channels.mark_read(bob, general, sent[-UNREAD_CAP - 1])
+    assert unread_counts(bob.id, [ws.id])[general] == (UNREAD_CAP, 0)  # still 1,000 after it
+    channels.mark_read(bob, general, sent[-UNREAD_CAP])
+    assert unread_counts(bob.id, [ws.id])[general] == (UNREAD_CAP - 1, 0)
+    channels.mark_read(bob, general, sent[-3])
+    assert unread_counts(bob.id, [ws.id])[general] == (2, 0)
