@@ -1,5 +1,5 @@
-"""Unread counts stop at UNREAD_CAP: a reader far behind costs a bounded walk of the channel's
-index, and every count below the cap stays exact."""
+"""Unread counts stop at UNREAD_CAP (so a reader far behind costs a bounded walk of the
+channel's index, bench/README.md), and every count below the cap stays exact."""
 from __future__ import annotations
 
 from chat.services import channels, messages, users, workspaces
