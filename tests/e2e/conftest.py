@@ -15,6 +15,17 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 expect.set_options(timeout=15_000)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator:
+    """A failed browser test shows the end of its server's log beside the pages' console
+    warnings (printed by ``sign_in``): a page stuck connecting says why on one side or the other."""
+    outcome = yield
+    report = outcome.get_result()
+    server = getattr(item, "funcargs", {}).get("server")
+    if report.when == "call" and report.failed and server is not None:
+        report.sections.append(("server log, last 60 lines", "\n".join(server.log().splitlines()[-60:])))
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
@@ -42,6 +53,8 @@ def sign_in(context: BrowserContext, server_url: str, person: Person, path: str 
     """Sign in through the real login page and wait until the client has loaded and connected."""
     page = context.new_page()
     page.on("pageerror", lambda err: print(f"[{person.email}] page error: {err}"))
+    page.on("console", lambda msg: print(f"[{person.email}] console.{msg.type}: {msg.text}")
+            if msg.type in ("warning", "error") else None)
     page.goto(f"{server_url}/login?next={path}")
     page.get_by_label("Email").fill(person.email)
     page.get_by_label("Password").fill(PASSWORD)
