@@ -96,6 +96,7 @@ def _one_paragraph(body: str) -> bool:
 # entities, mentions, strikethrough; NUL, which the parser replaces.
 _PARSER_ONLY = re.compile(r"[\\\[<&@~\x00]")
 _RUNS = re.compile(r"([`*_])\1*")  # a run of one delimiter character
+_BACKTICKS = re.compile(r"`+")
 _EMPHASIS = {1: ("<em>", "</em>"), 2: ("<strong>", "</strong>")}
 _HTML_SPECIAL = re.compile(r'[&<>"]')
 
@@ -131,6 +132,7 @@ def _simple_inline(src: str) -> str | None:
         return _escape(src)
     out: list[str] = []
     open_runs: list[tuple[int, str]] = []  # (index in out, the run) of emphasis not yet closed
+    last_start: dict[str, int] | None = None
     pos = 0
     for run in _RUNS.finditer(src):
         start, end = run.span()
@@ -140,7 +142,11 @@ def _simple_inline(src: str) -> str | None:
         marker = run.group()
         pos = end
         if marker[0] == "`":
-            closer = next((m for m in _RUNS.finditer(src, end) if m.group() == marker), None)
+            if last_start is None:  # where each length of backtick run last starts, as markdown-it keeps it
+                last_start = {m.group(): m.start() for m in _BACKTICKS.finditer(src)}
+            closer = None
+            if last_start[marker] > start:  # a closer exists: every other opener is skipped at once
+                closer = next(m for m in _BACKTICKS.finditer(src, end) if m.group() == marker)
             if closer is None:
                 out.append(marker)  # no closing run of the same length: literal backticks
                 continue

@@ -68,6 +68,9 @@ def test_plain_lines_take_the_short_way() -> None:
     ]:
         assert rendering._simple_inline(body) == inline
         assert render(body, {}).html == f"<p>{inline}</p>" == _full(body)
+    # Backtick runs of every length, none closed: each is literal (and looked up once, not rescanned).
+    ladder = "a" + "".join(" " + "`" * k for k in range(1, 126))
+    assert render(ladder, {}).html == f"<p>{ladder}</p>" == _full(ladder)
     for body in ["a*b*c", "***both***", "**crossed *runs** here*", "left **open"]:
         assert rendering._simple_inline(body) is None
         assert render(body, {}).html == _full(body)
