@@ -85,7 +85,7 @@ def _connection_limit() -> dict:
 
 def _housekeeping() -> None:
     """Now and every 10 minutes: remove what a crash or a closed tab left behind."""
-    from chat.services import files
+    from chat.services import event_log, files
     from chat.storage import storage
 
     while True:
@@ -93,6 +93,7 @@ def _housekeeping() -> None:
             try:
                 storage().sweep()  # staged upload bytes older than an hour: their request is gone
                 files.forget_unsent()  # uploads nobody sent within a day
+                event_log.prune_as_configured()  # events past the configured age and count
             except Exception:  # housekeeping must never take the server down
                 app.logger.exception("housekeeping failed")
         socketio.sleep(600)

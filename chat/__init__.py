@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         async_mode=app.config["CHAT_ASYNC_MODE"],
         message_queue=app.config["MESSAGE_QUEUE_URL"],
         channel=app.config["MESSAGE_QUEUE_CHANNEL"],
+        **_queue_manager(app.config),
         # Same origin is always allowed; anything else must be listed explicitly.
         cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"] or None,
         max_http_buffer_size=256 * 1024,
@@ -56,6 +57,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_handlers(socketio)
     register_cli(app)
     return app
+
+
+def _queue_manager(config: dict[str, Any]) -> dict[str, Any]:
+    """A Redis queue delivers durable events in commit order on every process (``delivery``);
+    other queues keep python-socketio's own manager."""
+    url = config["MESSAGE_QUEUE_URL"]
+    if not url or not url.startswith(("redis://", "rediss://")):
+        return {}
+    from chat.services.delivery import OrderedRedisManager
+
+    return {"client_manager": OrderedRedisManager(url, channel=config["MESSAGE_QUEUE_CHANNEL"])}
 
 
 def _engine_options(config: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from chat.extensions import db
 from chat.models import User
-from chat.services import channels, users, workspaces
+from chat.services import channels, event_log, users, workspaces
 from chat.services.errors import ChatError
 
 
@@ -65,3 +65,15 @@ def register_cli(app: Flask) -> None:
         channel = run(lambda: channels.create_channel(_user(by_email), workspace_id, name, private=private,
                                                       broadcast=broadcast, topic=topic))
         click.echo(f"channel {channel.id} #{channel.name}")
+
+    @app.cli.command("prune-events")
+    @click.option("--max-age-days", type=float, default=None,
+                  help="Delete events older than this (default: EVENT_LOG_MAX_AGE_DAYS; 0: no age bound)")
+    @click.option("--max-events", type=int, default=None,
+                  help="Keep at most this many newest events (default: EVENT_LOG_MAX_EVENTS; 0: no bound)")
+    def prune_events(max_age_days: float | None, max_events: int | None) -> None:
+        """Prune the event log now (running servers do it every 10 minutes)."""
+        days = app.config["EVENT_LOG_MAX_AGE_DAYS"] if max_age_days is None else max_age_days
+        count = app.config["EVENT_LOG_MAX_EVENTS"] if max_events is None else max_events
+        deleted = event_log.prune_with(days, count)
+        click.echo(f"pruned {deleted} events; the log now starts after event {event_log.pruned_through()}")

@@ -84,4 +84,8 @@ def from_env() -> dict:
         # (green threads make hundreds possible), and one opened past the pool is closed again
         # afterwards, which costs more than a query on SQLite.
         "DATABASE_POOL_SIZE": int(os.environ.get("DATABASE_POOL_SIZE", "20")),
+        # The event log clients catch up from is pruned past either bound ("0": no bound); a
+        # client whose cursor is older reloads its state (docs/realtime.md).
+        "EVENT_LOG_MAX_AGE_DAYS": float(os.environ.get("EVENT_LOG_MAX_AGE_DAYS", "14")),
+        "EVENT_LOG_MAX_EVENTS": int(os.environ.get("EVENT_LOG_MAX_EVENTS", "5000000")),
     }

@@ -1,13 +1,13 @@
 """Typed SQLAlchemy models, one module per noun. Every tenant row carries workspace_id."""
 from chat.models.channel import Channel, ChannelMember, ChannelKind
 from chat.models.connection import SocketConnection
-from chat.models.event import Event
+from chat.models.event import Event, EventLogState
 from chat.models.file import File, FileKind, PreviewState
 from chat.models.message import Mention, Message, Reaction
 from chat.models.user import ApiToken, User
 from chat.models.workspace import Invite, Membership, Role, Workspace
 
 __all__ = [
-    "ApiToken", "Channel", "ChannelKind", "ChannelMember", "Event", "File", "FileKind", "Invite", "Membership",
+    "ApiToken", "Channel", "ChannelKind", "ChannelMember", "Event", "EventLogState", "File", "FileKind", "Invite", "Membership",
     "Mention", "Message", "PreviewState", "Reaction", "Role", "SocketConnection", "User", "Workspace",
 ]

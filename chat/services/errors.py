@@ -50,6 +50,11 @@ class Conflict(ChatError):
     code = "conflict"
 
 
+class Gone(ChatError):
+    status = 410
+    code = "gone"
+
+
 class TooLarge(ChatError):
     status = 413
     code = "too_large"

@@ -1,8 +1,10 @@
 """The only module that talks to Socket.IO: room names, event names, emits and room changes.
 
 Everything here is queued on the database session and carried out after the commit by
-``transactions.atomic``; the emit goes through the configured message queue, so clients on
-every server process receive it, the sender's own tabs included.
+``transactions.atomic``: room changes and the ordered publishing of durable events while the
+writer's lock is still held, emits to sockets after it is released (``delivery``). Emits go
+through the configured message queue, so clients on every server process receive them, the
+sender's own tabs included.
 """
 from __future__ import annotations
 
@@ -11,12 +13,13 @@ import logging
 from typing import Any
 
 from socketio import PubSubManager
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text, update
 
 from chat.extensions import db, socketio
 from chat.models import Event, SocketConnection
 from chat.models._time import utcnow
 from chat.services import transactions  # imports this module too; used only at run time
+from chat.services.delivery import OrderedRedisManager, Outbox
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,10 @@ def workspace_rooms(workspace_id: int, is_guest: bool) -> list[str]:
     return [workspace_room(workspace_id)] + ([] if is_guest else [members_room(workspace_id)])
 
 
+# Message events: a message's newest event carries its content, the older ones only the fact.
+_MESSAGE_EVENTS = frozenset({MESSAGE_CREATED, MESSAGE_UPDATED, MESSAGE_DELETED})
+
+
 def _pending() -> list[tuple]:
     return db.session.info.setdefault("chat_pending", [])
 
@@ -68,24 +75,27 @@ def record(workspace_id: int, type_: str, data: dict[str, Any], *,
            channel_id: int | None = None, target_user_id: int | None = None) -> dict[str, Any]:
     """Append a durable event (replayed to reconnecting clients) and queue its broadcast.
 
-    Must run inside ``atomic()``. Returns the envelope that is broadcast; its id is set when
-    the transaction commits.
+    Must run inside ``atomic()``. Returns the envelope that is broadcast; its id and prev_id
+    are set when the transaction commits.
     """
     if db.engine.dialect.name == "postgresql" and "chat_order_lock" not in db.session.info:
-        # Serialize event writers across processes, from the insert until the emit is out, so
-        # ids commit in order and leave in order: a client that resumes after id N can never
-        # miss a smaller id. A separate connection holds the lock across the commit.
+        # Serialize event writers across processes, from the insert until the commit, so ids
+        # commit in order: every id below the newest committed one is committed too, and a
+        # client resuming after id N can never miss a smaller id. The ordered publish happens
+        # under it too (``publish_committed``). A separate connection holds the lock across the commit.
         lock_conn = db.engine.connect()
         lock_conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ORDER_LOCK_KEY})
         db.session.info["chat_order_lock"] = lock_conn
+    message_id = data["id"] if type_ in _MESSAGE_EVENTS else None
     row = {"workspace_id": workspace_id, "channel_id": channel_id, "target_user_id": target_user_id,
-           "type": type_, "payload": json.dumps(data, separators=(",", ":"))}
+           "message_id": message_id, "redacted": False, "prev_id": 0, "type": type_,
+           "payload": json.dumps(data, separators=(",", ":"))}
     # Written by assign_ids() just before the commit: one INSERT for every event of the
     # transaction, which also gives the envelopes their ids.
-    envelope = envelope_of(0, type_, workspace_id, channel_id, data)
+    envelope = envelope_of(0, 0, type_, workspace_id, channel_id, data)
     _unnumbered().append((row, envelope))
     room = channel_room(channel_id) if channel_id is not None else user_room(target_user_id or 0)
-    _pending().append(("emit", type_, envelope, room, None))
+    _pending().append(("durable", type_, envelope, room))
     return envelope
 
 
@@ -93,20 +103,60 @@ def _unnumbered() -> list[tuple[dict[str, Any], dict[str, Any]]]:
     return db.session.info.setdefault("chat_unnumbered", [])
 
 
+def redacted_stub(message_id: int, channel_id: int | None, thread_root_id: int | None) -> dict[str, Any]:
+    """What an outdated message event keeps: which message it was about, not its content."""
+    return {"id": message_id, "channel_id": channel_id, "thread_root_id": thread_root_id, "redacted": True}
+
+
+_events = Event.__table__
+_REDACT = update(_events).where(_events.c.message_id == bindparam("message"), _events.c.redacted.is_(False)).values(
+    payload=bindparam("stub"), redacted=True)
+
+# Each new event's link to the previous event of its audience. Run after the INSERT on the new
+# rows alone; the event-order lock keeps other writers out, so "the largest smaller id of the
+# same audience" is the previous event, whether it came in this transaction or an earlier one.
+_LINK = text("""
+    UPDATE events SET prev_id = COALESCE(CASE WHEN channel_id IS NOT NULL
+        THEN (SELECT MAX(e.id) FROM events e WHERE e.channel_id = events.channel_id AND e.id < events.id)
+        ELSE (SELECT MAX(e.id) FROM events e WHERE e.target_user_id = events.target_user_id
+              AND e.channel_id IS NULL AND e.id < events.id) END, 0)
+    WHERE id IN :ids RETURNING id, prev_id""").bindparams(bindparam("ids", expanding=True))
+
+
 def assign_ids() -> None:
-    """Write the transaction's events and put their ids into the queued envelopes."""
+    """Write the transaction's events, redact what they outdate, and put their ids and
+    stream links into the queued envelopes."""
     unnumbered = db.session.info.pop("chat_unnumbered", None)
-    if unnumbered:
-        db.session.flush()  # the rows the events point at come first
-        now = utcnow()
-        ids = transactions.insert_many(Event.__table__, [{**row, "created_at": now} for row, _ in unnumbered])
-        for event_id, (_, envelope) in zip(ids, unnumbered):
-            envelope["id"] = event_id
+    if not unnumbered:
+        return
+    db.session.flush()  # the rows the events point at come first
+    newest: dict[int, int] = {}
+    for i, (row, _) in enumerate(unnumbered):
+        if row["message_id"] is not None:
+            newest[row["message_id"]] = i
+    changed: dict[int, dict[str, Any]] = {}
+    for i, (row, envelope) in enumerate(unnumbered):
+        message_id = row["message_id"]
+        if message_id is None:
+            continue
+        stub = redacted_stub(message_id, envelope["channel_id"], envelope["data"].get("thread_root_id"))
+        if newest[message_id] != i:  # outdated within this very transaction
+            row["payload"], row["redacted"] = json.dumps(stub, separators=(",", ":")), True
+        if envelope["type"] != MESSAGE_CREATED:
+            changed[message_id] = stub
+    if changed:  # earlier transactions' events of these messages
+        db.session.execute(_REDACT, [{"message": m, "stub": json.dumps(stub, separators=(",", ":"))}
+                                     for m, stub in changed.items()])
+    now = utcnow()
+    ids = transactions.insert_many(Event.__table__, [{**row, "created_at": now} for row, _ in unnumbered])
+    links = dict(db.session.execute(_LINK, {"ids": ids}).tuples().all())
+    for event_id, (_, envelope) in zip(ids, unnumbered):
+        envelope["id"], envelope["prev_id"] = event_id, links[event_id]
 
 
-def envelope_of(event_id: int, type_: str, workspace_id: int, channel_id: int | None,
+def envelope_of(event_id: int, prev_id: int, type_: str, workspace_id: int, channel_id: int | None,
                 data: dict[str, Any]) -> dict[str, Any]:
-    return {"id": event_id, "type": type_, "workspace_id": workspace_id,
+    return {"id": event_id, "prev_id": prev_id, "type": type_, "workspace_id": workspace_id,
             "channel_id": channel_id, "data": data}
 
 
@@ -157,27 +207,63 @@ def _reachable_sids(server: Any, user_id: int) -> list[str]:
     return [sid for sid in _sids_of(user_id) if remote_ok or server.manager.is_connected(sid, NAMESPACE)]
 
 
-def flush_pending() -> None:
-    """Carry out what the committed transaction queued. A failed emit never undoes a write."""
+_outbox = Outbox()
+
+
+def publish_committed() -> None:
+    """Right after the commit, still under the writer's lock: change rooms, publish durable
+    events to the ordered queue (several processes), and put every emit in the outbox, so both
+    keep commit order. Nothing here writes to a socket; ``deliver()`` does, after the lock."""
     pending = db.session.info.pop("chat_pending", [])
     if not pending or socketio.server is None:
         return
     server = socketio.server
+    ordered = isinstance(server.manager, OrderedRedisManager)
     for item in pending:
         try:
-            if item[0] == "emit":
-                _, type_, data, room, skip_sid = item
-                socketio.emit(type_, data, to=room, skip_sid=skip_sid, namespace=NAMESPACE)
-            elif item[0] in ("enter", "leave"):
+            kind = item[0]
+            if kind in ("enter", "leave"):
+                # Before the events that follow: a newcomer's sockets hear its own arrival.
                 _, user_id, rooms = item
                 for sid in _reachable_sids(server, user_id):
                     for room in rooms:
-                        if item[0] == "enter":
+                        if kind == "enter":
                             server.manager.enter_room(sid, NAMESPACE, room)
                         else:
                             server.manager.leave_room(sid, NAMESPACE, room)
-            elif item[0] == "disconnect":
-                for sid in _reachable_sids(server, item[1]):
-                    server.disconnect(sid, namespace=NAMESPACE)
+            elif kind == "durable" and ordered:
+                _, type_, envelope, room = item
+                server.manager.publish_in_order(type_, envelope, room, NAMESPACE)
+            elif kind == "durable":
+                _, type_, envelope, room = item
+                _outbox.add(_emitter(type_, envelope, room, None))
+            elif kind == "emit":
+                _, type_, data, room, skip_sid = item
+                _outbox.add(_emitter(type_, data, room, skip_sid))
+            elif kind == "disconnect":
+                _outbox.add(_disconnecter(server, _reachable_sids(server, item[1])))
         except Exception:  # the write is committed; a lost emit is recovered by client sync
             log.exception("socket side effect failed: %r", item[:2])
+
+
+def _emitter(type_: str, data: Any, room: str, skip_sid: str | None) -> Any:
+    return lambda: socketio.emit(type_, data, to=room, skip_sid=skip_sid, namespace=NAMESPACE)
+
+
+def _disconnecter(server: Any, sids: list[str]) -> Any:
+    def disconnect() -> None:
+        for sid in sids:
+            server.disconnect(sid, namespace=NAMESPACE)
+    return disconnect
+
+
+def deliver() -> None:
+    """Carry out the emits committed transactions left in the outbox, in their order; called
+    after the writer's lock is released. A failed emit never undoes a write."""
+    _outbox.drain()
+
+
+def flush_pending() -> None:
+    """Publish and deliver what was queued outside a transaction (ephemeral events)."""
+    publish_committed()
+    deliver()

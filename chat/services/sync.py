@@ -9,21 +9,30 @@ from sqlalchemy import func, or_, select
 
 from chat.extensions import db
 from chat.models import ChannelMember, Event, User
-from chat.services.errors import Invalid
+from chat.services import event_log
+from chat.services.errors import Gone, Invalid
 from chat.services.events import envelope_of
 from chat.services.summaries import active_workspace_ids
 from chat.services.validation import check_limit
 
 MAX_PAGE = 1000
+MAX_CURSOR = 2**63 - 1
 
 
 def latest_event_id() -> int:
     return db.session.scalar(select(func.max(Event.id))) or 0
 
 
+def check_cursor(since: Any) -> int:
+    if isinstance(since, bool) or not isinstance(since, int) or not 0 <= since <= MAX_CURSOR:
+        raise Invalid("since must be an event id: an integer from 0 to 2^63-1", field="since")
+    return since
+
+
 def events_since(actor: User, since: Any, limit: Any = None) -> dict[str, Any]:
-    if isinstance(since, bool) or not isinstance(since, int) or since < 0:
-        raise Invalid("since must be a non-negative integer event id", field="since")
+    """A page of the events after ``since``; ``cursor_expired`` (410) when the log no longer
+    reaches back that far, and the client must reload its state and resume from the head."""
+    since = check_cursor(since)
     limit = check_limit(limit, default=500, maximum=MAX_PAGE)
     # Read the head first: every event up to it has committed, so the query below sees all of
     # them and the cursor may skip to it; an event committed later arrives with a larger id.
@@ -35,11 +44,14 @@ def events_since(actor: User, since: Any, limit: Any = None) -> dict[str, Any]:
         select(Event).where(Event.id > since,
                             or_(Event.channel_id.in_(readable), Event.target_user_id == actor.id))
         .order_by(Event.id).limit(limit + 1)))
+    if since < event_log.pruned_through():  # read after the page: a prune meanwhile is seen
+        raise Gone("this cursor is older than the event log: reload your state and resume from "
+                   "GET /api/v1/events/head", code="cursor_expired", field="since")
     has_more = len(rows) > limit
     rows = rows[:limit]
-    cursor = rows[-1].id if rows else max(since, 0)
+    cursor = rows[-1].id if rows else since
     if not has_more:
         cursor = max(cursor, head)
-    return {"events": [envelope_of(e.id, e.type, e.workspace_id, e.channel_id, json.loads(e.payload))
+    return {"events": [envelope_of(e.id, e.prev_id, e.type, e.workspace_id, e.channel_id, json.loads(e.payload))
                        for e in rows],
             "has_more": has_more, "cursor": cursor}

@@ -6,9 +6,10 @@ under eventlet/gevent because app.py monkey-patches before anything is imported)
 busy timeout covers writers in other processes. On PostgreSQL, transactions that log events
 take a cluster-wide advisory lock instead (see ``events.record``).
 
-The side effects ``events`` queued are carried out after the commit but before the lock is
-released, so events leave every process in the order of their ids: a client can treat any
-event id at or below the last one it applied as already seen. A failed commit publishes nothing.
+Right after the commit, still under the lock, the transaction's room changes are made and its
+emits are queued in commit order (``events.publish_committed``); the emits themselves go out
+after the lock is released (``events.deliver``), so a slow fan-out never holds up the next
+writer. A failed commit publishes nothing.
 """
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def atomic() -> Iterator[None]:
             events.discard_pending()
             _run_all(_state.on_rollback)
             raise
-        events.flush_pending()
+        events.publish_committed()
         _run_all(_state.on_commit)
     finally:
         _state.depth = 0
@@ -61,6 +62,7 @@ def atomic() -> Iterator[None]:
         events.release_order_lock()
         if sqlite:
             _writer_lock.release()
+    events.deliver()
 
 
 def in_transaction() -> bool:
