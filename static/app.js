@@ -48,6 +48,15 @@ function wireVisibility() {
   window.addEventListener('focus', seen);
 }
 
+/** The event log no longer reaches our cursor: load everything anew; resume from the new head. */
+async function reloadState() {
+  const { workspaceId, channelId } = state;
+  const { cursor } = await api.get('/events/head');
+  await actions.refreshWorkspaces();
+  if (workspaceId) await actions.switchWorkspace(workspaceId, channelId);
+  return cursor;
+}
+
 async function boot() {
   buildShell(document.getElementById('app'));
   register('banner', renderBanner);
@@ -74,6 +83,7 @@ async function boot() {
     connected: connectionChanged,
     disconnected: () => {},
     synced,
+    expired: reloadState,
   });
   document.querySelector('#composer textarea')?.focus();
   document.body.dataset.ready = 'true';

@@ -256,23 +256,28 @@ def settle(seconds: float = 0.3) -> None:
 
 
 class CatchUpClient:
-    """A client following the documented no-gaps protocol (docs/realtime.md): it remembers the
-    last event id applied, and on every (re)connect syncs from it while buffering live events,
-    then applies the buffer, skipping ids it has already applied. Reconnects by itself."""
+    """A client following the documented no-gaps protocol (docs/realtime.md): a cursor that only
+    ``sync`` moves, and per stream (channel, or the person) the newest event applied above it.
+    A live event is applied when its ``prev_id`` shows it follows on; an event already applied
+    is skipped; anything else is a hole, and a sync from the cursor fills it. Reconnects by itself."""
 
     DURABLE = ("message.created", "message.updated", "message.deleted")
 
-    def __init__(self, server_url: str, token: str, cursor: int) -> None:
+    def __init__(self, server_url: str, token: str, cursor: int, *, events: tuple[str, ...] = DURABLE) -> None:
         self.cursor = cursor
         self.applied: list[dict[str, Any]] = []
         self.duplicates_skipped = 0
+        self.holes_seen = 0
         self.connects = 0
-        self._buffer: list[dict[str, Any]] = []
+        self.syncs = 0
+        self._last: dict[Any, int] = {}
+        self._queue: list[tuple[dict[str, Any], bool]] = []
         self._syncing = True
+        self._sync_again = False
         self._cond = threading.Condition()
         self.sio = socketio.Client(reconnection=True, reconnection_attempts=0,
                                    reconnection_delay=0.2, reconnection_delay_max=1.0)
-        for name in self.DURABLE:
+        for name in events:
             self.sio.on(name, self._on_live)
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
@@ -284,41 +289,66 @@ class CatchUpClient:
 
     def _on_connect(self) -> None:
         # Acks cannot be awaited inside an event handler: sync from a background task.
-        self.sio.start_background_task(self._sync)
-
-    def _sync(self) -> None:
         with self._cond:
             self._syncing = True
+        self.sio.start_background_task(self._sync, True)
+
+    def _sync(self, reconnected: bool = False) -> None:
+        since = self.cursor
         while True:
-            ack = self.sio.call("sync", {"since": self.cursor, "limit": 200}, timeout=20)
+            ack = self.sio.call("sync", {"since": since, "limit": 200}, timeout=20)
             page = ack["data"]
             with self._cond:
-                for envelope in page["events"]:
-                    self._apply(envelope)
-                if not page["has_more"]:
-                    self.cursor = max(self.cursor, page["cursor"])
-                    for envelope in sorted(self._buffer, key=lambda e: e["id"]):
-                        self._apply(envelope)
-                    self._buffer.clear()
-                    self._syncing = False
+                self._queue += [(envelope, True) for envelope in page["events"]]
+                since = page["cursor"]
+                if page["has_more"]:
+                    continue
+                self.syncs += 1
+                self._syncing = False
+                self._drain(synced_cursor=since)
+                if reconnected:
                     self.connects += 1
-                    self._cond.notify_all()
-                    return
+                again, self._sync_again = self._sync_again, False
+                if again:
+                    self._syncing = True
+                self._cond.notify_all()
+            if not again:
+                return
+            since = self.cursor
 
     def _on_live(self, envelope: dict[str, Any]) -> None:
         with self._cond:
-            if self._syncing:
-                self._buffer.append(envelope)
-            else:
-                self._apply(envelope)
+            self._queue.append((envelope, False))
+            if not self._syncing:
+                self._drain()
             self._cond.notify_all()
 
-    def _apply(self, envelope: dict[str, Any]) -> None:
-        if envelope["id"] <= self.cursor:
-            self.duplicates_skipped += 1
-            return
-        self.cursor = envelope["id"]
-        self.applied.append(envelope)
+    def _drain(self, synced_cursor: int | None = None) -> None:
+        self._queue.sort(key=lambda item: item[0]["id"])
+        queue, self._queue = self._queue, []
+        hole = False
+        for envelope, replayed in queue:
+            stream = envelope["channel_id"] or "me"
+            newest = self._last.get(stream)
+            if envelope["id"] <= (self.cursor if newest is None else newest):
+                self.duplicates_skipped += 1
+                continue
+            follows = envelope["prev_id"] <= self.cursor if newest is None else envelope["prev_id"] == newest
+            if not replayed and not follows:
+                hole = True
+                continue
+            self._last[stream] = envelope["id"]
+            self.applied.append(envelope)
+        if synced_cursor is not None:
+            self.cursor = max(self.cursor, synced_cursor)
+            self._last = {s: i for s, i in self._last.items() if i > self.cursor}
+        if hole:
+            self.holes_seen += 1
+            if self._syncing:
+                self._sync_again = True
+            else:
+                self._syncing = True
+                self.sio.start_background_task(self._sync)
 
     def message_ids(self) -> list[int]:
         with self._cond:

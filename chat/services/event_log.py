@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from chat.extensions import db
 from chat.models import Event, EventLogState
@@ -36,19 +36,23 @@ def prune_with(max_age_days: float, max_events: int) -> int:
 
 def prune(*, max_age: timedelta | None, max_events: int | None) -> int:
     """Delete the events older than ``max_age`` and those beyond the newest ``max_events``
-    (either may be None: no limit). Only a prefix of the log is ever deleted. Returns the count."""
+    (either may be None: no limit). Only a prefix of the log is ever deleted, never its newest
+    event. Returns the count."""
     by_count = 0
     if max_events is not None:
         by_count = db.session.scalar(
             select(Event.id).order_by(Event.id.desc()).offset(max_events).limit(1)) or 0
     cutoff = utcnow() - max_age if max_age is not None else None
+    # The newest event always stays: it is the head clients resume from, and SQLite would hand
+    # its id out again if the table were emptied.
+    newest = db.session.scalar(select(func.max(Event.id))) or 0
     deleted = 0
     while True:
         # The oldest events, in id order (which is time order).
         oldest = db.session.execute(select(Event.id, Event.created_at).order_by(Event.id).limit(BATCH)).all()
         prefix = 0
         for event_id, created_at in oldest:  # a prefix only: stop at the first one not due
-            if not (event_id <= by_count or (cutoff is not None and created_at < cutoff)):
+            if event_id >= newest or not (event_id <= by_count or (cutoff is not None and created_at < cutoff)):
                 break
             prefix += 1
         if prefix == 0:

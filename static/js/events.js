@@ -16,6 +16,12 @@ export function applyEnvelope(envelope) {
   const here = envelope.workspace_id === state.workspaceId;
   if (here && state.panel?.kind === 'files' && (data?.files?.length || type === 'message.deleted'
     || state.panel.list?.some((f) => f.message_id === data?.id))) actions.refreshFilesSoon();
+  if (data?.redacted) {
+    // The message changed or went away later: a later event of this replay carries what it is
+    // now. A creation we only learn of this way was not counted: let the server count.
+    if (here && type === 'message.created') actions.refreshChannelsSoon();
+    return;
+  }
   switch (type) {
     case 'message.created': return messageCreated(data, here);
     case 'message.updated': if (here) messageUpdated(data); return;
@@ -64,13 +70,24 @@ function messageCreated(message, here) {
 }
 
 function messageUpdated(message) {
-  actions.upsertMessage(message, { onlyIfPresent: true });
+  // Not shown yet but inside what is loaded: created while we were away and changed since, so
+  // the replay's message.created was redacted and this is the first we see of it.
+  actions.upsertMessage(message, { onlyIfPresent: !withinLoaded(message) });
   const panel = state.panel;
   if (panel?.kind === 'pins' && panel.channelId === message.channel_id && panel.list) {
     const rest = panel.list.filter((m) => m.id !== message.id);
     panel.list = message.pinned ? [message, ...rest] : rest;
     invalidate('panel');
   }
+}
+
+function withinLoaded(message) {
+  if (message.thread_root_id) return state.panel?.kind === 'thread' && state.panel.rootId === message.thread_root_id;
+  const store = state.stores.get(message.channel_id);
+  if (!store?.messages.size) return false;
+  let oldest = Infinity;
+  for (const id of store.messages.keys()) oldest = Math.min(oldest, id);
+  return message.id > oldest;
 }
 
 function messageDeleted(data) {

@@ -1,15 +1,16 @@
-// The Socket.IO connection and the "no lost messages" machinery.
+// The Socket.IO connection and the "no lost messages" machinery (docs/realtime.md).
 //
-// Every durable server event is an envelope {id, type, workspace_id, channel_id, data} whose id
-// grows in commit order. We keep `cursor`, a resume point: every event at or below it has been
-// received. On each (re)connect we ask the server for everything after it ('sync', paged) and,
-// until that replay is done, hold live envelopes back so they are applied after it, in order.
-// Duplicates (an event both replayed and received live) are dropped by id; handlers are also
-// idempotent, so a duplicate that slips through changes nothing.
+// Every durable server event is an envelope {id, prev_id, type, workspace_id, channel_id, data}.
+// Its stream is its audience: the channel, or us (channel_id null). prev_id is the id of the
+// stream's previous event, so a gap is visible: an event whose prev_id we have not applied
+// means one went missing, and we sync instead of skipping it.
 //
-// The cursor trails live events by a few seconds instead of jumping to each new id: two
-// server processes may publish events slightly out of id order, and resuming from the largest
-// id seen could skip a smaller one still in flight.
+// `cursor` is a resume point that only `sync` moves: every event at or below it has been
+// received. `last` holds, per stream, the newest event applied above the cursor. An event is
+// applied when it follows on (its prev_id is last[stream], or at or below the cursor for a
+// stream with nothing newer); an id at or below either is a duplicate; anything else is a hole,
+// and a sync from the cursor fills it. We also sync now and then while live events arrive, so
+// the cursor keeps up and an event lost at the end of a stream is found too.
 
 import { ApiError } from './api.js';
 import { state } from './state.js';
@@ -18,22 +19,28 @@ const EPHEMERAL = ['channel.read', 'typing', 'presence.changed', 'channel.create
   'file.updated'];
 const DURABLE = ['message.created', 'message.updated', 'message.deleted', 'channel.member_added',
   'channel.member_removed', 'channel.updated', 'workspace.joined'];
-const SETTLE_MS = 3000;
 const SYNC_PAGE = 500;
+const RESYNC_MS = 5 * 60 * 1000;   // catch the cursor up this long after the first unsynced live event
 
 let socket = null;
 let handlers = null;
 let cursor = 0;
 let epoch = 0;              // bumps on every connect/disconnect; stale async work checks it
 let syncing = false;
+let syncAgain = false;      // a hole was seen while a sync was running
+let reconnected = false;    // the next finished sync is the first since a (re)connect
 let holds = 0;              // >0 while the app loads a workspace and must not apply events yet
-let liveDuringSync = [];
+let resyncTimer = null;
 const queue = [];           // envelopes waiting to be applied, in order
-const applied = new Set();  // ids applied above the cursor
+let last = new Map();       // stream -> id of the newest event applied above the cursor
+let syncedCursor = null;    // where a finished sync moves the cursor once its events are applied
+
+const streamOf = (envelope) => envelope.channel_id ?? 'me';
 
 /**
  * Connect and start delivering events.
- * handlers: {envelope(env), ephemeral(name, data), connected(), disconnected(), synced()}
+ * handlers: {envelope(env), ephemeral(name, data), connected(), disconnected(), synced(),
+ *            expired() -> Promise<new cursor> (the log no longer reaches our cursor: reload state)}
  */
 export function startRealtime(initialCursor, eventHandlers) {
   cursor = initialCursor;
@@ -49,12 +56,13 @@ export function startRealtime(initialCursor, eventHandlers) {
   }
   for (const name of EPHEMERAL) socket.on(name, (data) => handlers.ephemeral(name, data));
 
-  socket.on('connect', onConnect);
+  socket.on('connect', () => {
+    reconnected = true;
+    sync();
+  });
   socket.on('disconnect', (reason) => {
     epoch += 1;
     syncing = false;
-    queue.push(...liveDuringSync);
-    liveDuringSync = [];
     setConnected(false);
     handlers.disconnected();
     // The server closes a person's sockets on purpose after a role change, a deactivation, a
@@ -96,67 +104,96 @@ function setConnected(value) {
   handlers.connected(state.connected);
 }
 
-async function onConnect() {
-  const mine = ++epoch;
+/** Replay everything after the cursor (on connect, on a hole, and now and then), paged. */
+async function sync() {
+  const mine = epoch;
+  if (syncing) {
+    syncAgain = true;
+    return;
+  }
   syncing = true;
+  syncAgain = false;
+  clearTimeout(resyncTimer);
+  resyncTimer = null;
   setConnected(true);
   let since = cursor;
   try {
     for (;;) {
-      const page = await emitAck('sync', { since, limit: SYNC_PAGE }, 20000);
+      let page;
+      try {
+        page = await emitAck('sync', { since, limit: SYNC_PAGE }, 20000);
+      } catch (err) {
+        if (err.code !== 'cursor_expired') throw err;
+        // Pruned past our cursor: events alone cannot bring us up to date. Reload the state
+        // (holding live events back meanwhile) and resume from the head taken before it.
+        since = await holdEvents(() => handlers.expired());
+        if (mine !== epoch) return;
+        cursor = since;
+        last = new Map();
+        queue.length = 0;  // the reloaded state includes them
+        continue;
+      }
       if (mine !== epoch) return;
-      queue.push(...page.events);
+      queue.push(...page.events.map((envelope) => ({ envelope, replayed: true })));
       since = page.cursor;
       if (!page.has_more) break;
     }
   } catch (err) {
     if (mine !== epoch) return;
+    syncing = false;
     console.warn('sync failed, retrying', err);
-    setTimeout(() => { if (mine === epoch) onConnect(); }, 2000);
+    setTimeout(() => { if (mine === epoch) sync(); }, 2000);
     return;
   }
-  cursor = Math.max(cursor, since);
   syncing = false;
-  liveDuringSync.sort((a, b) => a.id - b.id);
-  queue.push(...liveDuringSync);
-  liveDuringSync = [];
+  syncedCursor = since;
   drain();
-  prune();
-  handlers.synced();
+  if (syncAgain) {
+    sync();
+  } else if (reconnected) {
+    reconnected = false;
+    handlers.synced();
+  }
 }
 
 function onLive(envelope) {
-  if (syncing) {
-    liveDuringSync.push(envelope);
-    return;
-  }
-  queue.push(envelope);
-  const mine = epoch;
-  setTimeout(() => {
-    if (mine === epoch && envelope.id > cursor) cursor = envelope.id;
-  }, SETTLE_MS);
-  drain();
+  queue.push({ envelope, replayed: false });
+  if (!syncing) drain();
+  if (!resyncTimer && !syncing) resyncTimer = setTimeout(() => { resyncTimer = null; sync(); }, RESYNC_MS);
 }
 
+/**
+ * Apply what is queued. Replayed events are complete (a sync returns every event after the
+ * cursor), so they only need de-duplicating; live ones must also follow on in their stream.
+ */
 function drain() {
   if (holds > 0 || syncing) return;
   // Replayed pages, events held during a load and live ones can interleave: apply in id order.
-  queue.sort((a, b) => a.id - b.id);
-  while (queue.length) {
-    const envelope = queue.shift();
-    if (applied.has(envelope.id)) continue;
-    applied.add(envelope.id);
+  queue.sort((a, b) => a.envelope.id - b.envelope.id);
+  let hole = false;
+  for (const { envelope, replayed } of queue.splice(0)) {
+    const stream = streamOf(envelope);
+    const newest = last.get(stream);
+    if (envelope.id <= (newest ?? cursor)) continue;          // applied already
+    const follows = newest === undefined ? envelope.prev_id <= cursor : envelope.prev_id === newest;
+    if (!replayed && !follows) {
+      hole = true;                                            // its predecessor is missing:
+      continue;                                               // the sync brings both
+    }
+    last.set(stream, envelope.id);
     try {
       handlers.envelope(envelope);
     } catch (err) {
       console.error('applying event failed', envelope, err);
     }
   }
-}
-
-function prune() {
-  if (applied.size < 5000) return;
-  for (const id of applied) if (id <= cursor) applied.delete(id);
+  if (syncedCursor !== null) {
+    // Every event up to the sync's cursor is applied now: older stream positions are implied.
+    cursor = Math.max(cursor, syncedCursor);
+    syncedCursor = null;
+    for (const [stream, id] of last) if (id <= cursor) last.delete(stream);
+  }
+  if (hole) sync();
 }
 
 /** Keep events queued while a workspace loads, so they apply on top of the loaded state. */
