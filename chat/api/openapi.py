@@ -129,6 +129,7 @@ def json_response(description: str, schema: Schema) -> Schema:
 
 ERROR_TITLES = {400: "Invalid request", 401: "Not signed in", 403: "Not allowed",
                 404: "Not found (or not visible to you)", 409: "Conflict with the current state",
+                410: "Gone: no longer available",
                 413: "Too large (request bodies: 2 MiB, except file uploads)"}
 
 
@@ -322,6 +323,10 @@ SCHEMAS: dict[str, Schema] = {
                                                    "description": "the most an admin may allow (server setting)"}}),
     "DeletedMessage": obj({"id": ID, "channel_id": ID, "thread_root_id": nullable(ID)},
                           description="What is left to say about a deleted message."),
+    "RedactedMessage": obj({"id": ID, "channel_id": ID, "thread_root_id": nullable(ID), "redacted": {"const": True}},
+                           description="What an outdated message event keeps once the message has changed "
+                                       "again or been deleted: which message it was about, not its content. "
+                                       "A later event of the log carries the message as it is now."),
     "Token": obj(TOKEN_FIELDS, description="A personal API token. The secret itself is only shown once, "
                                            "at creation."),
     "NewToken": obj({
@@ -359,6 +364,10 @@ SCHEMAS: dict[str, Schema] = {
     "EventEnvelope": {
         **obj({
             "id": {**ID, "description": "position in the event log; ids grow in commit order"},
+            "prev_id": {**COUNT, "description": "the id of the previous event of the same audience (the "
+                                                "channel, or you when `channel_id` is null); 0 when none is "
+                                                "left in the log. An event whose `prev_id` you have not "
+                                                "applied means one is missing: sync (docs/realtime.md)"},
             "type": {"type": "string", "enum": ["message.created", "message.updated", "message.deleted",
                                                 "channel.updated", "channel.member_added",
                                                 "channel.member_removed", "workspace.joined"]},
@@ -368,8 +377,10 @@ SCHEMAS: dict[str, Schema] = {
         }),
         "description": "A durable event, the same over Socket.IO and GET /events. `data` depends on `type`.",
         "oneOf": [
-            {"properties": {"type": {"const": "message.created"}, "data": ref("Message")}},
-            {"properties": {"type": {"const": "message.updated"}, "data": ref("Message")}},
+            {"properties": {"type": {"const": "message.created"},
+                            "data": {"oneOf": [ref("Message"), ref("RedactedMessage")]}}},
+            {"properties": {"type": {"const": "message.updated"},
+                            "data": {"oneOf": [ref("Message"), ref("RedactedMessage")]}}},
             {"properties": {"type": {"const": "message.deleted"}, "data": ref("DeletedMessage")}},
             {"properties": {"type": {"const": "channel.updated"}, "data": ref("Channel")}},
             {"properties": {"type": {"const": "channel.member_added"},
@@ -738,10 +749,13 @@ PATHS = paths(
     ("/events", op(
         "events_since", "get", "Durable events after a cursor (catch-up)", tag=EVENTS, ok=ref("EventPage"),
         description="Every logged event with id > `since` that you may read now, in id order. The "
-                    "same events, in the same envelopes, arrive live over Socket.IO; see docs/realtime.md.",
-        params=[query_param("since", {**COUNT, "default": 0}, "the last event id you have seen"),
+                    "same events, in the same envelopes, arrive live over Socket.IO; see docs/realtime.md. "
+                    "The log is pruned by age and size: a `since` older than what it keeps is answered "
+                    "410 `cursor_expired`; reload your state and resume from `GET /events/head`.",
+        params=[query_param("since", {**COUNT, "maximum": 2**63 - 1, "default": 0},
+                            "the last event id you have seen"),
                 limit_param(500, 1000)],
-        errors={400: ["invalid"]})),
+        errors={400: ["invalid"], 410: ["cursor_expired"]})),
     ("/events/head", op(
         "events_head", "get", "The newest event id", tag=EVENTS,
         description="Call it before loading state over REST, then resume catch-up from it.",

@@ -34,10 +34,10 @@ class Event(db.Model):
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
     target_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     # The previous event of the same audience (0: none left in the log).
-    prev_id: Mapped[int] = mapped_column(default=0, server_default="0")
+    prev_id: Mapped[int] = mapped_column(server_default="0")
     # The message a message.* event is about: its older events are redacted when it changes.
     message_id: Mapped[int | None] = mapped_column()
-    redacted: Mapped[bool] = mapped_column(default=False, server_default=false())
+    redacted: Mapped[bool] = mapped_column(server_default=false())
     type: Mapped[str] = mapped_column(String(40))
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

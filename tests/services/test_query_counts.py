@@ -97,9 +97,10 @@ def test_sending_a_message_costs_a_fixed_number_of_queries(world) -> None:
     _cold_cache()
     with count_queries() as mentioning:
         messages.send_message(alice, general, "hey @qbob and @qalice", client_msg_id="qc-2")
-    # access with the author's name, the message, the channel's last message, the event;
-    # retries are caught by the unique client id, not looked up first.
-    assert len(plain) == 4, "\n".join(plain)
+    # access with the author's name, the message, the channel's last message, the event and
+    # its link to the channel's previous event; retries are caught by the unique client id,
+    # not looked up first.
+    assert len(plain) == 5, "\n".join(plain)
     # a mention adds the lookup of the names, the channel's members and the mention rows
     assert len(mentioning) <= len(plain) + 3, "\n".join(mentioning)
 
