@@ -3,13 +3,15 @@ reactions, unread badges, editing with the keyboard, and the disconnected banner
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import sign_in, wait_ready
-from tests.support import Person, Server, create_workspace, invite, owner_and_member, sign_up, start_server
+from tests.support import ROOT, Person, Server, create_workspace, invite, owner_and_member, sign_up, start_server
 
 pytestmark = pytest.mark.browser
 
@@ -191,5 +193,32 @@ def test_banner_while_server_is_down_and_catch_up_after_restart(tmp_path: Path, 
         alice.post(f"/channels/{acme.general_id}/messages", {"body": "said while you were away"})
         expect(banner).to_be_hidden(timeout=30_000)
         expect(message(page, "said while you were away")).to_have_count(1)
+    finally:
+        server.stop()
+
+
+def test_a_client_whose_cursor_was_pruned_reloads_and_shows_everything(tmp_path: Path, new_context) -> None:
+    """While Bob is offline the event log is pruned past his cursor: on reconnect the server says
+    cursor_expired, and the page reloads its state instead of missing what happened."""
+    server = start_server(tmp_path / "pruned")
+    try:
+        alice, bob, acme = owner_and_member(server.url, "Alice Pruned", "Bob Pruned")
+        context = new_context()
+        page = sign_in(context, server.url, bob)
+        context.set_offline(True)
+        expect(page.get_by_test_id("connection-banner")).to_be_visible()
+        early = alice.post(f"/channels/{acme.general_id}/messages", {"body": "said first"})
+        alice.post(f"/channels/{acme.general_id}/messages", {"body": "said second"})
+        alice.call("PATCH", f"/messages/{early['id']}", {"body": "said first, corrected"})
+        done = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "prune-events", "--max-events", "1",
+                               "--max-age-days", "0"], cwd=ROOT, env=server.env, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0, done.stderr
+        context.set_offline(False)
+        expect(page.get_by_test_id("connection-banner")).to_be_hidden()
+        expect(message(page, "said first, corrected")).to_have_count(1)
+        expect(message(page, "said second")).to_have_count(1)
+        alice.post(f"/channels/{acme.general_id}/messages", {"body": "said after the reload"})
+        expect(message(page, "said after the reload")).to_have_count(1)
     finally:
         server.stop()
