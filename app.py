@@ -40,6 +40,18 @@ def _use_os_threads_for_cpu_work() -> None:
         set_offload(lambda fn, *args: gevent.get_hub().threadpool.apply(fn, args))
 
 
+def _cooperative_postgres() -> None:
+    """psycopg2 waits for PostgreSQL inside C, which under eventlet or gevent stalls every
+    socket of the process, and a green thread waiting for a lock (an event writer's advisory
+    lock, a row lock) that another green thread of the same process holds would wait forever.
+    Its documented wait callback waits through ``select`` instead, which is green here."""
+    if ASYNC_MODE in ("eventlet", "gevent"):
+        import psycopg2.extensions
+        import psycopg2.extras
+
+        psycopg2.extensions.set_wait_callback(psycopg2.extras.wait_select)
+
+
 def _tcp_nodelay(wsgi_app):  # type: ignore[no-untyped-def]
     """Turn off Nagle's algorithm on every client connection.
 
@@ -115,6 +127,7 @@ def main() -> None:
     from chat.services import presence, previews
 
     _use_os_threads_for_cpu_work()
+    _cooperative_postgres()
     app.wsgi_app = _tcp_nodelay(app.wsgi_app)  # type: ignore[method-assign]
     if app.config["AUTO_MIGRATE"]:
         upgrade_schema(app)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from typing import Any
 
 from socketio import PubSubManager
@@ -79,13 +80,7 @@ def record(workspace_id: int, type_: str, data: dict[str, Any], *,
     are set when the transaction commits.
     """
     if db.engine.dialect.name == "postgresql" and "chat_order_lock" not in db.session.info:
-        # Serialize event writers across processes, from the insert until the commit, so ids
-        # commit in order: every id below the newest committed one is committed too, and a
-        # client resuming after id N can never miss a smaller id. The ordered publish happens
-        # under it too (``publish_committed``). A separate connection holds the lock across the commit.
-        lock_conn = db.engine.connect()
-        lock_conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ORDER_LOCK_KEY})
-        db.session.info["chat_order_lock"] = lock_conn
+        _take_order_lock()
     message_id = data["id"] if type_ in _MESSAGE_EVENTS else None
     row = {"workspace_id": workspace_id, "channel_id": channel_id, "target_user_id": target_user_id,
            "message_id": message_id, "redacted": False, "prev_id": 0, "type": type_,
@@ -184,6 +179,31 @@ def discard_pending() -> None:
     db.session.info.pop("chat_unnumbered", None)
 
 
+# One writer per process waits for the advisory lock; the others wait here, cooperatively:
+# it keeps a crowd of writers from holding a pooled connection each just to wait.
+_order_mutex = threading.Lock()
+
+
+def _take_order_lock() -> None:
+    """Serialize event writers across processes, from the insert until the commit, so ids
+    commit in order: every id below the newest committed one is committed too, and a client
+    resuming after id N can never miss a smaller id. The ordered publish happens under it too
+    (``publish_committed``). A separate connection holds the lock across the commit."""
+    _order_mutex.acquire()
+    try:
+        lock_conn = db.engine.connect()
+        try:
+            lock_conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ORDER_LOCK_KEY})
+        except BaseException:
+            lock_conn.invalidate()
+            lock_conn.close()
+            raise
+    except BaseException:
+        _order_mutex.release()
+        raise
+    db.session.info["chat_order_lock"] = lock_conn
+
+
 def release_order_lock() -> None:
     lock_conn = db.session.info.pop("chat_order_lock", None)
     if lock_conn is not None:
@@ -194,6 +214,7 @@ def release_order_lock() -> None:
             raise
         finally:
             lock_conn.close()
+            _order_mutex.release()
 
 
 def _sids_of(user_id: int) -> list[str]:
