@@ -253,6 +253,7 @@ def update_channel(actor: User, channel_id: int, changes: dict[str, Any]) -> Cha
         values["archived_at"] = (channel.archived_at or utcnow()) if archived else None
     if channel.archived_at is not None and set(values) - {"archived_at"}:
         raise Forbidden("unarchive the channel before changing it", code="channel_archived")
+
     def check_name_free() -> None:
         if "name" in values:
             _check_name_free(channel.workspace_id, values["name"], except_id=channel_id)
