@@ -56,6 +56,14 @@ def text(min_length: int, max_length: int, description: str | None = None, **ext
     return schema
 
 
+def line(min_length: int, max_length: int, description: str | None = None) -> Schema:
+    """Single-line text as validation.check_text accepts it (docs/api.md, "Text")."""
+    rule = ("One line: control characters and invisible or text-direction characters (Unicode format "
+            "characters such as U+202E or U+200B, U+2028/U+2029) are refused, except joiners between "
+            "visible characters and flag tags.")
+    return text(min_length, max_length, f"{description}. {rule}" if description else rule)
+
+
 def boolean(description: str | None = None, **extra: Any) -> Schema:
     return {"type": "boolean", **({"description": description} if description else {}), **extra}
 
@@ -91,7 +99,7 @@ PATH_PARAMS: dict[str, Schema] = {
     "code": text(1, 64, "the invite code from the invite link"),
     "file_id": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{1,32}$",
                 "description": "a file's id (unguessable; from its `id` field)"},
-    "emoji": text(1, 40, "the reaction: an emoji character or a short name such as `thumbsup` "
+    "emoji": line(1, 40, "the reaction: an emoji character or a short name such as `thumbsup` "
                          "(URL-encode it)"),
 }
 
@@ -277,7 +285,7 @@ SCHEMAS: dict[str, Schema] = {
         "client_msg_id": nullable(CLIENT_MSG_ID),
         "thread_root_id": nullable({**ID, "description": "the thread's first message, null at top level"}),
         "body": {"type": "string", "maxLength": 8000, "description": "Markdown source; empty once deleted"},
-        "html": {"type": "string", "description": "server-rendered safe HTML; empty once deleted"},
+        "html": {"type": "string", "description": "server-rendered safe HTML; text-direction controls (U+202A-202E, U+2066-2069) show as `<U+202E>`; empty once deleted"},
         "mentions_channel": boolean("the message uses @channel, @here or @everyone"),
         "reply_count": COUNT, "last_reply_at": nullable(TIMESTAMP),
         "reactions": array(ref("Reaction"), description="in order of first use"),
@@ -290,7 +298,7 @@ SCHEMAS: dict[str, Schema] = {
         "id": PATH_PARAMS["file_id"], "workspace_id": ID, "channel_id": ID,
         "message_id": nullable({**ID, "description": "null until sent in a message; until then only "
                                                      "the uploader can see the file"}),
-        "uploader": ref("User"), "name": text(1, 255, "the name given at upload, without folders"),
+        "uploader": ref("User"), "name": text(1, 255, "the name given at upload, without folders and without invisible or text-direction characters"),
         "size": {"type": "integer", "minimum": 1, "description": "bytes"},
         "content_type": {"type": "string", "description": "decided from the content, never the name"},
         "kind": {"type": "string", "enum": ["pdf", "image", "other"]},
@@ -437,7 +445,7 @@ FILES = "files"
 EVENTS = "events"
 META = "meta"
 
-TOKEN_NAME = text(1, 80, "a label to recognise the token by")
+TOKEN_NAME = line(1, 80, "a label to recognise the token by")
 
 FILE_FILTERS = [
     query_param("kind", {"type": "string", "enum": ["pdf", "image", "other"]}, "only files of this kind"),
@@ -486,13 +494,13 @@ PATHS = paths(
             "email": {"type": "string", "maxLength": 254, "format": "email",
                       "description": "stored lower-case; must be unused"},
             "password": text(8, 256),
-            "display_name": text(1, 80),
+            "display_name": line(1, 80),
             "username": nullable({"type": "string", "minLength": 2, "maxLength": 32,
                                   "description": "the @handle: 2-32 letters, digits or _.- starting with a "
                                                  "letter or digit, stored lower-case. Derived from the email "
                                                  "when omitted."}),
         }, required=("email", "password", "display_name")),
-        errors={400: ["invalid"], 409: ["email_taken", "username_taken"]})),
+        errors={400: ["invalid"], 409: ["email_taken", "username_taken", "conflict"]})),
     ("/auth/token", op(
         "create_token_with_password", "post", "Exchange email and password for an API token",
         tag=ACCOUNTS, public=True, status=201, ok=ref("NewToken"), ok_description="Created",
@@ -501,7 +509,7 @@ PATHS = paths(
         errors={401: ["bad_credentials"], 409: ["too_many_tokens"]})),
     ("/me", op("get_me", "get", "Your account", tag=ACCOUNTS, ok=ref("Me"))),
     ("/me", op("update_me", "patch", "Change your display name", tag=ACCOUNTS, ok=ref("Me"),
-               body=json_body({"display_name": nullable(text(1, 80, "omitted or null: unchanged"))}))),
+               body=json_body({"display_name": nullable(line(1, 80, "omitted or null: unchanged"))}))),
     ("/me/password", op(
         "change_password", "post", "Change your password", tag=ACCOUNTS, ok=ref("Me"),
         description="Signs out every other browser session at once; the session making the request "
@@ -524,12 +532,12 @@ PATHS = paths(
                        tag=WORKSPACES, ok=wrapped("workspaces", array(ref("Workspace"))))),
     ("/workspaces", op("create_workspace", "post", "Create a workspace (you become its owner)",
                        tag=WORKSPACES, status=201, ok=ref("Workspace"), ok_description="Created, with #general",
-                       body=json_body({"name": text(1, 80)}, required=("name",)))),
+                       body=json_body({"name": line(1, 80)}, required=("name",)))),
     (WS, op("get_workspace", "get", "One of your workspaces", tag=WORKSPACES, ok=ref("Workspace"),
             errors={404: ["not_found"]})),
     (WS, op("update_workspace", "patch", "Rename a workspace or set its file size limit (admins)",
             tag=WORKSPACES, ok=ref("Workspace"), ok_description="OK (without `role`)",
-            body=json_body({"name": text(1, 80),
+            body=json_body({"name": line(1, 80),
                             "max_file_size": nullable({"type": "integer", "minimum": 1, "description":
                                                        "bytes, up to the server's FILE_MAX_BYTES; null "
                                                        "restores that default"})},
@@ -595,12 +603,12 @@ PATHS = paths(
         "create_channel", "post", "Create a channel (you join it)", tag=CHANNELS, status=201,
         ok=ref("Channel"), ok_description="Created",
         body=json_body({
-            "name": text(1, 80, "lower-cased and spaces become `-`; then letters, digits, - and _, "
+            "name": line(1, 80, "lower-cased and spaces become `-`; then letters, digits, - and _, "
                                 "starting with a letter or digit; unique in the workspace"),
             "private": boolean("default false"), "broadcast": boolean("admins only; default false"),
-            "topic": text(0, 250), "purpose": text(0, 250),
+            "topic": line(0, 250), "purpose": line(0, 250),
         }, required=("name",)),
-        errors={403: ["guest", "admin_only"], 404: ["not_found"], 409: ["name_taken"]})),
+        errors={403: ["guest", "admin_only"], 404: ["not_found"], 409: ["name_taken", "conflict"]})),
     (WS + "/direct", op(
         "open_direct", "post", "Open the direct or group conversation with exactly these people",
         tag=CHANNELS, ok=ref("Channel"), ok_description="The conversation, created on first use",
@@ -616,10 +624,10 @@ PATHS = paths(
         description="Any member may change the topic alone; everything else needs a workspace admin "
                     "or the channel's creator, and `broadcast` needs an admin. An archived channel "
                     "must be unarchived before other changes. Unknown fields are refused.",
-        body=json_body({"name": text(1, 80), "topic": text(0, 250), "purpose": text(0, 250),
+        body=json_body({"name": line(1, 80), "topic": line(0, 250), "purpose": line(0, 250),
                         "broadcast": boolean(), "archived": boolean()}, closed=True, min_properties=1),
         errors={403: ["not_channel_manager", "direct_channel", "default_channel", "admin_only",
-                      "channel_archived"], 404: ["not_found"], 409: ["name_taken"]})),
+                      "channel_archived"], 404: ["not_found"], 409: ["name_taken", "conflict"]})),
     (CH + "/join", op("join_channel", "post", "Join a public channel", tag=CHANNELS, ok=ref("Channel"),
                       errors={403: ["channel_archived"], 404: ["not_found"]})),
     (CH + "/leave", op("leave_channel", "post", "Leave a channel", tag=CHANNELS, ok=ref("Ok"),
@@ -721,7 +729,7 @@ PATHS = paths(
         ok=ref("FileSearchResults"),
         description="Case-insensitive substring match on the file name and the text extracted from "
                     "PDFs, in conversations you can read; each result carries the sharing message.",
-        params=[{**query_param("q", text(1, 200), "what to look for"), "required": True}, limit_param(20, 100)],
+        params=[{**query_param("q", line(1, 200), "what to look for"), "required": True}, limit_param(20, 100)],
         errors={400: ["invalid"], 404: ["not_found"]})),
     (WS + "/storage", op(
         "storage_usage", "get", "Storage used by the workspace's files (admins)", tag=FILES,

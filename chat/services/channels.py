@@ -13,6 +13,7 @@ from chat.models._time import utcnow
 from chat.services import events
 from chat.services.access import (ChannelAccess, access_channel, access_membership,
                                   check_can_manage)
+from chat.services.concurrency import recheck_on_conflict
 from chat.services.errors import Conflict, Forbidden, Invalid, NotFound
 from chat.services.payloads import channel_payload, member_payload
 from chat.services.summaries import unread_counts
@@ -74,8 +75,8 @@ def create_channel(actor: User, workspace_id: int, name: Any, *, private: Any = 
         raise Forbidden("guests cannot create channels", code="guest")
     if broadcast and not membership.role.is_admin:
         raise Forbidden("only admins can create broadcast channels", code="admin_only")
-    _check_name_free(workspace_id, name)
-    with atomic():
+    with recheck_on_conflict(lambda: _check_name_free(workspace_id, name)), atomic():
+        _check_name_free(workspace_id, name)
         channel = Channel(workspace_id=workspace_id, name=name, topic=topic, purpose=purpose,
                           kind=ChannelKind.private if private else ChannelKind.public,
                           broadcast=broadcast, created_by=actor.id)
@@ -97,13 +98,16 @@ def create_default_channel(workspace_id: int, creator_id: int) -> Channel:
     return channel
 
 
+def _member_id(channel_id: int, user_id: int) -> int | None:
+    return db.session.scalar(select(ChannelMember.id).where(ChannelMember.channel_id == channel_id,
+                                                            ChannelMember.user_id == user_id))
+
+
 def join_default_channels(workspace_id: int, user_id: int) -> None:
     """Inside the caller's transaction: put a new member in the workspace's default channels."""
     for channel in db.session.scalars(select(Channel).where(Channel.workspace_id == workspace_id,
                                                             Channel.is_default)):
-        already = db.session.scalar(select(ChannelMember.id).where(
-            ChannelMember.channel_id == channel.id, ChannelMember.user_id == user_id))
-        if already is None:
+        if _member_id(channel.id, user_id) is None:
             _add_member_rows(channel, [user_id])
 
 
@@ -146,8 +150,12 @@ def join_channel(actor: User, channel_id: int) -> ChannelAccess:
         raise NotFound("channel not found")
     if access.channel.archived_at is not None:
         raise Forbidden("this channel is archived", code="channel_archived")
-    with atomic():
-        _add_member_rows(access.channel, [actor.id])
+    try:
+        with atomic():
+            if _member_id(channel_id, actor.id) is None:
+                _add_member_rows(access.channel, [actor.id])
+    except IntegrityError:  # joined at the same moment from another tab: that join stands
+        pass
     return access_channel(actor.id, channel_id)
 
 
@@ -181,15 +189,18 @@ def add_member(actor: User, channel_id: int, user_id: Any, *, can_post: Any = No
         Membership.active))
     if target is None:
         raise NotFound("user not found")
-    member = db.session.scalar(select(ChannelMember).where(ChannelMember.channel_id == channel_id,
-                                                           ChannelMember.user_id == user_id))
-    with atomic():
-        if member is None:
-            _add_member_rows(access.channel, [user_id], can_post=bool(can_post))
-        elif can_post is not None and member.can_post != can_post:
-            member.can_post = can_post
-            events.record(access.channel.workspace_id, events.CHANNEL_UPDATED,
-                          channel_payload(access.channel), channel_id=channel_id)
+    try:
+        with atomic():
+            member = db.session.scalar(select(ChannelMember).where(ChannelMember.channel_id == channel_id,
+                                                                   ChannelMember.user_id == user_id))
+            if member is None:
+                _add_member_rows(access.channel, [user_id], can_post=bool(can_post))
+            elif can_post is not None and member.can_post != can_post:
+                member.can_post = can_post
+                events.record(access.channel.workspace_id, events.CHANNEL_UPDATED,
+                              channel_payload(access.channel), channel_id=channel_id)
+    except IntegrityError:  # added at the same moment by someone else: that addition stands
+        pass
     return db.session.scalars(select(ChannelMember).where(ChannelMember.channel_id == channel_id,
                                                           ChannelMember.user_id == user_id)).one()
 
@@ -228,7 +239,6 @@ def update_channel(actor: User, channel_id: int, changes: dict[str, Any]) -> Cha
         values["name"] = check_channel_name(changes["name"])
         if channel.is_default:
             raise Forbidden("the default channel keeps its name", code="default_channel")
-        _check_name_free(channel.workspace_id, values["name"], except_id=channel.id)
     for text_field in ("topic", "purpose"):
         if text_field in changes:
             values[text_field] = check_text(changes[text_field], text_field, max_length=250, allow_empty=True)
@@ -243,7 +253,13 @@ def update_channel(actor: User, channel_id: int, changes: dict[str, Any]) -> Cha
         values["archived_at"] = (channel.archived_at or utcnow()) if archived else None
     if channel.archived_at is not None and set(values) - {"archived_at"}:
         raise Forbidden("unarchive the channel before changing it", code="channel_archived")
-    with atomic():
+
+    def check_name_free() -> None:
+        if "name" in values:
+            _check_name_free(channel.workspace_id, values["name"], except_id=channel_id)
+
+    with recheck_on_conflict(check_name_free), atomic():
+        check_name_free()
         for key, value in values.items():
             setattr(channel, key, value)
         db.session.flush()

@@ -11,6 +11,7 @@ from typing import Any
 
 from chat.models import FileKind
 from chat.services.errors import Invalid
+from chat.services.validation import strip_hidden
 
 MAX_NAME_LENGTH = 255
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -52,13 +53,16 @@ def _looks_like_text(head: bytes) -> bool:
 
 
 def check_file_name(value: Any) -> str:
-    """The name to store: the last part of a path, without control characters."""
+    """The name to store: the last part of a path, without control characters (refused) or
+    invisible and direction-changing ones (dropped)."""
     if not isinstance(value, str) or not value.strip():
         raise Invalid("every file needs a name", field="name", code="invalid_file_name")
     if _CONTROL.search(value):
         raise Invalid("the file name contains control characters", field="name", code="invalid_file_name")
-    # Some browsers and scripts send a whole path; only its last part names the file.
-    name = re.split(r"[\\/]", unicodedata.normalize("NFC", value))[-1].strip()
+    # Invisible and direction-changing characters are dropped, not refused: "exe.\u202etxt.exe"
+    # would show as "exe.exe.txt" (validation.hidden_characters), but an upload should not fail
+    # over its name. Some browsers and scripts send a whole path; only its last part names the file.
+    name = re.split(r"[\\/]", strip_hidden(unicodedata.normalize("NFC", value)))[-1].strip()
     if name in ("", ".", ".."):
         raise Invalid("the file name is empty once its folders are removed", field="name",
                       code="invalid_file_name")

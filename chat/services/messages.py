@@ -303,27 +303,30 @@ def _check_can_touch(access: ChannelAccess) -> None:
 
 
 def react(actor: User, message_id: int, emoji: Any, *, add: bool) -> dict[str, Any]:
-    """Add or remove the person's reaction; repeating either is harmless."""
+    """Add or remove the person's reaction; repeating either is harmless, at the same moment too."""
     emoji = check_emoji(emoji)
     message, access = access_message(actor.id, message_id)
     _check_can_touch(access)
-    existing = db.session.scalar(select(Reaction).where(
-        Reaction.message_id == message.id, Reaction.user_id == actor.id, Reaction.emoji == emoji))
-    if add and existing is None:
-        distinct = db.session.scalars(select(Reaction.emoji).where(Reaction.message_id == message.id).distinct()).all()
-        if emoji not in distinct and len(distinct) >= 50:
-            raise Conflict("this message has too many different reactions", code="too_many_reactions")
-    if (existing is None) != add:
-        return message_payload(message)
-    with atomic():
-        if add:
-            db.session.add(Reaction(message_id=message.id, user_id=actor.id, emoji=emoji,
-                                    workspace_id=message.workspace_id))
-        else:
-            db.session.delete(existing)
-        db.session.flush()
-        payload = message_payload(message)
-        events.record(message.workspace_id, events.MESSAGE_UPDATED, payload, channel_id=message.channel_id)
+    try:
+        with atomic():
+            existing = db.session.scalar(select(Reaction).where(
+                Reaction.message_id == message.id, Reaction.user_id == actor.id, Reaction.emoji == emoji))
+            if (existing is None) != add:
+                return message_payload(message)
+            if add:
+                distinct = db.session.scalars(select(Reaction.emoji).where(
+                    Reaction.message_id == message.id).distinct()).all()
+                if emoji not in distinct and len(distinct) >= 50:
+                    raise Conflict("this message has too many different reactions", code="too_many_reactions")
+                db.session.add(Reaction(message_id=message.id, user_id=actor.id, emoji=emoji,
+                                        workspace_id=message.workspace_id))
+            else:
+                db.session.delete(existing)
+            db.session.flush()
+            payload = message_payload(message)
+            events.record(message.workspace_id, events.MESSAGE_UPDATED, payload, channel_id=message.channel_id)
+    except IntegrityError:  # the same reaction added at the same moment (another tab): it stands
+        return get_message(actor, message_id)
     return payload
 
 

@@ -177,6 +177,19 @@ def _simple_inline(src: str) -> str | None:
     return "".join(out)
 
 
+# Embeddings, overrides and isolates reorder the text after them ("Trojan Source"): in a message,
+# "run `rm -rf ~/\u202e/x`" or "open exe.\u202etxt.exe" would show something other than what is
+# copied or downloaded. The stored body keeps them; the HTML shows each as a visible <U+202E>
+# that reorders nothing. The marks (U+200E, U+200F, U+061C) stay: right-to-left writers need
+# them and they move no run of text.
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _reveal_bidi_controls(html: str) -> str:
+    # Plain escaped text, so it is safe in text and in attribute values (link titles) alike.
+    return _BIDI_CONTROL.sub(lambda m: f"&lt;U+{ord(m.group()):04X}&gt;", html)
+
+
 def render(body: str, people: dict[str, int]) -> Rendered:
     """Render ``body``; ``people`` maps lower-case usernames that may be mentioned to user ids."""
     env: dict = {"people": people}
@@ -188,5 +201,7 @@ def render(body: str, people: dict[str, int]) -> Rendered:
         html = f"<p>{simple if simple is not None else md.renderInline(body, env)}</p>"
     else:
         html = md.render(body, env).strip()
+    if not body.isascii() and _BIDI_CONTROL.search(html):
+        html = _reveal_bidi_controls(html)
     return Rendered(html=html, mentioned_user_ids=set(env.get("mentioned", set())),
                     mentions_channel=bool(env.get("channel")))

@@ -15,6 +15,7 @@ from chat.extensions import db, run_offloaded
 from chat.models import ApiToken, User
 from chat.models._time import utcnow
 from chat.services import events
+from chat.services.concurrency import lock_row, recheck_on_conflict
 from chat.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from chat.services.transactions import atomic
 from chat.services.validation import check_text
@@ -80,12 +81,16 @@ def sign_up(email: object, password: object, display_name: object,
     password = check_password(password)
     display = check_text(display_name, "display_name", max_length=80)
     name = check_username(username) if username is not None else None
-    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict("an account with this email already exists", code="email_taken", field="email")
-    if name and db.session.scalar(select(User.id).where(User.username == name)) is not None:
-        raise Conflict("this username is taken", code="username_taken", field="username")
-    password_hash = _hash(password)
-    with atomic():
+
+    def check_free() -> None:
+        if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+            raise Conflict("an account with this email already exists", code="email_taken", field="email")
+        if name and db.session.scalar(select(User.id).where(User.username == name)) is not None:
+            raise Conflict("this username is taken", code="username_taken", field="username")
+
+    password_hash = _hash(password)  # slow: before the transaction, never under the writer lock
+    with recheck_on_conflict(check_free), atomic():
+        check_free()
         user = User(email=email, username=name or _free_username(email.split("@")[0]),
                     display_name=display, password_hash=password_hash)
         db.session.add(user)
@@ -147,12 +152,13 @@ def _digest(secret: str) -> str:
 def create_token(user: User, name: object) -> tuple[ApiToken, str]:
     """A new token and its secret; the secret is shown once and only its digest is kept."""
     label = check_text(name, "name", max_length=80)
-    active = db.session.scalar(select(func.count()).select_from(ApiToken).where(
-        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
-    if active >= 100:
-        raise Conflict("revoke an old token first: at most 100 active tokens", code="too_many_tokens")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with atomic():
+        lock_row(User, user.id)  # tokens made at the same moment are counted one after another
+        active = db.session.scalar(select(func.count()).select_from(ApiToken).where(
+            ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
+        if active >= 100:
+            raise Conflict("revoke an old token first: at most 100 active tokens", code="too_many_tokens")
         token = ApiToken(user_id=user.id, name=label, token_digest=_digest(secret), prefix=secret[:12])
         db.session.add(token)
     return token, secret

@@ -6,7 +6,8 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from chat.extensions import db
 from chat.models import Channel, ChannelKind, Invite, Membership, Role, User, Workspace
@@ -14,6 +15,7 @@ from chat.models._time import utcnow
 from chat.services import events, presence
 from chat.services.access import access_admin, access_membership
 from chat.services.channels import create_default_channel, join_default_channels
+from chat.services.concurrency import lock_row
 from chat.services.errors import Conflict, Forbidden, Invalid, NotFound
 from chat.services.payloads import member_payload, workspace_payload
 from chat.services.summaries import unread_counts
@@ -58,13 +60,13 @@ def add_member(workspace_id: int, user: User, role: Role) -> Membership:
     workspace = db.session.get(Workspace, workspace_id)
     if workspace is None:
         raise NotFound("workspace not found")
-    existing = db.session.scalar(select(Membership).where(Membership.workspace_id == workspace_id,
-                                                          Membership.user_id == user.id))
-    if existing is not None:
-        if not existing.active:
-            raise Forbidden("your account was deactivated in this workspace", code="deactivated")
-        return existing
     with atomic():
+        existing = db.session.scalar(select(Membership).where(Membership.workspace_id == workspace_id,
+                                                              Membership.user_id == user.id))
+        if existing is not None:
+            if not existing.active:
+                raise Forbidden("your account was deactivated in this workspace", code="deactivated")
+            return existing
         membership = Membership(workspace_id=workspace_id, user_id=user.id, role=role)
         db.session.add(membership)
         db.session.flush()
@@ -137,28 +139,33 @@ def _owner_count(workspace_id: int) -> int:
 def update_member(actor: User, workspace_id: int, user_id: int, changes: dict[str, Any]) -> dict[str, Any]:
     """Change a member's role or active flag. Admins manage members and guests; only owners
     grant or take away admin and owner; a workspace always keeps an active owner.
-    Deactivation ends the person's access at once, open sockets included."""
-    actor_ms = access_admin(actor.id, workspace_id)
+    Deactivation ends the person's access at once, open sockets included.
+
+    The checks run under the workspace's lock, after any change being written at the same
+    moment has committed: two owners demoting each other at once leave one owner, not none."""
     unknown = set(changes) - {"role", "active"}
     if unknown or not changes:
+        access_admin(actor.id, workspace_id)  # outsiders learn nothing from a malformed request
         raise Invalid("give role and/or active", field=sorted(unknown)[0] if unknown else None)
-    target = db.session.scalar(select(Membership).where(Membership.workspace_id == workspace_id,
-                                                        Membership.user_id == user_id))
-    if target is None:
-        raise NotFound("member not found")
-    role = check_role(changes["role"]) if "role" in changes else target.role
-    active = check_bool(changes["active"], "active") if "active" in changes else target.active
-    touches_admins = target.role.is_admin or role.is_admin
-    if touches_admins and actor_ms.role != Role.owner and (role != target.role or active != target.active):
-        raise Forbidden("only owners change admins and owners", code="owner_only")
-    losing_owner = target.role == Role.owner and target.active and (role != Role.owner or not active)
-    if losing_owner and _owner_count(workspace_id) <= 1:
-        raise Conflict("a workspace needs at least one active owner", code="last_owner")
-    user = db.session.get(User, user_id)
-    deactivating = target.active and not active
-    reactivating = not target.active and active
-    role_changed = role != target.role
     with atomic():
+        lock_row(Workspace, workspace_id)
+        actor_ms = access_admin(actor.id, workspace_id)
+        target = db.session.scalar(select(Membership).where(Membership.workspace_id == workspace_id,
+                                                            Membership.user_id == user_id))
+        if target is None:
+            raise NotFound("member not found")
+        role = check_role(changes["role"]) if "role" in changes else target.role
+        active = check_bool(changes["active"], "active") if "active" in changes else target.active
+        touches_admins = target.role.is_admin or role.is_admin
+        if touches_admins and actor_ms.role != Role.owner and (role != target.role or active != target.active):
+            raise Forbidden("only owners change admins and owners", code="owner_only")
+        losing_owner = target.role == Role.owner and target.active and (role != Role.owner or not active)
+        if losing_owner and _owner_count(workspace_id) <= 1:
+            raise Conflict("a workspace needs at least one active owner", code="last_owner")
+        user = db.session.get(User, user_id)
+        deactivating = target.active and not active
+        reactivating = not target.active and active
+        role_changed = role != target.role
         target.role, target.active = role, active
         db.session.flush()
         payload = _announce_member(user, target)
@@ -237,8 +244,15 @@ def preview_invite(code: Any) -> dict[str, Any]:
 
 
 def accept_invite(user: User, code: Any) -> Membership:
-    invite = _usable_invite(code)
-    with atomic():
+    """Join the invite's workspace; accepting again (even at the same moment) changes nothing."""
+    try:
+        with atomic():
+            invite = _usable_invite(code)
+            membership = add_member(invite.workspace_id, user, invite.role)
+            # In SQL: acceptances of one link at the same moment each count.
+            db.session.execute(update(Invite).where(Invite.id == invite.id).values(uses=Invite.uses + 1)
+                               .execution_options(synchronize_session=False))
+    except IntegrityError:  # accepted at the same moment in another tab: that acceptance stands
+        invite = _usable_invite(code)
         membership = add_member(invite.workspace_id, user, invite.role)
-        invite.uses += 1
     return membership
