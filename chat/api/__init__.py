@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from chat.authn import request_actor
 from chat.extensions import csrf
@@ -55,6 +55,11 @@ def body() -> dict[str, Any]:
     """The JSON object sent with the request ({} when there is no body). The one parser of
     request bodies: see validation.parse_json for what it refuses (``invalid_json``)."""
     raw = request.get_data(cache=True)
+    limit = request.max_content_length
+    if (request.content_length is None and limit is not None and len(raw) >= limit
+            and request.environ["wsgi.input"].read(1)):
+        # A body without Content-Length (chunked) is cut at the limit by Werkzeug, silently.
+        raise RequestEntityTooLarge()
     if not raw:
         return {}
     if not request.is_json:

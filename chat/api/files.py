@@ -58,14 +58,15 @@ def delete_file(file_id: str):  # type: ignore[no-untyped-def]
 
 
 def _ignore_unusable_range() -> None:
-    """Drop a Range header that is malformed or asks for more than one range: RFC 9110 (14.2)
-    lets a server ignore Range, and the whole file (200) serves any client. Werkzeug would
-    answer 416 to both (it makes no multipart/byteranges responses). One well-formed range is
+    """Drop a Range header that is malformed, in another unit than bytes, or asks for more than
+    one range: RFC 9110 (14.2) lets a server ignore Range (and requires it for unknown units),
+    and the whole file (200) serves any client. Werkzeug would answer 416 to all three (it
+    makes no multipart/byteranges responses). One well-formed range is
     served as 206, or 416 when it lies beyond the end of the file."""
     header = request.headers.get("Range")
     if header is not None:
         parsed = parse_range_header(header)
-        if parsed is None or len(parsed.ranges) != 1:
+        if parsed is None or parsed.units != "bytes" or len(parsed.ranges) != 1:
             request.environ.pop("HTTP_RANGE", None)
 
 
