@@ -11,8 +11,21 @@ from chat.services.errors import Invalid
 
 MAX_MESSAGE_LENGTH = 8000
 # C0/C1 controls except tab, newline and carriage return, which multi-line messages need.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_CHARS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+SINGLE_LINE_CONTROL_CHARS = r"\x00-\x1f\x7f-\x9f"
+# Controls, plus every character str.strip() removes: text must have something else.
+UNICODE_SPACE_CHARS = r"\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+BLANK_CHARS = r"\x00-\x20\x7f-\xa0" + UNICODE_SPACE_CHARS
+_CONTROL = re.compile(f"[{CONTROL_CHARS}]")
+_CONTROL_SINGLE_LINE = re.compile(f"[{SINGLE_LINE_CONTROL_CHARS}]")
+
+
+def text_pattern(*, allow_empty: bool = False, multiline: bool = False) -> str:
+    """check_text's character rules as one regular expression (ECMA-262 and Python alike), for
+    the OpenAPI document: no control characters, and unless empty text is allowed, something
+    besides whitespace."""
+    allowed = f"[^{CONTROL_CHARS if multiline else SINGLE_LINE_CONTROL_CHARS}]*"
+    return f"^{allowed}$" if allow_empty else f"^{allowed}[^{BLANK_CHARS}]{allowed}$"
 # Request bodies and socket payloads are flat objects with a list or two: nothing legitimate
 # comes close, and deeper input only costs stack (at ~1,000 levels the decoder itself fails).
 MAX_JSON_DEPTH = 32
