@@ -83,6 +83,16 @@ def test_ids_in_queries_are_positive_and_cursors_non_negative(cast: Cast, channe
     assert cast.alice.get("/events?since=0")["has_more"] in (True, False)
 
 
+def test_history_with_before_and_after_is_the_page_between(cast: Cast, channel: int) -> None:
+    """The document cannot say "not both", so both are allowed: the page just newer than after,
+    among the messages older than before."""
+    ids = [cast.alice.post(f"/channels/{channel}/messages", {"body": f"m{i}"})["id"] for i in range(6)]
+    page = history(cast.alice, channel, after=ids[0], before=ids[5], limit=3)
+    assert [m["id"] for m in page["messages"]] == ids[1:4] and page["has_more"] is True
+    page = history(cast.alice, channel, after=ids[3], before=ids[5])
+    assert [m["id"] for m in page["messages"]] == [ids[4]] and page["has_more"] is False
+
+
 def test_query_values_outside_the_documented_enums_are_refused(cast: Cast) -> None:
     for path, field in ((f"/workspaces/{cast.acme.id}/files?kind=video", "kind"),
                         (f"/workspaces/{cast.acme.id}/files?kind=", "kind"),
