@@ -79,6 +79,50 @@ def _tcp_nodelay(wsgi_app):  # type: ignore[no-untyped-def]
     return serve
 
 
+def _eventlet_chunked_input(wsgi_app):  # type: ignore[no-untyped-def]
+    """eventlet's server de-chunks a `Transfer-Encoding: chunked` body and ends it at the last
+    chunk, but does not say so (`wsgi.input_terminated`, as gevent's and Werkzeug's servers do):
+    without it Werkzeug reads a body with no Content-Length as empty."""
+    def serve(environ, start_response):  # type: ignore[no-untyped-def]
+        if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
+            environ["wsgi.input_terminated"] = True
+        return wsgi_app(environ, start_response)
+
+    return serve
+
+
+def _eventlet_protocol():  # type: ignore[no-untyped-def]
+    """eventlet's HTTP protocol, answering a request head over its limits (a header line of
+    8 KiB, 64 KiB in all) the way the app answers one (chat.api.headers_too_large) instead of
+    with an empty 400."""
+    import eventlet.wsgi
+
+    from chat.api import headers_too_large
+
+    class Protocol(eventlet.wsgi.HttpProtocol):
+        def parse_request(self):  # type: ignore[no-untyped-def]
+            try:
+                return super().parse_request()
+            except (eventlet.wsgi.HeaderLineTooLong, eventlet.wsgi.HeadersTooLarge):
+                words = self.raw_requestline.split()
+                path = words[1].decode("latin-1") if len(words) > 1 else ""
+                status, headers, body = headers_too_large(path)
+                head = "".join(f"{name}: {value}\r\n" for name, value in headers)
+                self.wfile.write(f"HTTP/1.1 {status}\r\n{head}Connection: close\r\n\r\n".encode("latin-1") + body)
+                self.close_connection = 1
+                return False
+
+    return Protocol
+
+
+def _server_options() -> dict:
+    """Options of the chosen async mode's WSGI server."""
+    options = _connection_limit()
+    if ASYNC_MODE == "eventlet":
+        options["protocol"] = _eventlet_protocol()
+    return options
+
+
 def _connection_limit() -> dict:
     """Every open socket is a file: lift the soft open-files limit to the hard one, and let
     eventlet hold that many connections (its WSGI server stops accepting at 1,024 by default,
@@ -129,6 +173,8 @@ def main() -> None:
     _use_os_threads_for_cpu_work()
     _cooperative_postgres()
     app.wsgi_app = _tcp_nodelay(app.wsgi_app)  # type: ignore[method-assign]
+    if ASYNC_MODE == "eventlet":
+        app.wsgi_app = _eventlet_chunked_input(app.wsgi_app)  # type: ignore[method-assign]
     if app.config["AUTO_MIGRATE"]:
         upgrade_schema(app)
     with app.app_context():
@@ -139,7 +185,7 @@ def main() -> None:
     host, port = app.config["CHAT_HOST"], app.config["CHAT_PORT"]
     print(f"chat server on http://{host}:{port} ({ASYNC_MODE})", flush=True)
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False,
-                 **_connection_limit())
+                 **_server_options())
 
 
 if __name__ == "__main__":

@@ -31,6 +31,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "web.login"
+    from chat.realtime import MAX_FRAME, EventPacket
+
     socketio.init_app(
         app,
         async_mode=app.config["CHAT_ASYNC_MODE"],
@@ -39,7 +41,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         **_queue_manager(app.config),
         # Same origin is always allowed; anything else must be listed explicitly.
         cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"] or None,
-        max_http_buffer_size=256 * 1024,
+        # Payloads are decoded by EventPacket, which acks over-limit and malformed ones with an
+        # error; the transport takes frames up to MAX_FRAME so that it gets to read them.
+        serializer=EventPacket,
+        max_http_buffer_size=MAX_FRAME,
         ping_interval=20,
         ping_timeout=20,
     )
@@ -47,12 +52,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from chat import models, storage  # noqa: F401  (register tables)
 
     storage.init_app(app)
-    from chat.api import api
+    from chat.api import api, limit_request_headers
     from chat.cli import register_cli
     from chat.realtime import register_handlers
     from chat.web import web
 
     app.register_blueprint(api)
+    app.wsgi_app = limit_request_headers(app.wsgi_app)  # type: ignore[method-assign]  # Socket.IO's too
     app.register_blueprint(web)
     register_handlers(socketio)
     register_cli(app)

@@ -1,17 +1,21 @@
 """JSON REST API under /api/v1: parse, call one service function, serialize."""
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from chat.authn import request_actor
 from chat.extensions import csrf
 from chat.models import User
 from chat.services.files import upload_request_limit
 from chat.services.errors import ChatError, Invalid, NotFound, Unauthorized, error_body
+from chat.services.validation import parse_json
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -19,6 +23,10 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC_ENDPOINTS = {"api.openapi", "api.create_token_with_password", "api.signup", "api.invite_preview"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 MAX_ID = 2**63 - 1
+# The request head limits of eventlet's server (the default async mode), applied in every mode
+# so that all three answer alike: one header line under 8 KiB, all of them at most 64 KiB.
+MAX_HEADER_LINE = 8192
+MAX_HEADER_SECTION = 65536
 
 
 @api.before_request
@@ -44,27 +52,50 @@ def actor() -> User:
 
 
 def body() -> dict[str, Any]:
-    """The JSON object sent with the request ({} when there is no body)."""
-    if not request.get_data(cache=True):
+    """The JSON object sent with the request ({} when there is no body). The one parser of
+    request bodies: see validation.parse_json for what it refuses (``invalid_json``)."""
+    raw = request.get_data(cache=True)
+    limit = request.max_content_length
+    if (request.content_length is None and limit is not None and len(raw) >= limit
+            and request.environ["wsgi.input"].read(1)):
+        # A body without Content-Length (chunked) is cut at the limit by Werkzeug, silently.
+        raise RequestEntityTooLarge()
+    if not raw:
         return {}
     if not request.is_json:
         raise Invalid("send JSON with Content-Type: application/json", code="invalid_json")
-    data = request.get_json(silent=True)
-    if data is None:
-        raise Invalid("the request body is not valid JSON", code="invalid_json")
+    data = parse_json(raw)
     if not isinstance(data, dict):
         raise Invalid("the request body must be a JSON object", code="invalid_json")
     return data
 
 
-def query_int(name: str) -> int | None:
+# Python's int() also takes "1_000", " 5 ", "+5" and other scripts' digits ("𝟚"); a query
+# integer is ASCII digits, with a minus sign only so that a negative value gets the range message.
+_QUERY_INT = re.compile(r"-?[0-9]+")
+
+
+def query_int(name: str, *, minimum: int = 1, maximum: int = MAX_ID) -> int | None:
+    """The integer query parameter ``name`` (None when absent), refused with 400 ``invalid``
+    and the field when it is empty, not decimal digits, or outside minimum..maximum (by default
+    an id: 1 to 2**63-1, which any database integer holds)."""
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise Invalid(f"{name} must be an integer", field=name) from None
+    if not _QUERY_INT.fullmatch(raw):
+        raise Invalid(f"{name} must be an integer written in decimal digits", field=name)
+    # More digits than any bound has are out of range (and int() refuses over 4,300 of them).
+    if len(raw) > 20 or not minimum <= int(raw) <= maximum:
+        raise Invalid(f"{name} must be from {minimum} to {maximum}", field=name)
+    return int(raw)
+
+
+def query_choice(name: str, choices: tuple[str, ...]) -> str | None:
+    """The query parameter ``name`` (None when absent), refused unless one of ``choices``."""
+    raw = request.args.get(name)
+    if raw is not None and raw not in choices:
+        raise Invalid(f"{name} must be one of {', '.join(choices)}", field=name)
+    return raw
 
 
 @api.errorhandler(ChatError)
@@ -84,6 +115,35 @@ def _http_error(err: HTTPException):  # type: ignore[no-untyped-def]
     code = {404: "not_found", 405: "method_not_allowed", 413: "too_large",
             500: "internal_error"}.get(err.code or 500, "http_error")
     return jsonify(error_body(code, err.description or err.name)), err.code
+
+
+def headers_too_large(path: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The answer to a request whose headers are over the limits: 431, in the error shape under
+    /api and as plain text elsewhere. Also written by app.py when eventlet refuses the head."""
+    message = (f"request headers too large: each header line must be under {MAX_HEADER_LINE} bytes "
+               f"and all of them at most {MAX_HEADER_SECTION}")
+    if path.startswith(api.url_prefix or "/api"):
+        content_type, body = "application/json", json.dumps(error_body("headers_too_large", message)).encode()
+    else:
+        content_type, body = "text/plain; charset=utf-8", message.encode()
+    return ("431 Request Header Fields Too Large",
+            [("Content-Type", content_type), ("Content-Length", str(len(body)))], body)
+
+
+def limit_request_headers(wsgi_app: Callable) -> Callable:
+    """WSGI middleware: refuse heads over MAX_HEADER_LINE / MAX_HEADER_SECTION with
+    headers_too_large. eventlet's server refuses them itself (app.py makes it say the same);
+    gevent's and Werkzeug's let far larger heads through, so the same rule is kept here."""
+    def app(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        # "Name: value\r\n" for each header (repeated headers arrive joined, counted as one).
+        sizes = [len(key) - 1 + len(value) for key, value in environ.items()
+                 if key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")]
+        if sizes and (max(sizes) >= MAX_HEADER_LINE or sum(sizes) > MAX_HEADER_SECTION):
+            status, headers, body = headers_too_large(environ.get("PATH_INFO", ""))
+            start_response(status, headers)
+            return [body]
+        return wsgi_app(environ, start_response)
+    return app
 
 
 from chat.api import accounts, channels, events, files, messages, openapi, workspaces  # noqa: E402,F401

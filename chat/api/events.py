@@ -9,7 +9,7 @@ from chat.services import sync
 
 @api.get("/events")
 def events_since():  # type: ignore[no-untyped-def]
-    since = query_int("since")
+    since = query_int("since", minimum=0)
     return jsonify(sync.events_since(actor(), 0 if since is None else since, query_int("limit")))
 
 

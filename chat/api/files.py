@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from flask import jsonify, request, send_file
+from werkzeug.http import parse_range_header
 
-from chat.api import actor, api, query_int
+from chat.api import actor, api, query_choice, query_int
 from chat.models import FileKind
 from chat.services import files
 
@@ -56,10 +57,24 @@ def delete_file(file_id: str):  # type: ignore[no-untyped-def]
     return jsonify(files.delete_file(actor(), file_id))
 
 
+def _ignore_unusable_range() -> None:
+    """Drop a Range header that is malformed, in another unit than bytes, or asks for more than
+    one range: RFC 9110 (14.2) lets a server ignore Range (and requires it for unknown units),
+    and the whole file (200) serves any client. Werkzeug would answer 416 to all three (it
+    makes no multipart/byteranges responses). One well-formed range is
+    served as 206, or 416 when it lies beyond the end of the file."""
+    header = request.headers.get("Range")
+    if header is not None:
+        parsed = parse_range_header(header)
+        if parsed is None or parsed.units != "bytes" or len(parsed.ranges) != 1:
+            request.environ.pop("HTTP_RANGE", None)
+
+
 @api.get("/files/<file_id>/content")
 def file_content(file_id: str):  # type: ignore[no-untyped-def]
     f, path = files.file_content(actor(), file_id)
-    inline = f.content_type in _INLINE_TYPES and request.args.get("download") != "1"
+    _ignore_unusable_range()
+    inline = f.content_type in _INLINE_TYPES and query_choice("download", ("0", "1")) != "1"
     response = send_file(path, mimetype=f.content_type, as_attachment=not inline, download_name=f.name,
                          conditional=True, etag=f.sha256, last_modified=f.created_at, max_age=None)
     response.headers["Content-Security-Policy"] = (
@@ -71,6 +86,7 @@ def file_content(file_id: str):  # type: ignore[no-untyped-def]
 @api.get("/files/<file_id>/thumbnail")
 def file_thumbnail(file_id: str):  # type: ignore[no-untyped-def]
     f, path = files.file_content(actor(), file_id, thumbnail=True)
+    _ignore_unusable_range()
     response = send_file(path, mimetype="image/webp", conditional=True, etag=f"{f.sha256}-thumbnail",
                          max_age=None)
     response.headers["Content-Security-Policy"] = _CSP_SANDBOX

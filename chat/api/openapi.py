@@ -13,6 +13,9 @@ from typing import Any
 from flask import jsonify
 
 from chat.api import api
+from chat.services.messages import EMOJI_PATTERN
+from chat.services.users import EMAIL_PATTERN, USERNAME_INPUT_PATTERN
+from chat.services.validation import text_pattern
 
 Schema = dict[str, Any]
 
@@ -49,8 +52,12 @@ def nullable(schema: Schema) -> Schema:
     return {**schema, "type": [schema["type"], "null"]}
 
 
-def text(min_length: int, max_length: int, description: str | None = None, **extra: Any) -> Schema:
-    schema: Schema = {"type": "string", "minLength": min_length, "maxLength": max_length, **extra}
+def text(min_length: int, max_length: int, description: str | None = None, *, multiline: bool = False,
+         **extra: Any) -> Schema:
+    """Text as check_text takes it: no control characters (tab, newline and carriage return
+    only when multi-line), and not only whitespace unless it may be empty."""
+    schema: Schema = {"type": "string", "minLength": min_length, "maxLength": max_length,
+                      "pattern": text_pattern(allow_empty=min_length == 0, multiline=multiline), **extra}
     if description:
         schema["description"] = description
     return schema
@@ -69,7 +76,7 @@ def boolean(description: str | None = None, **extra: Any) -> Schema:
 
 
 ID: Schema = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
-COUNT: Schema = {"type": "integer", "minimum": 0}
+COUNT: Schema = {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
 ROLE: Schema = {"type": "string", "enum": ["owner", "admin", "member", "guest"]}
 # payloads.iso(): naive UTC datetimes, always with milliseconds and a Z.
 TIMESTAMP: Schema = {"type": "string", "format": "date-time",
@@ -77,7 +84,7 @@ TIMESTAMP: Schema = {"type": "string", "format": "date-time",
                      "examples": ["2025-01-31T09:15:02.123Z"]}
 MESSAGE_BODY = text(1, 8000, "Markdown source. Tab, newline and carriage return are the only control "
                     "characters allowed; surrounding whitespace is stripped and the text is NFC-normalised "
-                    "before the length is checked.")
+                    "before the length is checked.", multiline=True)
 CLIENT_MSG_ID: Schema = {"type": "string", "pattern": r"^[A-Za-z0-9_.:-]{1,64}$",
                          "description": "Your own id for this send (for example a UUID). Unique per "
                                         "person: a retry with the same value returns the stored original."}
@@ -99,8 +106,8 @@ PATH_PARAMS: dict[str, Schema] = {
     "code": text(1, 64, "the invite code from the invite link"),
     "file_id": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{1,32}$",
                 "description": "a file's id (unguessable; from its `id` field)"},
-    "emoji": line(1, 40, "the reaction: an emoji character or a short name such as `thumbsup` "
-                         "(URL-encode it)"),
+    "emoji": {**line(1, 40, "the reaction: an emoji character or a short name such as `thumbsup` "
+                            "(URL-encode it)"), "pattern": EMOJI_PATTERN},
 }
 
 
@@ -120,11 +127,15 @@ def limit_param(default: int, maximum: int) -> Schema:
 
 
 def json_body(properties: dict[str, Schema], *, required: tuple[str, ...] = (), closed: bool = False,
-              min_properties: int | None = None, description: str | None = None) -> Schema:
+              min_properties: int | None = None, one_of_required: list[tuple[str, ...]] | None = None,
+              description: str | None = None) -> Schema:
+    """A JSON request body; ``one_of_required``: at least one of these sets of fields is present."""
     schema = obj(properties, required=required, closed=closed)
     if min_properties:
         schema["minProperties"] = min_properties
-    body: Schema = {"required": bool(required or min_properties),
+    if one_of_required:
+        schema["anyOf"] = [{"required": list(fields)} for fields in one_of_required]
+    body: Schema = {"required": bool(required or min_properties or one_of_required),
                     "content": {"application/json": {"schema": schema}}}
     if description:
         body["description"] = description
@@ -170,6 +181,8 @@ def op(endpoint: str, method: str, summary: str, *, tag: str, ok: Schema, status
     if body is not None:
         add(400, "invalid", "invalid_json")
         add(413, "too_large")
+    if any(p.get("in") == "query" for p in params or ()):
+        add(400, "invalid")  # a query value the schema does not allow
     for status_code, names in (errors or {}).items():
         add(status_code, *names)
     if write and not public:
@@ -491,11 +504,12 @@ PATHS = paths(
         "signup", "post", "Create an account", tag=ACCOUNTS, public=True, status=201,
         ok=wrapped("user", ref("Me")), ok_description="Created. Sign in with POST /auth/token.",
         body=json_body({
-            "email": {"type": "string", "maxLength": 254, "format": "email",
+            "email": {"type": "string", "maxLength": 254, "format": "email", "pattern": EMAIL_PATTERN,
                       "description": "stored lower-case; must be unused"},
             "password": text(8, 256),
             "display_name": line(1, 80),
             "username": nullable({"type": "string", "minLength": 2, "maxLength": 32,
+                                  "pattern": USERNAME_INPUT_PATTERN,
                                   "description": "the @handle: 2-32 letters, digits or _.- starting with a "
                                                  "letter or digit, stored lower-case. Derived from the email "
                                                  "when omitted."}),
@@ -546,7 +560,7 @@ PATHS = paths(
     (WS + "/members", op(
         "list_members", "get", "The workspace's members", tag=WORKSPACES,
         ok=wrapped("members", array(ref("Member"))),
-        params=[query_param("include_inactive", {"type": "string", "enum": ["1", "true"]},
+        params=[query_param("include_inactive", {"type": "string", "enum": ["0", "1", "false", "true"]},
                             "admins only (ignored for others): include deactivated members")],
         errors={404: ["not_found"]})),
     (WS + "/members/{user_id}", op(
@@ -660,10 +674,11 @@ PATHS = paths(
     (CH + "/messages", op(
         "history", "get", "A page of top-level messages, oldest first", tag=MESSAGES, ok=ref("HistoryPage"),
         description="Without `before`/`after`: the newest page. With `before`: the page just older "
-                    "than that id. With `after`: the page just newer. Deleted messages are left out "
+                    "than that id. With `after`: the page just newer. With both: the page just newer "
+                    "than `after` among the messages older than `before`. Deleted messages are left out "
                     "unless replies hang on them.",
         params=[query_param("before", ID, "message id: the messages older than this"),
-                query_param("after", ID, "message id: the messages newer than this (not with before)"),
+                query_param("after", ID, "message id: the messages newer than this"),
                 limit_param(50, 200)],
         errors={400: ["invalid"], 404: ["not_found"]})),
     (CH + "/messages", op(
@@ -679,7 +694,7 @@ PATHS = paths(
                         "file_ids": array(PATH_PARAMS["file_id"], maxItems=10, uniqueItems=True,
                                           description="your uploads to this channel "
                                                       "(POST /channels/{channel_id}/files), not yet sent")},
-                       min_properties=1),
+                       one_of_required=[("body",), ("file_ids",)]),
         errors={403: ["channel_archived", "not_in_channel", "broadcast_only"],
                 404: ["not_found", "thread_not_found", "file_not_found"],
                 409: ["client_msg_id_reused", "file_already_sent"]})),
@@ -747,7 +762,7 @@ PATHS = paths(
         "else is always an attachment, with a sandboxing Content-Security-Policy and "
         "`X-Content-Type-Options: nosniff`. Access is checked on every request, Range requests "
         "included; responses carry an ETag and `Cache-Control: private, no-cache`.",
-        params=[query_param("download", {"type": "string", "enum": ["1"]}, "1: always as an attachment")],
+        params=[query_param("download", {"type": "string", "enum": ["0", "1"]}, "1: always as an attachment")],
         not_found=["not_found", "content_missing"])),
     ("/files/{file_id}/thumbnail", bytes_operation(
         "file_thumbnail", "The preview image (WebP, at most 480 px)",

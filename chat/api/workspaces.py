@@ -1,9 +1,9 @@
 """Workspaces, members, invites and presence."""
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify
 
-from chat.api import actor, api, body
+from chat.api import actor, api, body, query_choice
 from chat.services import presence, workspaces
 from chat.services.payloads import invite_payload, workspace_payload
 
@@ -32,7 +32,7 @@ def update_workspace(workspace_id: int):  # type: ignore[no-untyped-def]
 
 @api.get("/workspaces/<int:workspace_id>/members")
 def list_members(workspace_id: int):  # type: ignore[no-untyped-def]
-    include_inactive = request.args.get("include_inactive") in ("1", "true")
+    include_inactive = query_choice("include_inactive", ("0", "1", "false", "true")) in ("1", "true")
     return jsonify({"members": workspaces.list_members(actor(), workspace_id, include_inactive=include_inactive)})
 
 

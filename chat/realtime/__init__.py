@@ -10,17 +10,19 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from engineio import json as engineio_json
 from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room
+from socketio import packet
 from sqlalchemy import inspect
 from sqlalchemy.orm import make_transient_to_detached
 
 from chat.extensions import db
 from chat.models import User
 from chat.services import channels, events, messages, presence, sync, users
-from chat.services.errors import ChatError, Invalid, error_body
-from chat.services.validation import check_bool, check_id
+from chat.services.errors import ChatError, Invalid, TooLarge, error_body
+from chat.services.validation import check_bool, check_id, parse_json
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,57 @@ log = logging.getLogger(__name__)
 # Signing out, deactivation and revoked tokens close the sockets themselves (services.events).
 _socket_users: dict[str, tuple[int, User, float]] = {}
 IDENTITY_TTL = 10.0
+
+# The largest payload one event may carry, in characters of JSON text (the packet as Engine.IO
+# counts it). A larger one is answered with a `too_large` ack. The transport takes frames up to
+# four times that, so there is room to read the packet's ack id and answer; a frame beyond
+# MAX_FRAME is not read at all and Engine.IO closes the connection (nothing can be acked).
+MAX_EVENT_PAYLOAD = 256 * 1024
+MAX_FRAME = 4 * MAX_EVENT_PAYLOAD
+# The event name the decoder gives a packet whose payload it refused (see EventPacket).
+_REFUSED_EVENT = "\x00refused"
+
+
+class _Refused:
+    """A payload the packet decoder would not take; whichever handler gets it acks the error."""
+
+    def __init__(self, error: ChatError) -> None:
+        self.error = error
+
+
+class _PayloadJSON:
+    """The JSON codec of socket packets: REST's parser (validation.parse_json: no lone
+    surrogates, bounded nesting, 447.0 is 447) behind the event size limit. A payload it
+    refuses decodes to a _Refused instead of raising, so the packet keeps its ack id."""
+
+    dumps = staticmethod(engineio_json.dumps)
+
+    @staticmethod
+    def loads(text: str) -> Any:
+        if len(text) > MAX_EVENT_PAYLOAD:
+            return _Refused(TooLarge(f"an event's payload may be at most {MAX_EVENT_PAYLOAD} characters of JSON"))
+        try:
+            return parse_json(text)
+        except Invalid as err:
+            return _Refused(err)
+
+
+class EventPacket(packet.Packet):
+    """Socket.IO packets decoded with _PayloadJSON. An event whose payload was refused, or that
+    is not a JSON array starting with the event name, becomes the reserved event
+    _REFUSED_EVENT carrying the reason: the catch-all handler acks it, where python-socketio
+    would otherwise drop the packet (or fail on it) without a word."""
+
+    json = _PayloadJSON
+
+    def decode(self, encoded_packet: Any) -> int:
+        attachments = super().decode(encoded_packet)
+        if self.packet_type in (packet.EVENT, packet.BINARY_EVENT) and not (
+                isinstance(self.data, list) and self.data and isinstance(self.data[0], str)):
+            refused = self.data if isinstance(self.data, _Refused) else _Refused(
+                Invalid("an event is a JSON array: its name, then its payload", code="invalid_json"))
+            self.data = [_REFUSED_EVENT, refused]
+        return attachments
 
 
 def _authenticate(auth: Any) -> User | None:
@@ -50,6 +103,8 @@ def _remember(sid: str, user: User) -> None:
 
 
 def _on_connect(auth: Any = None) -> bool:
+    if isinstance(auth, _Refused):
+        return False  # the auth payload was not acceptable JSON
     user = _authenticate(auth)
     if user is None:
         return False  # refused: the client sees a connect_error
@@ -94,7 +149,7 @@ def event(socketio: SocketIO, name: str) -> Callable:
     """
     def decorator(fn: Callable[[User, dict, str], Any]) -> Callable:
         @functools.wraps(fn)
-        def handler(sid: str, data: Any = None) -> dict[str, Any]:
+        def handler(sid: str, data: Any = None, *extra: Any) -> dict[str, Any]:
             environ = socketio.server.get_environ(sid, namespace=events.NAMESPACE)
             if not environ:
                 return error_body("unauthorized", "this connection is not signed in")
@@ -103,8 +158,8 @@ def event(socketio: SocketIO, name: str) -> Callable:
                 if user is None:
                     return error_body("unauthorized", "this connection is not signed in")
                 try:
-                    if not isinstance(data, dict):
-                        raise Invalid("send a JSON object")
+                    if not isinstance(data, dict) or extra:
+                        raise Invalid("send one JSON object")
                     return {"data": fn(user, data, sid)}
                 except ChatError as err:
                     return err.to_dict()
@@ -117,9 +172,18 @@ def event(socketio: SocketIO, name: str) -> Callable:
     return decorator
 
 
+def _on_other_event(event_name: str, sid: str, *args: Any) -> dict[str, Any]:
+    """Every event without a handler of its own: a payload the decoder refused gets its reason,
+    any other name ``unknown_event`` (python-socketio would not ack it at all)."""
+    if event_name == _REFUSED_EVENT and args and isinstance(args[0], _Refused):
+        return args[0].error.to_dict()
+    return error_body("unknown_event", "no such event (see docs/realtime.md for the events)")
+
+
 def register_handlers(socketio: SocketIO) -> None:
     socketio.on_event("connect", _on_connect)
     socketio.on_event("disconnect", _on_disconnect)
+    socketio.server.on("*", _on_other_event, namespace=events.NAMESPACE)
 
     @event(socketio, "message.send")
     def _send(user: User, data: dict, sid: str) -> Any:

@@ -227,7 +227,7 @@ def file_content(actor: User, public_id: Any, *, thumbnail: bool = False) -> tup
 
 
 def _check_kind(value: Any) -> FileKind | None:
-    if value is None or value == "":
+    if value is None:
         return None
     try:
         return FileKind(value)

@@ -26,7 +26,7 @@ from chat.services.payloads import (author_payload, file_payloads, message_paylo
 from chat.services.prepared import Prepared
 from chat.services.rendering import Rendered, mention_candidates, render
 from chat.services.transactions import atomic, in_transaction, insert_many
-from chat.services.validation import (check_client_msg_id, check_id, check_limit,
+from chat.services.validation import (BLANK_CHARS, UNICODE_SPACE_CHARS, check_client_msg_id, check_id, check_limit,
                                       check_message_body, check_optional_id, check_text)
 
 log = logging.getLogger(__name__)
@@ -286,6 +286,11 @@ def delete_message(actor: User, message_id: int) -> dict[str, Any]:
     return data
 
 
+# check_emoji as one regular expression, for the OpenAPI document: a short name, or text with
+# something beyond ASCII and no whitespace or control characters.
+EMOJI_PATTERN = (f"^(?:[a-z0-9_+-]+|[^{BLANK_CHARS}]*[^\\x00-\\xa0{UNICODE_SPACE_CHARS}][^{BLANK_CHARS}]*)$")
+
+
 def check_emoji(value: Any) -> str:
     emoji = check_text(value, "emoji", max_length=40)
     if any(ch.isspace() for ch in emoji):
@@ -353,19 +358,20 @@ def history(actor: User, channel_id: int, *, before: Any = None, after: Any = No
             limit: Any = None, thread_root_id: int | None = None) -> dict[str, Any]:
     """One page of top-level messages (or of one thread's replies), oldest first.
 
-    ``before``/``after`` are message ids; with neither, the newest page. ``has_more`` says
+    ``before``/``after`` are message ids; with neither, the newest page; with both, the page
+    just newer than ``after`` among the messages older than ``before``. ``has_more`` says
     whether more exist beyond the page in the direction asked.
     """
     before, after = check_optional_id(before, "before"), check_optional_id(after, "after")
     limit = check_limit(limit)
-    if before is not None and after is not None:
-        raise Invalid("give before or after, not both")
     access_channel(actor.id, channel_id)
-    direction = "after" if after is not None else "before" if before is not None else "newest"
-    params = {"channel_id": channel_id, "root": thread_root_id, "cursor": after or before, "limit": limit + 1}
+    direction = ("between" if before is not None else "after") if after is not None else \
+        "before" if before is not None else "newest"
+    params = {"channel_id": channel_id, "root": thread_root_id, "cursor": after or before, "limit": limit + 1,
+              "upper": before}
     rows = db.session.execute(_history_query(direction, thread_root_id is not None), params).all()
     has_more = len(rows) > limit
-    rows = rows[:limit] if direction == "after" else rows[:limit][::-1]
+    rows = rows[:limit] if direction in ("after", "between") else rows[:limit][::-1]
     authors = {m.user_id: author_payload(m.user_id, username, display_name) for m, username, display_name in rows}
     return {"messages": message_payloads([m for m, _, _ in rows], authors), "has_more": has_more}
 
@@ -380,7 +386,9 @@ def _history_query(direction: str, in_thread: bool) -> Select:
         Message.thread_root_id == bindparam("root") if in_thread else Message.thread_root_id.is_(None),
         # Deleted messages vanish unless a thread hangs on them.
         (Message.deleted_at.is_(None)) | (Message.reply_count > 0))
-    if direction == "after":
+    if direction == "between":
+        query = query.where(Message.id < bindparam("upper"))
+    if direction in ("after", "between"):
         return query.where(Message.id > bindparam("cursor")).order_by(Message.id).limit(bindparam("limit"))
     if direction == "before":
         query = query.where(Message.id < bindparam("cursor"))

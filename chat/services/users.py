@@ -21,8 +21,11 @@ from chat.services.transactions import atomic
 from chat.services.validation import check_text
 
 TOKEN_PREFIX = "chat_"
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\.[^@\s\x00-\x1f\x7f-\x9f]+$"
+_EMAIL = re.compile(EMAIL_PATTERN)
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,31}$")
+# What check_username takes before lower-casing it, for the OpenAPI document.
+USERNAME_INPUT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$"
 # A fixed hash to verify against when the email is unknown, so timing does not reveal accounts.
 _DUMMY_HASH: str | None = None
 

@@ -75,8 +75,8 @@ def test_history_pages_backwards_and_forwards(cast: Cast) -> None:
     # Exactly a full page: no more.
     assert history(cast.alice, channel, limit=7)["has_more"] is False
 
-    for params in ({"limit": 0}, {"limit": 201}, {"limit": "ten"}, {"before": -1}, {"after": "x"},
-                   {"before": ids[3], "after": ids[1]}):
+    # (before and after together are the page between them: tests/api/test_bad_input.py)
+    for params in ({"limit": 0}, {"limit": 201}, {"limit": "ten"}, {"before": -1}, {"after": "x"}):
         query = "&".join(f"{k}={v}" for k, v in params.items())
         assert_error(cast.alice.request("GET", f"/channels/{channel}/messages?{query}"), 400, "invalid")
 
