@@ -11,10 +11,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import func, select
 
-from chat.extensions import db, run_offloaded
+from chat.extensions import db
 from chat.models import ApiToken, User
 from chat.models._time import utcnow
-from chat.services import events
+from chat.services import events, hashing, ratelimits
 from chat.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from chat.services.transactions import atomic
 from chat.services.validation import check_text
@@ -32,13 +32,14 @@ def _hasher() -> PasswordHasher:
 
 
 def _hash(password: str) -> str:
-    # Argon2 takes tens of milliseconds of CPU: run it off the event loop.
-    return run_offloaded(_hasher().hash, password)
+    # Argon2 takes tens of milliseconds of CPU and megabytes of memory: run it off the event
+    # loop, a bounded number at a time.
+    return hashing.run(_hasher().hash, password)
 
 
 def _verify(password_hash: str, password: str) -> bool:
     try:
-        return bool(run_offloaded(_hasher().verify, password_hash, password))
+        return bool(hashing.run(_hasher().verify, password_hash, password))
     except (VerificationError, InvalidHashError):
         return False
 
@@ -75,7 +76,11 @@ def _free_username(base: str) -> str:
 
 
 def sign_up(email: object, password: object, display_name: object,
-            username: object | None = None) -> User:
+            username: object | None = None, *, address: str | None = None) -> User:
+    """A new account. ``address``: where the request came from, counted against the sign-up
+    limit (the command line passes none)."""
+    if address is not None:
+        ratelimits.hit("RATE_LIMIT_SIGNUP", "addr", address)
     email = check_email(email)
     password = check_password(password)
     display = check_text(display_name, "display_name", max_length=80)
@@ -92,18 +97,26 @@ def sign_up(email: object, password: object, display_name: object,
     return user
 
 
-def authenticate(email: object, password: object) -> User:
-    """The user with these credentials, or Unauthorized (same answer for unknown emails)."""
+def authenticate(email: object, password: object, *, address: str) -> User:
+    """The user with these credentials, or Unauthorized (same answer for unknown emails).
+
+    ``address`` is where the attempt came from: attempts and failures are throttled per
+    address and per account (services.ratelimits), RateLimited before any password is checked.
+    """
     global _DUMMY_HASH
     if not isinstance(email, str) or not isinstance(password, str):
         raise Invalid("email and password are required")
+    ratelimits.check_sign_in(email, address)
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         _DUMMY_HASH = _DUMMY_HASH or _hash("not a real password")
         _verify(_DUMMY_HASH, password)
+        ratelimits.sign_in_failed(email, address)
         raise Unauthorized("wrong email or password", code="bad_credentials")
     if not _verify(user.password_hash, password):
+        ratelimits.sign_in_failed(email, address)
         raise Unauthorized("wrong email or password", code="bad_credentials")
+    ratelimits.sign_in_succeeded(email, address)
     return user
 
 
@@ -147,6 +160,7 @@ def _digest(secret: str) -> str:
 def create_token(user: User, name: object) -> tuple[ApiToken, str]:
     """A new token and its secret; the secret is shown once and only its digest is kept."""
     label = check_text(name, "name", max_length=80)
+    ratelimits.for_person("RATE_LIMIT_TOKENS", user.id)
     active = db.session.scalar(select(func.count()).select_from(ApiToken).where(
         ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
     if active >= 100:
