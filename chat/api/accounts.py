@@ -45,7 +45,8 @@ def update_me():  # type: ignore[no-untyped-def]
 def change_password():  # type: ignore[no-untyped-def]
     """Change the password; every other browser session ends (API tokens stay valid)."""
     data = body()
-    user = users.change_password(actor(), data.get("current_password"), data.get("new_password"))
+    user = users.change_password(actor(), data.get("current_password"), data.get("new_password"),
+                                 address=request.remote_addr)
     if not request.headers.get("Authorization"):
         login_user(user)  # re-issue this browser's session under the new epoch so it stays signed in
     return jsonify(me_payload(user))

@@ -138,8 +138,15 @@ def update_profile(user: User, *, display_name: object = None) -> User:
     return user
 
 
-def change_password(user: User, current: object, new: object) -> User:
+def change_password(user: User, current: object, new: object, *, address: str | None = None) -> User:
+    """Set a new password and end every other session. ``address``: where the request came
+    from; a wrong current password counts as a failed sign-in from there (whoever holds a
+    session must not get unlimited guesses at the password)."""
+    if address is not None and isinstance(current, str):
+        ratelimits.check_sign_in(user.email, address)
     if not isinstance(current, str) or not _verify(user.password_hash, current):
+        if address is not None and isinstance(current, str):
+            ratelimits.sign_in_failed(user.email, address)
         # 403, not 401: the person is signed in, and clients treat 401 as "signed out".
         raise Forbidden("the current password is wrong", code="wrong_password", field="current_password")
     new_hash = _hash(check_password(new))

@@ -376,3 +376,17 @@ def test_429_answers_are_documented(limited: Server) -> None:
     for _ in range(3):
         office.sign_in(person.email, "guess")
     contract.response(office.sign_in(person.email), "POST", "/auth/token")
+
+
+def test_a_session_holder_cannot_guess_the_password_either(limited: Server) -> None:
+    thief = Visitor(limited.url)
+    victim = thief.person("Victim")  # stands for a stolen token used from the thief's address
+
+    def change(current: str) -> requests.Response:
+        return thief.request("POST", "/me/password", json={"current_password": current,
+                                                           "new_password": "a brand new password"},
+                             headers={"Authorization": f"Bearer {victim.token}"})
+
+    for _ in range(3):
+        assert change("guess").status_code == 403
+    assert_rate_limited(change(PASSWORD))
