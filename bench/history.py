@@ -273,7 +273,8 @@ def plans(app: Any, ids: dict[str, Any]) -> dict[str, Any]:
 def measure_http(instance: Path, database_url: str, ids: dict[str, Any], iterations: int) -> dict[str, Any]:
     import requests
 
-    server = harness.start_server(instance, database_url=database_url, async_mode="eventlet")
+    server = harness.start_server(instance, database_url=database_url, async_mode="eventlet",
+                                  extra_env={"RATE_LIMITS_ENABLED": "0"})  # capacity, not limits
     try:
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {ids['reader_token']}"

@@ -9,7 +9,7 @@ from flask import Flask
 
 from chat import config as config_module
 from chat.database import MIGRATIONS_DIR
-from chat.extensions import csrf, db, login_manager, migrate, socketio
+from chat.extensions import csrf, db, limiter, login_manager, migrate, socketio
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "web.login"
     from chat.realtime import MAX_FRAME, EventPacket
@@ -62,6 +63,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(web)
     register_handlers(socketio)
     register_cli(app)
+    if app.config["TRUSTED_PROXIES"]:
+        # request.remote_addr becomes the client's address, as the last proxies saw it.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
     return app
 
 

@@ -36,6 +36,49 @@ def _normalise_db_url(url: str) -> str:
     return url
 
 
+# Rate limits in Flask-Limiter's notation ("N per second|minute|hour|day", or "N per 10
+# seconds"; several joined by ";" all apply). What each counts: README.md and docs/api.md.
+RATE_LIMIT_DEFAULTS = {
+    # Every REST request of a signed-in person (all their tokens and sessions together);
+    # Mattermost allows about 10 per second per user.
+    "RATE_LIMIT_API": "1200 per minute",
+    # REST requests without valid credentials, per address.
+    "RATE_LIMIT_API_ANONYMOUS": "300 per minute",
+    # Sign-in attempts (POST /auth/token, the /login form) per address, right or wrong.
+    "RATE_LIMIT_SIGNIN": "60 per minute; 600 per hour",
+    # Wrong passwords for one account from one address: tiers make the wait grow.
+    "RATE_LIMIT_SIGNIN_FAILURES": "5 per 5 minutes; 20 per hour; 50 per day",
+    # Wrong passwords for one account from all addresses together; once over, only addresses
+    # the account signed in from recently may still try (the owner is not locked out).
+    "RATE_LIMIT_ACCOUNT_FAILURES": "20 per hour; 100 per day",
+    # New accounts per address.
+    "RATE_LIMIT_SIGNUP": "20 per hour",
+    # New API tokens per person (POST /auth/token and POST /tokens).
+    "RATE_LIMIT_TOKENS": "30 per hour",
+    # New invite links per person and workspace.
+    "RATE_LIMIT_INVITES": "100 per hour",
+    # Messages per person, REST and socket together: Mattermost's 10 per second with a
+    # burst of 100.
+    "RATE_LIMIT_SENDS": "100 per 10 seconds",
+    # File upload requests per person.
+    "RATE_LIMIT_UPLOADS": "60 per minute",
+}
+
+
+def _rate_limits() -> dict:
+    limits = {name: os.environ.get(name, default) for name, default in RATE_LIMIT_DEFAULTS.items()}
+    return {
+        **limits,
+        # Reverse proxies in front that append the client's address to X-Forwarded-For: the
+        # per-address limits then count the client, not the proxy. 0: trust no such header.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        "RATELIMIT_ENABLED": os.environ.get("RATE_LIMITS_ENABLED", "1") == "1",
+        # Counters live in Redis when the deployment has it, so every process sees them.
+        "RATELIMIT_STORAGE_URI": (os.environ.get("RATE_LIMIT_STORAGE_URL") or os.environ.get("MESSAGE_QUEUE_URL")
+                                  or "memory://"),
+    }
+
+
 def from_env() -> dict:
     """Build the config dict from environment variables (documented in README.md)."""
     instance = _instance_dir()
@@ -79,6 +122,11 @@ def from_env() -> dict:
         # Argon2id cost; tests lower it so signing up many users stays quick.
         "ARGON2_TIME_COST": int(os.environ.get("ARGON2_TIME_COST", "3")),
         "ARGON2_MEMORY_COST": int(os.environ.get("ARGON2_MEMORY_COST", str(64 * 1024))),
+        # At most this many password hashes run at once per process (Argon2 takes
+        # ARGON2_MEMORY_COST KiB each); up to PASSWORD_HASH_QUEUE more wait, the rest get 503 busy.
+        "PASSWORD_HASH_CONCURRENCY": int(os.environ.get("PASSWORD_HASH_CONCURRENCY", "2")),
+        "PASSWORD_HASH_QUEUE": int(os.environ.get("PASSWORD_HASH_QUEUE", "32")),
+        **_rate_limits(),
         "AUTO_MIGRATE": os.environ.get("AUTO_MIGRATE", "1") == "1",
         # Database connections kept open. Every request or socket event in progress holds one
         # (green threads make hundreds possible), and one opened past the pool is closed again

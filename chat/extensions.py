@@ -4,6 +4,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
@@ -31,6 +33,9 @@ migrate = Migrate()
 login_manager = LoginManager()
 socketio = SocketIO()
 csrf = CSRFProtect()
+# Counters and storage (memory, or Redis shared by every process); the limits themselves are
+# configuration, counted through chat.services.ratelimits by HTTP and socket doors alike.
+limiter = Limiter(get_remote_address)
 
 
 def _run_inline(fn: Callable[..., Any], *args: Any) -> Any:

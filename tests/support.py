@@ -55,15 +55,24 @@ def stop_process(process: subprocess.Popen) -> None:
             process.wait(5)
 
 
+ONE_ADDRESS_FOR_EVERYONE = {"RATE_LIMIT_SIGNUP": "100000 per hour", "RATE_LIMIT_SIGNIN": "100000 per minute",
+                            "RATE_LIMIT_API_ANONYMOUS": "100000 per minute"}
+
+
 def start_server(instance_dir: Path, *, database_url: str | None = None, async_mode: str = "eventlet",
                  message_queue: str | None = None, queue_channel: str | None = None,
                  port: int | None = None, extra_env: dict[str, str] | None = None) -> Server:
     port = port or free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHAT_", "DATABASE_URL", "MESSAGE_QUEUE"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("CHAT_", "DATABASE_URL", "MESSAGE_QUEUE", "RATE_LIMIT", "PASSWORD_HASH"))}
     env.update({
         "CHAT_INSTANCE_DIR": str(instance_dir), "CHAT_PORT": str(port), "CHAT_HOST": "127.0.0.1",
         "CHAT_ASYNC_MODE": async_mode, "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024",
         "CHAT_SERVER_ID": f"test-{port}", "PYTHONUNBUFFERED": "1",
+        # Every test person signs up and signs in from 127.0.0.1, hundreds per server, which the
+        # per-address limits exist to stop. Per-person limits keep their defaults; the limits'
+        # own tests (tests/api/test_rate_limits.py) pass tight values in extra_env.
+        **ONE_ADDRESS_FOR_EVERYONE,
     })
     if database_url:
         env["DATABASE_URL"] = database_url

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from chat.authn import request_actor
 from chat.extensions import csrf
 from chat.models import User
+from chat.services import ratelimits
 from chat.services.files import upload_request_limit
 from chat.services.errors import ChatError, Invalid, NotFound, Unauthorized, error_body
 from chat.services.validation import parse_json
@@ -27,16 +28,22 @@ MAX_ID = 2**63 - 1
 # so that all three answer alike: one header line under 8 KiB, all of them at most 64 KiB.
 MAX_HEADER_LINE = 8192
 MAX_HEADER_SECTION = 65536
+# Per-person limits of particular routes, counted before their body is read. The socket door
+# counts message.send against the same RATE_LIMIT_SENDS (chat/realtime).
+ROUTE_LIMITS = {"api.send_message": "RATE_LIMIT_SENDS", "api.upload_files": "RATE_LIMIT_UPLOADS"}
 
 
 @api.before_request
 def _authenticate() -> None:
     user, by_token = request_actor(request)
     g.actor = user
+    ratelimits.api_request(user.id if user is not None else None, request.remote_addr)
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
     if user is None:
         raise Unauthorized("sign in or send a valid API token", code="unauthorized")
+    if request.endpoint in ROUTE_LIMITS:
+        ratelimits.for_person(ROUTE_LIMITS[request.endpoint], user.id)
     # An id beyond any database integer names nothing (and would overflow the driver).
     if any(isinstance(v, int) and v > MAX_ID for v in (request.view_args or {}).values()):
         raise NotFound("not found")
@@ -100,7 +107,8 @@ def query_choice(name: str, choices: tuple[str, ...]) -> str | None:
 
 @api.errorhandler(ChatError)
 def _chat_error(err: ChatError):  # type: ignore[no-untyped-def]
-    return jsonify(err.to_dict()), err.status
+    headers = {"Retry-After": str(err.retry_after)} if err.retry_after is not None else {}
+    return jsonify(err.to_dict()), err.status, headers
 
 
 @api.errorhandler(CSRFError)

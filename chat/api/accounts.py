@@ -16,7 +16,7 @@ def signup():  # type: ignore[no-untyped-def]
     """Create an account (scripts and tests); browsers use the /signup page."""
     data = body()
     user = users.sign_up(data.get("email"), data.get("password"), data.get("display_name"),
-                         data.get("username"))
+                         data.get("username"), address=request.remote_addr)
     return jsonify({"user": me_payload(user)}), 201
 
 
@@ -25,7 +25,7 @@ def signup():  # type: ignore[no-untyped-def]
 def create_token_with_password():  # type: ignore[no-untyped-def]
     """Exchange email and password for a new personal API token."""
     data = body()
-    user = users.authenticate(data.get("email"), data.get("password"))
+    user = users.authenticate(data.get("email"), data.get("password"), address=request.remote_addr)
     token, secret = users.create_token(user, data.get("name", "API token"))
     return jsonify({"token": secret, **token_payload(token), "user": me_payload(user)}), 201
 
@@ -45,7 +45,8 @@ def update_me():  # type: ignore[no-untyped-def]
 def change_password():  # type: ignore[no-untyped-def]
     """Change the password; every other browser session ends (API tokens stay valid)."""
     data = body()
-    user = users.change_password(actor(), data.get("current_password"), data.get("new_password"))
+    user = users.change_password(actor(), data.get("current_password"), data.get("new_password"),
+                                 address=request.remote_addr)
     if not request.headers.get("Authorization"):
         login_user(user)  # re-issue this browser's session under the new epoch so it stays signed in
     return jsonify(me_payload(user))

@@ -149,13 +149,20 @@ def json_response(description: str, schema: Schema) -> Schema:
 ERROR_TITLES = {400: "Invalid request", 401: "Not signed in", 403: "Not allowed",
                 404: "Not found (or not visible to you)", 409: "Conflict with the current state",
                 410: "Gone: no longer available",
-                413: "Too large (request bodies: 2 MiB, except file uploads)"}
+                413: "Too large (request bodies: 2 MiB, except file uploads)",
+                429: "Too many requests: a rate limit of yours, your account's or your address's "
+                     "(docs/api.md); wait `Retry-After` seconds",
+                503: "Busy: too many password checks waiting; retry after `Retry-After` seconds"}
+RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before retrying (also `retry_after` in the body)",
+                               "schema": {"type": "integer", "minimum": 1}}}
 
 
 def error_response(status: int, codes: list[str]) -> Schema:
     listed = ", ".join(f"`{c}`" for c in codes)
     response = json_response(f"{ERROR_TITLES[status]}. Error codes: {listed}.", ref("Error"))
     response["x-error-codes"] = codes  # the same list, for tools and tests
+    if status in (429, 503):
+        response["headers"] = RETRY_AFTER
     return response
 
 
@@ -170,7 +177,8 @@ def op(endpoint: str, method: str, summary: str, *, tag: str, ok: Schema, status
        body: Schema | None = None, errors: dict[int, list[str]] | None = None, public: bool = False,
        extra_responses: dict[str, Schema] | None = None) -> Schema:
     """One operation. Errors every door can produce are added here: 401 unless public,
-    ``invalid_json``/``too_large`` when there is a body, ``csrf_failed`` for cookie writes."""
+    ``invalid_json``/``too_large`` when there is a body, ``csrf_failed`` for cookie writes,
+    ``rate_limited`` everywhere (every request counts against the general limit)."""
     write = method not in ("get", "head")
     codes: dict[int, list[str]] = {}
 
@@ -189,6 +197,7 @@ def op(endpoint: str, method: str, summary: str, *, tag: str, ok: Schema, status
         add(400, "csrf_failed")
     if not public:
         add(401, "unauthorized")
+    add(429, "rate_limited")
     responses: dict[str, Schema] = {str(status): json_response(ok_description, ok)}
     responses.update(extra_responses or {})
     for code_status in sorted(codes):
@@ -246,6 +255,8 @@ SCHEMAS: dict[str, Schema] = {
             "code": {"type": "string", "description": "stable machine-readable code; see docs/api.md"},
             "message": {"type": "string", "description": "human-readable explanation"},
             "field": {"type": "string", "description": "the request field at fault, when there is one"},
+            "retry_after": {"type": "integer", "minimum": 1,
+                            "description": "`rate_limited` and `busy` only: seconds to wait before retrying"},
         }, required=("code", "message")),
     }, description="Every error, in HTTP responses and socket acks alike."),
     "User": obj(USER_FIELDS, description="Another person, as shown next to their messages."),
@@ -514,13 +525,13 @@ PATHS = paths(
                                                  "letter or digit, stored lower-case. Derived from the email "
                                                  "when omitted."}),
         }, required=("email", "password", "display_name")),
-        errors={400: ["invalid"], 409: ["email_taken", "username_taken", "conflict"]})),
+        errors={400: ["invalid"], 409: ["email_taken", "username_taken", "conflict"], 503: ["busy"]})),
     ("/auth/token", op(
         "create_token_with_password", "post", "Exchange email and password for an API token",
         tag=ACCOUNTS, public=True, status=201, ok=ref("NewToken"), ok_description="Created",
         body=json_body({"email": {"type": "string"}, "password": {"type": "string"},
                         "name": {**TOKEN_NAME, "default": "API token"}}, required=("email", "password")),
-        errors={401: ["bad_credentials"], 409: ["too_many_tokens"]})),
+        errors={401: ["bad_credentials"], 409: ["too_many_tokens"], 503: ["busy"]})),
     ("/me", op("get_me", "get", "Your account", tag=ACCOUNTS, ok=ref("Me"))),
     ("/me", op("update_me", "patch", "Change your display name", tag=ACCOUNTS, ok=ref("Me"),
                body=json_body({"display_name": nullable(line(1, 80, "omitted or null: unchanged"))}))),
@@ -530,7 +541,7 @@ PATHS = paths(
                     "stays signed in. API tokens stay valid: revoke them with DELETE /tokens/{token_id}.",
         body=json_body({"current_password": {"type": "string"}, "new_password": text(8, 256)},
                        required=("current_password", "new_password")),
-        errors={403: ["wrong_password"]})),
+        errors={403: ["wrong_password"], 503: ["busy"]})),
     ("/tokens", op("list_tokens", "get", "Your API tokens, newest first (revoked ones included)",
                    tag=ACCOUNTS, ok=wrapped("tokens", array(ref("Token"))))),
     ("/tokens", op("create_token", "post", "Create an API token", tag=ACCOUNTS, status=201,
@@ -798,6 +809,8 @@ The JSON REST API of the chat server. Real-time delivery uses Socket.IO on the s
 * Ids are positive integers. Timestamps are UTC ISO-8601 with milliseconds and `Z`.
 * Errors are `{"error": {"code", "message", "field"?}}` with a stable `code`.
 * Things you may not see answer 404 exactly like things that do not exist.
+* Requests are rate limited per person, per address and for some actions per account or
+  workspace; over a limit the answer is `429 rate_limited` with a `Retry-After` header.
 """
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from chat.extensions import db
 from chat.models import User
-from chat.services import channels, events, messages, presence, sync, users
+from chat.services import channels, events, messages, presence, ratelimits, sync, users
 from chat.services.errors import ChatError, Invalid, TooLarge, error_body
 from chat.services.validation import check_bool, check_id, parse_json
 
@@ -187,6 +187,7 @@ def register_handlers(socketio: SocketIO) -> None:
 
     @event(socketio, "message.send")
     def _send(user: User, data: dict, sid: str) -> Any:
+        ratelimits.for_person("RATE_LIMIT_SENDS", user.id)  # the REST door counts the same
         payload, _created = messages.send_message(
             user, check_id(data.get("channel_id"), "channel_id"), data.get("body"),
             client_msg_id=data.get("client_msg_id"), thread_root_id=data.get("thread_root_id"),

@@ -11,10 +11,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import func, select
 
-from chat.extensions import db, run_offloaded
+from chat.extensions import db
 from chat.models import ApiToken, User
 from chat.models._time import utcnow
-from chat.services import events
+from chat.services import events, hashing, ratelimits
 from chat.services.concurrency import lock_row, recheck_on_conflict
 from chat.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from chat.services.transactions import atomic
@@ -36,13 +36,14 @@ def _hasher() -> PasswordHasher:
 
 
 def _hash(password: str) -> str:
-    # Argon2 takes tens of milliseconds of CPU: run it off the event loop.
-    return run_offloaded(_hasher().hash, password)
+    # Argon2 takes tens of milliseconds of CPU and megabytes of memory: run it off the event
+    # loop, a bounded number at a time.
+    return hashing.run(_hasher().hash, password)
 
 
 def _verify(password_hash: str, password: str) -> bool:
     try:
-        return bool(run_offloaded(_hasher().verify, password_hash, password))
+        return bool(hashing.run(_hasher().verify, password_hash, password))
     except (VerificationError, InvalidHashError):
         return False
 
@@ -79,7 +80,11 @@ def _free_username(base: str) -> str:
 
 
 def sign_up(email: object, password: object, display_name: object,
-            username: object | None = None) -> User:
+            username: object | None = None, *, address: str | None = None) -> User:
+    """A new account. ``address``: where the request came from, counted against the sign-up
+    limit (the command line passes none)."""
+    if address is not None:
+        ratelimits.hit("RATE_LIMIT_SIGNUP", "addr", address)
     email = check_email(email)
     password = check_password(password)
     display = check_text(display_name, "display_name", max_length=80)
@@ -100,18 +105,26 @@ def sign_up(email: object, password: object, display_name: object,
     return user
 
 
-def authenticate(email: object, password: object) -> User:
-    """The user with these credentials, or Unauthorized (same answer for unknown emails)."""
+def authenticate(email: object, password: object, *, address: str) -> User:
+    """The user with these credentials, or Unauthorized (same answer for unknown emails).
+
+    ``address`` is where the attempt came from: attempts and failures are throttled per
+    address and per account (services.ratelimits), RateLimited before any password is checked.
+    """
     global _DUMMY_HASH
     if not isinstance(email, str) or not isinstance(password, str):
         raise Invalid("email and password are required")
+    ratelimits.check_sign_in(email, address)
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         _DUMMY_HASH = _DUMMY_HASH or _hash("not a real password")
         _verify(_DUMMY_HASH, password)
+        ratelimits.sign_in_failed(email, address)
         raise Unauthorized("wrong email or password", code="bad_credentials")
     if not _verify(user.password_hash, password):
+        ratelimits.sign_in_failed(email, address)
         raise Unauthorized("wrong email or password", code="bad_credentials")
+    ratelimits.sign_in_succeeded(email, address)
     return user
 
 
@@ -133,8 +146,15 @@ def update_profile(user: User, *, display_name: object = None) -> User:
     return user
 
 
-def change_password(user: User, current: object, new: object) -> User:
+def change_password(user: User, current: object, new: object, *, address: str | None = None) -> User:
+    """Set a new password and end every other session. ``address``: where the request came
+    from; a wrong current password counts as a failed sign-in from there (whoever holds a
+    session must not get unlimited guesses at the password)."""
+    if address is not None and isinstance(current, str):
+        ratelimits.check_sign_in(user.email, address)
     if not isinstance(current, str) or not _verify(user.password_hash, current):
+        if address is not None and isinstance(current, str):
+            ratelimits.sign_in_failed(user.email, address)
         # 403, not 401: the person is signed in, and clients treat 401 as "signed out".
         raise Forbidden("the current password is wrong", code="wrong_password", field="current_password")
     new_hash = _hash(check_password(new))
@@ -155,6 +175,7 @@ def _digest(secret: str) -> str:
 def create_token(user: User, name: object) -> tuple[ApiToken, str]:
     """A new token and its secret; the secret is shown once and only its digest is kept."""
     label = check_text(name, "name", max_length=80)
+    ratelimits.for_person("RATE_LIMIT_TOKENS", user.id)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with atomic():
         lock_row(User, user.id)  # tokens made at the same moment are counted one after another

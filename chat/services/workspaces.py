@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from chat.extensions import db
 from chat.models import Channel, ChannelKind, Invite, Membership, Role, User, Workspace
 from chat.models._time import utcnow
-from chat.services import events, presence
+from chat.services import events, presence, ratelimits
 from chat.services.access import access_admin, access_membership
 from chat.services.channels import create_default_channel, join_default_channels
 from chat.services.concurrency import lock_row
@@ -202,6 +202,7 @@ def create_invite(actor: User, workspace_id: int, role: Any = "member", expires_
             or not 1 <= expires_in_hours <= MAX_INVITE_HOURS:
         raise Invalid(f"expires_in_hours must be an integer from 1 to {MAX_INVITE_HOURS}",
                       field="expires_in_hours")
+    ratelimits.for_person("RATE_LIMIT_INVITES", actor.id, workspace_id)
     with atomic():
         invite = Invite(workspace_id=workspace_id, code=secrets.token_urlsafe(24), role=role,
                         created_by=actor.id, expires_at=utcnow() + timedelta(hours=expires_in_hours))

@@ -57,6 +57,14 @@ def _safe_next(target: str | None) -> str:
     return url_for("web.index")
 
 
+def _form_error(err: ChatError, status: int, page: str):  # type: ignore[no-untyped-def]
+    """A form shown again with its error: ``status``, unless the server asks for a pause
+    (429 rate_limited, 503 busy), which keeps its own status and Retry-After."""
+    if err.retry_after is None:
+        return page, status
+    return page, err.status, {"Retry-After": str(err.retry_after)}
+
+
 @web.get("/vendor/<path:name>")
 def vendor(name: str):  # type: ignore[no-untyped-def]
     if name not in _VENDOR:
@@ -68,10 +76,11 @@ def vendor(name: str):  # type: ignore[no-untyped-def]
 def login():  # type: ignore[no-untyped-def]
     if request.method == "POST":
         try:
-            user = users.authenticate(request.form.get("email", ""), request.form.get("password", ""))
+            user = users.authenticate(request.form.get("email", ""), request.form.get("password", ""),
+                                      address=request.remote_addr or "")
         except ChatError as err:
             flash(err.message)
-            return render_template("login.html", email=request.form.get("email", "")), 401
+            return _form_error(err, 401, render_template("login.html", email=request.form.get("email", "")))
         login_user(user, remember=bool(request.form.get("remember")))
         return redirect(_safe_next(request.args.get("next")))
     return render_template("login.html", email="")
@@ -83,10 +92,10 @@ def signup():  # type: ignore[no-untyped-def]
         form = request.form
         try:
             user = users.sign_up(form.get("email", ""), form.get("password", ""), form.get("display_name", ""),
-                                 form.get("username") or None)
+                                 form.get("username") or None, address=request.remote_addr or "")
         except ChatError as err:
             flash(err.message)
-            return render_template("signup.html", form=form), 400
+            return _form_error(err, 400, render_template("signup.html", form=form))
         login_user(user, remember=bool(form.get("remember")))
         return redirect(_safe_next(request.args.get("next")))
     return render_template("signup.html", form={})

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from tests.api.helpers import API, assert_error, history, unique
-from tests.support import PASSWORD, Cast, Person, Server, make_cast, sign_up
+from tests.support import PASSWORD, Cast, Server, make_cast, sign_up
 
 LONE_SURROGATE = '"a\\ud800b"'  # JSON text: a \ud800 escape with no low half after it
 DEEP = "[" * 1000 + "]" * 1000

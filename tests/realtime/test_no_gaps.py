@@ -7,7 +7,6 @@ import random
 import threading
 import uuid
 from pathlib import Path
-from typing import Any
 
 from tests.conftest import REDIS_URL
 from tests.support import CatchUpClient, Person, SocketClient, invite, make_cast, sign_up, start_server
