@@ -41,11 +41,12 @@ def _use_os_threads_for_cpu_work() -> None:
 
 
 def _cooperative_postgres() -> None:
-    """psycopg2 waits for PostgreSQL inside C, which under eventlet or gevent stalls every
-    socket of the process, and a green thread waiting for a lock (an event writer's advisory
-    lock, a row lock) that another green thread of the same process holds would wait forever.
-    Its documented wait callback waits through ``select`` instead, which is green here."""
-    if ASYNC_MODE in ("eventlet", "gevent"):
+    """psycopg2 waits for PostgreSQL inside C: without a wait callback that stalls every socket
+    of the process, and a green thread waiting for a lock (the event writers' advisory lock, a
+    row lock) that another green thread of the same process holds would wait forever.
+    eventlet's monkey-patching installs one; under gevent, psycopg2's documented ``wait_select``
+    waits through ``select``, which gevent has made green."""
+    if ASYNC_MODE == "gevent":
         import psycopg2.extensions
         import psycopg2.extras
 
