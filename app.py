@@ -98,6 +98,27 @@ def _housekeeping() -> None:
         socketio.sleep(600)
 
 
+def _heartbeat() -> None:
+    """Every PRESENCE_HEARTBEAT_SECONDS: tell the other processes this one is alive, and take the
+    people of silent ones offline (services/presence.py)."""
+    from chat.realtime import close_local_sockets
+    from chat.services import presence
+
+    server_id = app.config["SERVER_ID"]
+    while True:
+        socketio.sleep(app.config["PRESENCE_HEARTBEAT_SECONDS"])
+        with app.app_context():
+            try:
+                if not presence.heartbeat(server_id):
+                    # Another process took this one for dead (a stall longer than the timeout)
+                    # and removed its connections: have the clients reconnect to be counted.
+                    app.logger.warning("this server was presumed dead; closing its sockets")
+                    close_local_sockets()
+                presence.expire_silent_servers()
+            except Exception:  # the heartbeat must never take the server down
+                app.logger.exception("heartbeat failed")
+
+
 def _quiet_garbage_collector() -> None:
     """Move everything loaded at start (modules, mappers, compiled statements) out of the
     collector's sight, and let the youngest generation grow larger before a collection: with
@@ -183,6 +204,7 @@ def main() -> None:
         presence.forget_server(app.config["SERVER_ID"])
         previews.resume()
     socketio.start_background_task(_housekeeping)
+    socketio.start_background_task(_heartbeat)
     _quiet_garbage_collector()
     print(f"chat server on http://{host}:{port} ({ASYNC_MODE})", flush=True)
     _serve(listener)

@@ -84,4 +84,10 @@ def from_env() -> dict:
         # (green threads make hundreds possible), and one opened past the pool is closed again
         # afterwards, which costs more than a query on SQLite.
         "DATABASE_POOL_SIZE": int(os.environ.get("DATABASE_POOL_SIZE", "20")),
+        # Presence (services/presence.py): changes are pushed to workspaces of at most this many
+        # active members (larger ones poll); processes record a heartbeat this often, and the
+        # connections of one silent for the timeout stop counting.
+        "PRESENCE_PUSH_LIMIT": int(os.environ.get("PRESENCE_PUSH_LIMIT", "100")),
+        "PRESENCE_HEARTBEAT_SECONDS": float(os.environ.get("PRESENCE_HEARTBEAT_SECONDS", "15")),
+        "PRESENCE_SERVER_TIMEOUT_SECONDS": float(os.environ.get("PRESENCE_SERVER_TIMEOUT_SECONDS", "45")),
     }

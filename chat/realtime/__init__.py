@@ -16,7 +16,7 @@ from flask_socketio import SocketIO, join_room
 from sqlalchemy import inspect
 from sqlalchemy.orm import make_transient_to_detached
 
-from chat.extensions import db
+from chat.extensions import db, socketio
 from chat.models import User
 from chat.services import channels, events, messages, presence, sync, users
 from chat.services.errors import ChatError, Invalid, error_body
@@ -66,6 +66,12 @@ def _on_disconnect(*_args: Any) -> None:
     known = _socket_users.pop(sid, None)
     if known is not None:
         presence.disconnected(known[0], sid)
+
+
+def close_local_sockets() -> None:
+    """Close every socket this process holds; their clients reconnect (and are counted again)."""
+    for sid in list(_socket_users):
+        socketio.server.disconnect(sid, namespace=events.NAMESPACE)
 
 
 def _socket_user(sid: str) -> User | None:
