@@ -156,6 +156,27 @@ def _housekeeping() -> None:
         socketio.sleep(600)
 
 
+def _heartbeat() -> None:
+    """Every PRESENCE_HEARTBEAT_SECONDS: tell the other processes this one is alive, and take the
+    people of silent ones offline (services/presence.py)."""
+    from chat.realtime import close_local_sockets
+    from chat.services import presence
+
+    server_id = app.config["SERVER_ID"]
+    while True:
+        socketio.sleep(app.config["PRESENCE_HEARTBEAT_SECONDS"])
+        with app.app_context():
+            try:
+                if not presence.heartbeat(server_id):
+                    # Another process took this one for dead (a stall longer than the timeout)
+                    # and removed its connections: have the clients reconnect to be counted.
+                    app.logger.warning("this server was presumed dead; closing its sockets")
+                    close_local_sockets()
+                presence.expire_silent_servers()
+            except Exception:  # the heartbeat must never take the server down
+                app.logger.exception("heartbeat failed")
+
+
 def _quiet_garbage_collector() -> None:
     """Move everything loaded at start (modules, mappers, compiled statements) out of the
     collector's sight, and let the youngest generation grow larger before a collection: with
@@ -168,9 +189,71 @@ def _quiet_garbage_collector() -> None:
     gc.set_threshold(10_000, 20, 20)
 
 
+def _listen_backlog() -> int:
+    """CHAT_LISTEN_BACKLOG, else the kernel's own ceiling (net.core.somaxconn): after a restart
+    every client reconnects within a second or two, and eventlet's default of 50 made thousands
+    of them time out while the server sat idle (bench/README.md)."""
+    if os.environ.get("CHAT_LISTEN_BACKLOG"):
+        return int(os.environ["CHAT_LISTEN_BACKLOG"])
+    try:
+        with open("/proc/sys/net/core/somaxconn") as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        import socket
+
+        return socket.SOMAXCONN
+
+
+def _listen(host: str, port: int):  # type: ignore[no-untyped-def]
+    """The listening socket, made here the same way in every async mode (the servers' own
+    defaults differ: eventlet listened with a backlog of 50 and SO_REUSEPORT, which let a second
+    server start on a taken port and silently take half its connections). SO_REUSEADDR only:
+    a restart may bind over connections in TIME_WAIT, never beside a live listener. A taken port
+    ends the process before it touches the database."""
+    import errno
+    import socket
+    import sys
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)  # green under eventlet and gevent (patched)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as err:
+        sock.close()
+        if err.errno == errno.EADDRINUSE:
+            print(f"chat: port {port} is already in use on {host}; is another server running there? "
+                  "Stop it or set CHAT_PORT.", file=sys.stderr, flush=True)
+            sys.exit(1)
+        raise
+    sock.listen(_listen_backlog())
+    return sock
+
+
+def _serve(listener) -> None:  # type: ignore[no-untyped-def]
+    """Serve the app on the listening socket, as ``socketio.run`` would in each mode."""
+    if ASYNC_MODE == "eventlet":
+        import eventlet.wsgi
+
+        eventlet.wsgi.server(listener, app, log_output=False, **_server_options())
+    elif ASYNC_MODE == "gevent":
+        from gevent import pywsgi
+
+        socketio.wsgi_server = pywsgi.WSGIServer(listener, app, log=None)  # socketio.stop() uses it
+        socketio.wsgi_server.serve_forever()
+    else:
+        from werkzeug.serving import make_server
+
+        _connection_limit()
+        make_server(app.config["CHAT_HOST"], app.config["CHAT_PORT"], app, threaded=True,
+                    fd=listener.fileno()).serve_forever()
+
+
 def main() -> None:
     from chat.services import presence, previews
 
+    host, port = app.config["CHAT_HOST"], app.config["CHAT_PORT"]
+    listener = _listen(host, port)  # first: a second server on a taken port must change nothing
     _use_os_threads_for_cpu_work()
     _cooperative_postgres()
     app.wsgi_app = _tcp_nodelay(app.wsgi_app)  # type: ignore[method-assign]
@@ -182,11 +265,10 @@ def main() -> None:
         presence.forget_server(app.config["SERVER_ID"])
         previews.resume()
     socketio.start_background_task(_housekeeping)
+    socketio.start_background_task(_heartbeat)
     _quiet_garbage_collector()
-    host, port = app.config["CHAT_HOST"], app.config["CHAT_PORT"]
     print(f"chat server on http://{host}:{port} ({ASYNC_MODE})", flush=True)
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False,
-                 **_server_options())
+    _serve(listener)
 
 
 if __name__ == "__main__":

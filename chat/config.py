@@ -136,4 +136,10 @@ def from_env() -> dict:
         # client whose cursor is older reloads its state (docs/realtime.md).
         "EVENT_LOG_MAX_AGE_DAYS": float(os.environ.get("EVENT_LOG_MAX_AGE_DAYS", "14")),
         "EVENT_LOG_MAX_EVENTS": int(os.environ.get("EVENT_LOG_MAX_EVENTS", "5000000")),
+        # Presence (services/presence.py): changes are pushed to workspaces of at most this many
+        # active members (larger ones poll); processes record a heartbeat this often, and the
+        # connections of one silent for the timeout stop counting.
+        "PRESENCE_PUSH_LIMIT": int(os.environ.get("PRESENCE_PUSH_LIMIT", "100")),
+        "PRESENCE_HEARTBEAT_SECONDS": float(os.environ.get("PRESENCE_HEARTBEAT_SECONDS", "15")),
+        "PRESENCE_SERVER_TIMEOUT_SECONDS": float(os.environ.get("PRESENCE_SERVER_TIMEOUT_SECONDS", "45")),
     }

@@ -14,6 +14,7 @@ import { state } from './js/state.js';
 import { reportError } from './js/toast.js';
 import { renderMessages, renderTyping } from './js/views/messages.js';
 import { renderPanel } from './js/views/panel.js';
+import { startPresencePolling } from './js/views/people.js';
 import { buildShell, renderBanner, renderComposer, renderHeader, renderSidebar, renderWorkspaces,
   setSidebar } from './js/views/shell.js';
 
@@ -85,6 +86,7 @@ async function boot() {
     synced,
     expired: reloadState,
   });
+  startPresencePolling();
   document.querySelector('#composer textarea')?.focus();
   document.body.dataset.ready = 'true';
 }

@@ -92,7 +92,7 @@ def start_server(instance_dir: Path, *, database_url: str | None = None, async_m
         try:
             if requests.get(server.url + "/api/v1/openapi.json", timeout=2).ok:
                 return server
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or busy starting
             pass
         time.sleep(0.1)
     server.stop()

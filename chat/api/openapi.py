@@ -584,11 +584,18 @@ PATHS = paths(
         errors={403: ["admin_only", "owner_only"], 404: ["not_found"], 409: ["last_owner"]})),
     (WS + "/presence", op(
         "workspace_presence", "get", "Who is connected", tag=WORKSPACES,
-        ok=wrapped("presence", {"type": "object", "propertyNames": {"pattern": "^[1-9][0-9]*$"},
-                                "additionalProperties": {"type": "string", "enum": ["online", "away"]},
-                                "description": "user id -> status; people without an open socket "
-                                               "(offline) are absent"}),
-        errors={404: ["not_found"]})),
+        description="In workspaces of more than PRESENCE_PUSH_LIMIT (100) active members, changes "
+                    "are not pushed (`live` is false): poll every 60 s for the people you show, "
+                    "naming them in `user_ids` (docs/realtime.md).",
+        ok=obj({"presence": {"type": "object", "propertyNames": {"pattern": "^[1-9][0-9]*$"},
+                             "additionalProperties": {"type": "string", "enum": ["online", "away"]},
+                             "description": "user id -> status; people without an open socket "
+                                            "(offline) are absent"},
+                "live": {"type": "boolean",
+                         "description": "whether presence.changed is pushed for this workspace"}}),
+        params=[query_param("user_ids", {"type": "string", "pattern": "^[0-9]+(,[0-9]+)*$"},
+                            "comma-separated user ids, at most 1,000: only these people")],
+        errors={400: ["invalid"], 404: ["not_found"]})),
     (WS + "/invites", op("list_invites", "get", "Usable invite links (admins)", tag=WORKSPACES,
                          ok=wrapped("invites", array(ref("Invite"))),
                          ok_description="OK: not revoked, not expired, newest first",

@@ -43,7 +43,8 @@ def update_member(workspace_id: int, user_id: int):  # type: ignore[no-untyped-d
 
 @api.get("/workspaces/<int:workspace_id>/presence")
 def workspace_presence(workspace_id: int):  # type: ignore[no-untyped-def]
-    return jsonify({"presence": presence.workspace_presence(actor(), workspace_id)})
+    user_ids = presence.check_user_ids(request.args.get("user_ids"))
+    return jsonify(presence.workspace_presence(actor(), workspace_id, user_ids))
 
 
 @api.get("/workspaces/<int:workspace_id>/invites")

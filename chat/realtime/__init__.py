@@ -18,7 +18,7 @@ from socketio import packet
 from sqlalchemy import inspect
 from sqlalchemy.orm import make_transient_to_detached
 
-from chat.extensions import db
+from chat.extensions import db, socketio
 from chat.models import User
 from chat.services import channels, events, messages, presence, ratelimits, sync, users
 from chat.services.errors import ChatError, Invalid, TooLarge, error_body
@@ -121,6 +121,12 @@ def _on_disconnect(*_args: Any) -> None:
     known = _socket_users.pop(sid, None)
     if known is not None:
         presence.disconnected(known[0], sid)
+
+
+def close_local_sockets() -> None:
+    """Close every socket this process holds; their clients reconnect (and are counted again)."""
+    for sid in list(_socket_users):
+        socketio.server.disconnect(sid, namespace=events.NAMESPACE)
 
 
 def _socket_user(sid: str) -> User | None:

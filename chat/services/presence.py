@@ -1,32 +1,73 @@
 """Presence and typing. A person is online while any tab is active, away when every open tab
-is away, offline with none; connections are rows shared by every server process."""
+is away, offline with none; connections are rows shared by every server process.
+
+Two rules keep presence affordable with thousands of people in one workspace (docs/realtime.md):
+
+- **Pushed only in small workspaces.** A change goes to the workspace room only where the
+  workspace has at most PRESENCE_PUSH_LIMIT active members. Pushing to everyone costs N frames
+  per change, N² per reconnect storm; above the limit clients poll the presence of the people
+  they show instead (as Zulip does above 100 users), so a storm costs O(N) requests.
+- **Only live processes count.** Every process records a heartbeat (``heartbeat``); connections
+  held by a process silent for PRESENCE_SERVER_TIMEOUT_SECONDS no longer count, and the next
+  live process's heartbeat deletes them and announces their people offline
+  (``expire_silent_servers``).
+"""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from flask import current_app
+from sqlalchemy import ColumnElement, Select, delete, func, select
+from sqlalchemy.orm import aliased
 
 from chat.extensions import db
-from chat.models import ChannelMember, Membership, Role, SocketConnection, User
+from chat.models import ChannelMember, ChatServer, Membership, Role, SocketConnection, User
+from chat.models._time import utcnow
 from chat.services import events
 from chat.services.access import access_channel, access_membership, check_can_post
-from chat.services.summaries import active_workspace_ids
+from chat.services.errors import Invalid
 from chat.services.transactions import atomic
 from chat.services.validation import check_optional_id
 
 ONLINE, AWAY, OFFLINE = "online", "away", "offline"
+MAX_ASKED = 1000  # user ids one presence request may name
+
+
+def _live_servers() -> Select:
+    """Ids of the processes heard from within the timeout: only their connections count."""
+    cutoff = utcnow() - timedelta(seconds=current_app.config["PRESENCE_SERVER_TIMEOUT_SECONDS"])
+    return select(ChatServer.id).where(ChatServer.last_seen >= cutoff)
 
 
 def _status(user_id: int) -> str:
-    flags = list(db.session.scalars(select(SocketConnection.away).where(SocketConnection.user_id == user_id)))
+    flags = list(db.session.scalars(select(SocketConnection.away).where(
+        SocketConnection.user_id == user_id, SocketConnection.server_id.in_(_live_servers()))))
     if not flags:
         return OFFLINE
     return AWAY if all(flags) else ONLINE
 
 
+def _pushed_workspace_ids(user_id: int) -> list[int]:
+    """The person's active workspaces small enough for presence to be pushed to everyone."""
+    others = aliased(Membership)
+    size = (select(func.count()).select_from(others)
+            .where(others.workspace_id == Membership.workspace_id, others.active).scalar_subquery())
+    return list(db.session.scalars(select(Membership.workspace_id).where(
+        Membership.user_id == user_id, Membership.active,
+        size <= current_app.config["PRESENCE_PUSH_LIMIT"])))
+
+
+def pushes_presence(workspace_id: int) -> bool:
+    """Whether presence.changed is pushed to this workspace's room (see the module's docstring)."""
+    size = db.session.scalar(select(func.count()).select_from(Membership).where(
+        Membership.workspace_id == workspace_id, Membership.active))
+    return (size or 0) <= current_app.config["PRESENCE_PUSH_LIMIT"]
+
+
 def _announce(user_id: int, status: str) -> None:
     data = {"user_id": user_id, "status": status}
-    for workspace_id in active_workspace_ids(user_id):
+    for workspace_id in _pushed_workspace_ids(user_id):
         events.notify(events.PRESENCE_CHANGED, {**data, "workspace_id": workspace_id},
                       events.workspace_room(workspace_id))
 
@@ -76,22 +117,80 @@ def set_away(user_id: int, sid: str, away: bool) -> str:
     return after
 
 
-def forget_server(server_id: str) -> None:
-    """On start-up: drop connection rows a previous run of this server left behind."""
+def _drop_connections(condition: ColumnElement[bool]) -> None:
+    """Inside atomic(): delete the connection rows matching the condition and announce the
+    people who are offline without them. Only the rows this transaction deleted are announced,
+    so two processes expiring the same server do not both announce."""
+    user_ids = set(db.session.scalars(
+        delete(SocketConnection).where(condition).returning(SocketConnection.user_id)
+        .execution_options(synchronize_session=False)))
+    for user_id in sorted(user_ids):
+        if _status(user_id) == OFFLINE:
+            _announce(user_id, OFFLINE)
+
+
+def heartbeat(server_id: str) -> bool:
+    """Record that this process is alive. False when its row was missing: on the first call,
+    or after another process took it for dead and removed its connections (their sockets are
+    still open here and should reconnect to be counted again)."""
     with atomic():
-        db.session.execute(delete(SocketConnection).where(SocketConnection.server_id == server_id))
+        server = db.session.get(ChatServer, server_id)
+        if server is None:
+            db.session.add(ChatServer(id=server_id, last_seen=utcnow()))
+            return False
+        server.last_seen = utcnow()
+        return True
 
 
-def workspace_presence(actor: User, workspace_id: int) -> dict[str, str]:
+def forget_server(server_id: str) -> None:
+    """On start-up, before serving: drop the connection rows a previous run of this server left
+    behind (announcing their people offline) and record the first heartbeat."""
+    with atomic():
+        _drop_connections(SocketConnection.server_id == server_id)
+    heartbeat(server_id)
+
+
+def expire_silent_servers() -> None:
+    """Remove the connections of every process silent for PRESENCE_SERVER_TIMEOUT_SECONDS
+    (killed, frozen, or partitioned away) and announce the people offline who had no other.
+    Every live process calls this after its heartbeat; the work is done once."""
+    live = _live_servers()
+    with atomic():
+        _drop_connections(SocketConnection.server_id.not_in(live))
+        db.session.execute(delete(ChatServer).where(ChatServer.id.not_in(live))
+                           .execution_options(synchronize_session=False))
+
+
+def check_user_ids(raw: Any) -> list[int] | None:
+    """A comma-separated list of user ids (a query parameter), at most MAX_ASKED; None if absent."""
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise Invalid("user_ids must be a comma-separated list of ids", field="user_ids")
+    parts = [p for p in raw.split(",") if p.strip()]
+    if len(parts) > MAX_ASKED:
+        raise Invalid(f"at most {MAX_ASKED} user ids", field="user_ids")
+    if not all(p.strip().isdigit() and int(p) > 0 for p in parts):
+        raise Invalid("user_ids must be a comma-separated list of ids", field="user_ids")
+    return [int(p) for p in parts]
+
+
+def workspace_presence(actor: User, workspace_id: int, user_ids: list[int] | None = None) -> dict[str, Any]:
+    """``{"presence": {user id: "online" | "away"}, "live": bool}`` for the workspace's active
+    members who are connected (all of them, or those of ``user_ids``). ``live`` says whether
+    changes are pushed as presence.changed; when false, poll for the people you show."""
     access_membership(actor.id, workspace_id)
+    query = (select(SocketConnection.user_id, SocketConnection.away)
+             .join(Membership, Membership.user_id == SocketConnection.user_id)
+             .where(Membership.workspace_id == workspace_id, Membership.active,
+                    SocketConnection.server_id.in_(_live_servers())))
+    if user_ids is not None:
+        query = query.where(SocketConnection.user_id.in_(user_ids))
     flags: dict[int, list[bool]] = {}
-    for user_id, away in db.session.execute(
-        select(SocketConnection.user_id, SocketConnection.away)
-        .join(Membership, Membership.user_id == SocketConnection.user_id)
-        .where(Membership.workspace_id == workspace_id, Membership.active)
-    ):
+    for user_id, away in db.session.execute(query):
         flags.setdefault(user_id, []).append(away)
-    return {str(u): (AWAY if all(f) else ONLINE) for u, f in flags.items()}
+    return {"presence": {str(u): (AWAY if all(f) else ONLINE) for u, f in flags.items()},
+            "live": pushes_presence(workspace_id)}
 
 
 def typing(actor: User, channel_id: int, thread_root_id: Any, sid: str | None) -> None:

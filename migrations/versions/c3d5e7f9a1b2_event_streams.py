@@ -1,7 +1,7 @@
 """event log: stream links (prev_id), the message an event is about, redaction, prune horizon
 
 Revision ID: c3d5e7f9a1b2
-Revises: abf0fe25d038
+Revises: c3a7e1f05b92
 Create Date: 2026-12-01 20:40:00
 
 Existing logs are brought to the new rules: each event is linked to the previous event of its
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = 'c3d5e7f9a1b2'
-down_revision = 'abf0fe25d038'
+down_revision = 'c3a7e1f05b92'
 branch_labels = None
 depends_on = None
 

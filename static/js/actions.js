@@ -61,6 +61,7 @@ function clearWorkspace() {
   state.stores = new Map();
   state.members = new Map();
   state.presence = new Map();
+  state.presenceLive = true;
   state.panel = null;
   state.channelId = null;
   state.editing = null;
@@ -86,6 +87,7 @@ export async function switchWorkspace(workspaceId, channelId = null) {
       state.channels = new Map(channels.channels.map((c) => [c.id, c]));
       state.members = new Map(members.members.map((m) => [m.id, m]));
       state.presence = new Map(Object.entries(presence.presence).map(([id, s]) => [Number(id), s]));
+      state.presenceLive = presence.live !== false;
     });
   } catch (err) {
     reportError(err);
@@ -145,13 +147,33 @@ export function memberUpdated(member) {
   if (state.panel?.kind === 'members') refreshMembersPanelSoon();
 }
 
+/** Reload presence. Where the server pushes it (small workspaces), everyone's; elsewhere only
+ *  that of the people on screen (those with a presence dot), so a crowd reconnecting at once
+ *  does not each download the whole workspace's. */
 export async function refreshPresence() {
   const workspaceId = state.workspaceId;
   if (!workspaceId) return;
-  const { presence } = await api.get(`/workspaces/${workspaceId}/presence`);
+  const shown = state.presenceLive ? null : shownPresenceIds();
+  if (shown && !shown.length) return;
+  const query = shown ? `?user_ids=${shown.join(',')}` : '';
+  const { presence, live } = await api.get(`/workspaces/${workspaceId}/presence${query}`);
   if (workspaceId !== state.workspaceId) return;
-  state.presence = new Map(Object.entries(presence).map(([id, s]) => [Number(id), s]));
-  invalidate('panel', 'sidebar');
+  const fresh = Object.entries(presence).map(([id, s]) => [Number(id), s]);
+  if (shown) {
+    for (const id of shown) state.presence.delete(id);
+    for (const [id, s] of fresh) state.presence.set(id, s);
+  } else {
+    state.presence = new Map(fresh);
+  }
+  state.presenceLive = live !== false;
+  invalidate('panel', 'sidebar', 'header');
+}
+
+const MAX_PRESENCE_ASKED = 1000;  // the server's limit on user_ids
+
+function shownPresenceIds() {
+  const ids = new Set([...document.querySelectorAll('[data-presence-user]')].map((el) => Number(el.dataset.presenceUser)));
+  return [...ids].slice(0, MAX_PRESENCE_ASKED);
 }
 
 // --- channels ---------------------------------------------------------------------------------

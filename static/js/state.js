@@ -12,6 +12,7 @@ export const state = {
   stores: new Map(),          // channel id -> message store (see newStore)
   members: new Map(),         // current workspace members: user id -> member payload
   presence: new Map(),        // user id -> 'online' | 'away'
+  presenceLive: true,         // false: the server does not push presence here; we poll (people.js)
   panel: null,                // null | {kind: 'thread', rootId, ...} | {kind: 'members', channelId, ...}
   typing: new Map(),          // `${channelId}:${rootId || ''}` -> Map(user id -> {name, timer})
   editing: null,              // {id, draft}: the message being edited inline

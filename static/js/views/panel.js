@@ -27,7 +27,8 @@ export function threadDrop() {
 
 export function presenceDot(userId) {
   const status = state.presence.get(userId) ?? 'offline';
-  return h('span', { class: `presence ${status}`, 'data-presence': status, role: 'img', 'aria-label': status, title: status });
+  return h('span', { class: `presence ${status}`, 'data-presence': status, 'data-presence-user': userId,
+    role: 'img', 'aria-label': status, title: status });
 }
 
 export function renderPanel() {

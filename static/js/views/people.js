@@ -9,6 +9,18 @@ import { state } from '../state.js';
 import { toast } from '../toast.js';
 import { formDialog, openDialog } from './dialogs.js';
 
+const PRESENCE_POLL_MS = 60_000;
+
+/** Workspaces too large for presence to be pushed (the server answers live: false) are polled:
+ *  every minute, the presence of the people on screen. */
+export function startPresencePolling() {
+  setInterval(() => {
+    if (state.workspaceId && !state.presenceLive && state.connected && !document.hidden) {
+      actions.refreshPresence().catch(console.warn);
+    }
+  }, PRESENCE_POLL_MS);
+}
+
 const ROLES = [['owner', 'Owner'], ['admin', 'Admin'], ['member', 'Member'], ['guest', 'Guest']];
 const isAdminRole = (role) => role === 'owner' || role === 'admin';
 
