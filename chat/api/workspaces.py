@@ -1,7 +1,7 @@
 """Workspaces, members, invites and presence."""
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 
 from chat.api import actor, api, body, query_choice
 from chat.services import presence, workspaces
