@@ -109,7 +109,7 @@ def authenticate(email: object, password: object, *, address: str) -> User:
     """The user with these credentials, or Unauthorized (same answer for unknown emails).
 
     ``address`` is where the attempt came from: attempts and failures are throttled per
-    address and per account (services.ratelimits), RateLimited before any password is checked.
+    address and per account (core.ratelimits), RateLimited before any password is checked.
     """
     global _DUMMY_HASH
     if not isinstance(email, str) or not isinstance(password, str):
