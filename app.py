@@ -142,7 +142,8 @@ def _connection_limit() -> dict:
 
 def _housekeeping() -> None:
     """Now and every 10 minutes: remove what a crash or a closed tab left behind."""
-    from chat.services import event_log, files
+    from chat.core import event_log
+    from chat.services import files
     from chat.storage import storage
 
     while True:

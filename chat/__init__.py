@@ -77,7 +77,7 @@ def _queue_manager(config: dict[str, Any]) -> dict[str, Any]:
     url = config["MESSAGE_QUEUE_URL"]
     if not url or not url.startswith(("redis://", "rediss://")):
         return {}
-    from chat.services.delivery import OrderedRedisManager
+    from chat.core.delivery import OrderedRedisManager
 
     return {"client_manager": OrderedRedisManager(url, channel=config["MESSAGE_QUEUE_CHANNEL"])}
 

@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 from chat.extensions import db
 from chat.models import User
-from chat.services import channels, event_log, users, workspaces
-from chat.services.errors import ChatError
+from chat.core import event_log
+from chat.services import channels, users, workspaces
+from chat.core.errors import ChatError
 
 
 def _user(email: str) -> User:

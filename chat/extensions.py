@@ -34,7 +34,7 @@ login_manager = LoginManager()
 socketio = SocketIO()
 csrf = CSRFProtect()
 # Counters and storage (memory, or Redis shared by every process); the limits themselves are
-# configuration, counted through chat.services.ratelimits by HTTP and socket doors alike.
+# configuration, counted through chat.core.ratelimits by HTTP and socket doors alike.
 limiter = Limiter(get_remote_address)
 
 

@@ -13,10 +13,10 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from chat.authn import request_actor
 from chat.extensions import csrf
 from chat.models import User
-from chat.services import ratelimits
+from chat.core import ratelimits
 from chat.services.files import upload_request_limit
-from chat.services.errors import ChatError, Invalid, NotFound, Unauthorized, error_body
-from chat.services.validation import parse_json
+from chat.core.errors import ChatError, Invalid, NotFound, Unauthorized, error_body
+from chat.core.validation import parse_json
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 

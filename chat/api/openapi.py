@@ -15,7 +15,7 @@ from flask import jsonify
 from chat.api import api
 from chat.services.messages import EMOJI_PATTERN
 from chat.services.users import EMAIL_PATTERN, USERNAME_INPUT_PATTERN
-from chat.services.validation import text_pattern
+from chat.core.validation import text_pattern
 
 Schema = dict[str, Any]
 

@@ -20,9 +20,10 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from chat.extensions import db, socketio
 from chat.models import User
-from chat.services import channels, events, messages, presence, ratelimits, sync, users
-from chat.services.errors import ChatError, Invalid, TooLarge, error_body
-from chat.services.validation import check_bool, check_id, parse_json
+from chat.core import events, ratelimits
+from chat.services import channels, messages, presence, sync, users
+from chat.core.errors import ChatError, Invalid, TooLarge, error_body
+from chat.core.validation import check_bool, check_id, parse_json
 
 log = logging.getLogger(__name__)
 

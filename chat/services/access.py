@@ -9,8 +9,8 @@ from sqlalchemy import Select, and_, bindparam, or_, select, tuple_
 
 from chat.extensions import db
 from chat.models import Channel, ChannelKind, ChannelMember, Membership, Message, Role, User
-from chat.services.errors import Forbidden, NotFound
-from chat.services.prepared import Prepared
+from chat.core.errors import Forbidden, NotFound
+from chat.core.prepared import Prepared
 
 
 def access_membership(user_id: int, workspace_id: int) -> Membership:
@@ -129,7 +129,7 @@ class Poster:
 
 def posters(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Poster]:
     """``access_channel`` for the (user id, channel id) pairs of a batch of sends: the readable
-    ones, by pair. One query of plain columns, prepared (``services/prepared``): for the few
+    ones, by pair. One query of plain columns, prepared (``core/prepared``): for the few
     rows of a batch, loading ORM objects and expanding IN lists cost more than the query."""
     if not pairs:
         return {}

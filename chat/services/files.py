@@ -21,14 +21,14 @@ from sqlalchemy import func, or_, select, text, update
 from chat.extensions import db, run_offloaded
 from chat.models import File, FileKind, Message, PreviewState, User, Workspace
 from chat.models._time import utcnow
-from chat.services import events
+from chat.core import events
 from chat.services.access import (access_admin, access_channel, access_membership, check_can_post,
                                   readable_channel_ids)
-from chat.services.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
+from chat.core.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from chat.services.filetypes import check_file_name, sniff
 from chat.services.payloads import file_payloads, message_payload, message_payloads
-from chat.services.transactions import atomic, on_commit, on_rollback
-from chat.services.validation import check_limit, check_optional_id, check_text
+from chat.core.transactions import atomic, on_commit, on_rollback
+from chat.core.validation import check_limit, check_optional_id, check_text
 from chat.storage import Staged, TooBig, storage
 
 MAX_FILES_PER_MESSAGE = 10

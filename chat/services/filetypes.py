@@ -10,8 +10,8 @@ import unicodedata
 from typing import Any
 
 from chat.models import FileKind
-from chat.services.errors import Invalid
-from chat.services.validation import strip_hidden
+from chat.core.errors import Invalid
+from chat.core.validation import strip_hidden
 
 MAX_NAME_LENGTH = 255
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

@@ -16,17 +16,18 @@ from chat.extensions import db
 from chat.models import (Channel, ChannelKind, ChannelMember, File, Membership, Mention, Message,
                          Reaction, User)
 from chat.models._time import utcnow
-from chat.services import events, files
+from chat.core import events
+from chat.services import files
 from chat.services.access import (ChannelAccess, Poster, access_channel, access_membership, access_message,
                                   check_can_post, posters)
-from chat.services.errors import ChatError, Conflict, Forbidden, Invalid, NotFound
-from chat.services.group_commit import GroupCommit, Job
+from chat.core.errors import ChatError, Conflict, Forbidden, Invalid, NotFound
+from chat.core.group_commit import GroupCommit, Job
 from chat.services.payloads import (author_payload, file_payloads, message_payload, message_payloads,
                                     new_message_payload)
-from chat.services.prepared import Prepared
+from chat.core.prepared import Prepared
 from chat.services.rendering import Rendered, mention_candidates, render
-from chat.services.transactions import atomic, in_transaction, insert_many
-from chat.services.validation import (BLANK_CHARS, UNICODE_SPACE_CHARS, check_client_msg_id, check_id, check_limit,
+from chat.core.transactions import atomic, in_transaction, insert_many
+from chat.core.validation import (BLANK_CHARS, UNICODE_SPACE_CHARS, check_client_msg_id, check_id, check_limit,
                                       check_message_body, check_optional_id, check_text)
 
 log = logging.getLogger(__name__)

@@ -24,11 +24,11 @@ from sqlalchemy.orm import aliased
 from chat.extensions import db
 from chat.models import ChannelMember, ChatServer, Membership, Role, SocketConnection, User
 from chat.models._time import utcnow
-from chat.services import events
+from chat.core import events
 from chat.services.access import access_channel, access_membership, check_can_post
-from chat.services.errors import Invalid
-from chat.services.transactions import atomic
-from chat.services.validation import check_optional_id
+from chat.core.errors import Invalid
+from chat.core.transactions import atomic
+from chat.core.validation import check_optional_id
 
 ONLINE, AWAY, OFFLINE = "online", "away", "offline"
 MAX_ASKED = 1000  # user ids one presence request may name

@@ -9,11 +9,11 @@ from sqlalchemy import func, or_, select
 
 from chat.extensions import db
 from chat.models import ChannelMember, Event, User
-from chat.services import event_log
-from chat.services.errors import Gone, Invalid
-from chat.services.events import envelope_of
+from chat.core import event_log
+from chat.core.errors import Gone, Invalid
+from chat.core.events import envelope_of
 from chat.services.summaries import active_workspace_ids
-from chat.services.validation import check_limit
+from chat.core.validation import check_limit
 
 MAX_PAGE = 1000
 MAX_CURSOR = 2**63 - 1

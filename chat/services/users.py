@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 from chat.extensions import db
 from chat.models import ApiToken, User
 from chat.models._time import utcnow
-from chat.services import events, hashing, ratelimits
-from chat.services.concurrency import lock_row, recheck_on_conflict
-from chat.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from chat.services.transactions import atomic
-from chat.services.validation import check_text
+from chat.core import events, hashing, ratelimits
+from chat.core.concurrency import lock_row, recheck_on_conflict
+from chat.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from chat.core.transactions import atomic
+from chat.core.validation import check_text
 
 TOKEN_PREFIX = "chat_"
 EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\.[^@\s\x00-\x1f\x7f-\x9f]+$"
@@ -109,7 +109,7 @@ def authenticate(email: object, password: object, *, address: str) -> User:
     """The user with these credentials, or Unauthorized (same answer for unknown emails).
 
     ``address`` is where the attempt came from: attempts and failures are throttled per
-    address and per account (services.ratelimits), RateLimited before any password is checked.
+    address and per account (core.ratelimits), RateLimited before any password is checked.
     """
     global _DUMMY_HASH
     if not isinstance(email, str) or not isinstance(password, str):

@@ -12,15 +12,16 @@ from sqlalchemy.exc import IntegrityError
 from chat.extensions import db
 from chat.models import Channel, ChannelKind, Invite, Membership, Role, User, Workspace
 from chat.models._time import utcnow
-from chat.services import events, presence, ratelimits
+from chat.core import events, ratelimits
+from chat.services import presence
 from chat.services.access import access_admin, access_membership
 from chat.services.channels import create_default_channel, join_default_channels
-from chat.services.concurrency import lock_row
-from chat.services.errors import Conflict, Forbidden, Invalid, NotFound
+from chat.core.concurrency import lock_row
+from chat.core.errors import Conflict, Forbidden, Invalid, NotFound
 from chat.services.payloads import member_payload, workspace_payload
 from chat.services.summaries import unread_counts
-from chat.services.transactions import atomic
-from chat.services.validation import check_bool, check_text
+from chat.core.transactions import atomic
+from chat.core.validation import check_bool, check_text
 
 MAX_INVITE_HOURS = 30 * 24
 

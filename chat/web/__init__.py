@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 
 from chat.extensions import csrf
 from chat.services import users, workspaces
-from chat.services.errors import ChatError
+from chat.core.errors import ChatError
 from chat.services.payloads import me_payload
 
 web = Blueprint("web", __name__)

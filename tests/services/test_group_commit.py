@@ -7,7 +7,7 @@ import time
 from chat.extensions import db
 from chat.models import User
 from chat.services import channels, messages, users, workspaces
-from chat.services.transactions import atomic
+from chat.core.transactions import atomic
 
 
 def test_a_send_inside_another_transaction_joins_it_instead_of_waiting_for_a_batch(app) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from chat.extensions import db
 from chat.models import Event, Message
 from chat.services import channels, messages, users, workspaces
-from chat.services.transactions import atomic, insert_many
+from chat.core.transactions import atomic, insert_many
 
 
 def test_many_rows_in_chunks_get_their_own_ids_in_order(app) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chat.services import channels, messages, users, workspaces
 from chat.services.summaries import UNREAD_CAP, unread_counts
-from chat.services.transactions import atomic
+from chat.core.transactions import atomic
 
 
 def test_a_reader_far_behind_sees_the_cap_and_the_exact_count_below_it(app) -> None:

@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import Table
 
 from chat.extensions import db
-from chat.services import events
-from chat.services.prepared import Prepared, insert_returning_ids
+from chat.core import events
+from chat.core.prepared import Prepared, insert_returning_ids
 
 _writer_lock = threading.RLock()
 _state = threading.local()

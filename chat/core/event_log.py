@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 from chat.extensions import db
 from chat.models import Event, EventLogState
 from chat.models._time import utcnow
-from chat.services.transactions import atomic
+from chat.core.transactions import atomic
 
 BATCH = 5000  # events deleted per transaction: short write locks, even for a large backlog
 

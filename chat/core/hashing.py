@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from flask import current_app
 
 from chat.extensions import run_offloaded
-from chat.services.errors import Busy
+from chat.core.errors import Busy
 
 T = TypeVar("T")
 

@@ -19,8 +19,8 @@ from sqlalchemy import bindparam, select, text, update
 from chat.extensions import db, socketio
 from chat.models import Event, SocketConnection
 from chat.models._time import utcnow
-from chat.services import transactions  # imports this module too; used only at run time
-from chat.services.delivery import OrderedRedisManager, Outbox
+from chat.core import transactions  # imports this module too; used only at run time
+from chat.core.delivery import OrderedRedisManager, Outbox
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import unicodedata
 from decimal import Decimal
 from typing import Any
 
-from chat.services.errors import Invalid
+from chat.core.errors import Invalid
 
 MAX_MESSAGE_LENGTH = 8000
 # C0/C1 controls except tab, newline and carriage return, which multi-line messages need.

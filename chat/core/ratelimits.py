@@ -32,7 +32,7 @@ from flask import current_app
 from limits import RateLimitItem, parse_many
 
 from chat.extensions import limiter
-from chat.services.errors import RateLimited
+from chat.core.errors import RateLimited
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from chat.extensions import db
-from chat.services.errors import Conflict
+from chat.core.errors import Conflict
 
 
 def lock_row(model: type, row_id: int) -> None:
