@@ -228,8 +228,9 @@ def revoke_token(actor: Actor, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         with atomic():
             token.revoked_at = utcnow()
-            # Sockets do not remember which token opened them, so all of the person's sockets
-            # close; those opened with a session or another live token reconnect by themselves.
+            # Sockets are closed by person (their room reaches every process), so all of the
+            # person's sockets close; those opened with a session or another live token
+            # reconnect by themselves.
             events.disconnect_user(actor.id)
     return token
 
