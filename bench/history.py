@@ -73,6 +73,7 @@ def seed(app: Any, messages: int) -> dict[str, Any]:
     """People and channels through the services, then the messages in bulk SQL."""
     from sqlalchemy import text
 
+    from chat.core.actor import Actor
     from chat.extensions import db
     from chat.models import Channel, ChannelMember, Role
     from chat.services import channels, users, workspaces
@@ -80,11 +81,11 @@ def seed(app: Any, messages: int) -> dict[str, Any]:
     with app.app_context():
         owner = users.sign_up("owner@bench.test", "correct horse battery", "Owner Bench", "owner")
         reader = users.sign_up("reader@bench.test", "correct horse battery", "Reader Bench", "reader")
-        ws = workspaces.create_workspace(owner, "Bench")
+        ws = workspaces.create_workspace(Actor.cli(owner), "Bench")
         workspaces.add_member(ws.id, reader, Role.member)
         general = db.session.query(Channel).filter_by(workspace_id=ws.id, is_default=True).one()
-        other = channels.create_channel(owner, ws.id, "busy")
-        _, reader_token = users.create_token(reader, "bench")
+        other = channels.create_channel(Actor.cli(owner), ws.id, "busy")
+        _, reader_token = users.create_token(Actor.cli(reader), "bench")
         ids = {"workspace_id": ws.id, "general_id": general.id, "other_id": other.id,
                "owner_id": owner.id, "reader_id": reader.id, "reader_token": reader_token}
         total = messages * 5 // 4   # every 5th row goes to the busy channel
@@ -198,6 +199,7 @@ def time_calls(app: Any, fn: Any, iterations: int) -> dict[str, float]:
 
 
 def measure_inprocess(app: Any, ids: dict[str, Any], iterations: int) -> dict[str, Any]:
+    from chat.core.actor import Actor
     from chat.extensions import db
     from chat.models import ChannelMember, User
     from chat.services import messages, summaries
@@ -207,8 +209,8 @@ def measure_inprocess(app: Any, ids: dict[str, Any], iterations: int) -> dict[st
     deep = lo + (hi - lo) // 10
     ws = ids["workspace_id"]
 
-    def reader() -> Any:
-        return db.session.get(User, ids["reader_id"])
+    def reader() -> Any:  # as the HTTP door does: the person read, an actor built
+        return Actor.cli(db.session.get(User, ids["reader_id"]))
 
     def set_last_read(value: int) -> None:
         with app.app_context():
@@ -251,6 +253,7 @@ def measure_inprocess(app: Any, ids: dict[str, Any], iterations: int) -> dict[st
 
 
 def plans(app: Any, ids: dict[str, Any]) -> dict[str, Any]:
+    from chat.core.actor import Actor
     from chat.extensions import db
     from chat.models import User
     from chat.services import messages, summaries
@@ -260,10 +263,10 @@ def plans(app: Any, ids: dict[str, Any]) -> dict[str, Any]:
     is_history = lambda s: "FROM messages" in s and "ORDER BY" in s   # noqa: E731
     is_count = lambda s: "count(" in s.lower()                         # noqa: E731
     return {
-        "history_newest": explain(app, lambda: messages.history(db.session.get(User, ids["reader_id"]), g, limit=50),
+        "history_newest": explain(app, lambda: messages.history(Actor.cli(db.session.get(User, ids["reader_id"])), g, limit=50),
                                   is_history),
         "history_before_cursor": explain(
-            app, lambda: messages.history(db.session.get(User, ids["reader_id"]), g, before=deep, limit=50),
+            app, lambda: messages.history(Actor.cli(db.session.get(User, ids["reader_id"])), g, before=deep, limit=50),
             is_history),
         "unread_counts": explain(app, lambda: summaries.unread_counts(ids["reader_id"], [ids["workspace_id"]]),
                                  is_count),

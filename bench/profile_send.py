@@ -16,6 +16,7 @@ from __future__ import annotations
 import cProfile
 import pstats
 import time
+from typing import Any
 
 import harness
 from history import make_app
@@ -31,24 +32,23 @@ def main() -> None:
     work = harness.scratch_dir("profile-send")
     try:
         app = make_app(work, f"sqlite:///{work / 'chat.db'}")
+        from chat.core.actor import Actor
         from chat.extensions import db
-        from chat.models import User
         from chat.services import channels, messages, users, workspaces
 
         with app.app_context():
-            owner = users.sign_up("owner@bench.test", "correct horse battery", "Owner Bench", "owner")
+            owner = Actor.cli(users.sign_up("owner@bench.test", "correct horse battery", "Owner Bench", "owner"))
             ws = workspaces.create_workspace(owner, "Bench")
             channel = channels.create_channel(owner, ws.id, "sends", private=True)
-            owner_id, channel_id = owner.id, channel.id
+            channel_id = channel.id
             # Ten more channels for batches: one send in each, as the sends benchmark's senders.
             batch_channels = [channels.create_channel(owner, ws.id, f"batch-{i}", private=True).id
                               for i in range(args.batch)]
             db.session.remove()
 
             def one(i: int) -> None:
-                # As the socket handler does: load the user, call the service, end the session.
-                sender = db.session.get(User, owner_id)
-                messages.send_message(sender, channel_id, f"message {i} with **some** text :tada:",
+                # As the socket handler does: the socket's actor, the service call, the session ended.
+                messages.send_message(owner, channel_id, f"message {i} with **some** text :tada:",
                                       client_msg_id=f"p-{i}")
                 db.session.remove()
 
@@ -59,7 +59,7 @@ def main() -> None:
             for i in range(args.sends):
                 one(i)
             plain = (time.process_time() - t0) / args.sends
-            batched = per_send_in_batches(owner_id, batch_channels, max(args.sends // args.batch, 20))
+            batched = per_send_in_batches(owner, batch_channels, max(args.sends // args.batch, 20))
             profiler = cProfile.Profile()
             profiler.enable()
             for i in range(args.sends, 2 * args.sends):
@@ -87,16 +87,14 @@ def main() -> None:
         harness.remove_dir(work)
 
 
-def per_send_in_batches(owner_id: int, channel_ids: list[int], batches: int) -> float:
+def per_send_in_batches(owner: Any, channel_ids: list[int], batches: int) -> float:
     """CPU per send when the group commit writes ``len(channel_ids)`` sends together (one per
     channel), calling its writer directly as a batch leader would."""
     from chat.extensions import db
-    from chat.models import User
     from chat.services import messages
 
     def one(n: int) -> None:
-        sender = db.session.get(User, owner_id)
-        jobs = [messages._Send(sender, channel_id, f"batched {n}-{i} with **some** text :tada:",
+        jobs = [messages._Send(owner, channel_id, f"batched {n}-{i} with **some** text :tada:",
                                f"b-{n}-{i}", None, []) for i, channel_id in enumerate(channel_ids)]
         messages._write_sends(jobs)
         for job in jobs:

@@ -1,13 +1,15 @@
-"""Who is asking: a Flask-Login session (browser) or a personal API token (scripts).
+"""Who is asking: a Flask-Login session (browser) or a personal API token (scripts), as an
+``Actor`` carrying the client's address and user agent.
 
 Shared by the REST API, the HTML pages and the Socket.IO connection so that every door
-authenticates the same way.
+authenticates the same way and builds its actor in one place.
 """
 from __future__ import annotations
 
 from flask import Request
 from flask_login import current_user
 
+from chat.core.actor import Actor, Via
 from chat.extensions import login_manager
 from chat.models import User
 from chat.services import users
@@ -24,11 +26,29 @@ def bearer_token(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def request_actor(request: Request) -> tuple[User | None, bool]:
-    """(user, by_token). A request carrying a token is judged by the token alone."""
+def token_actor(secret: str, request: Request) -> Actor | None:
+    """The owner of the live personal token ``secret``, come through ``request``; None for any
+    other secret."""
+    found = users.authenticate_token(secret)
+    if found is None:
+        return None
+    user, token_id = found
+    return Actor.of(user, Via.token, token_id=token_id, address=request.remote_addr,
+                    user_agent=request.headers.get("User-Agent"))
+
+
+def session_actor(request: Request) -> Actor | None:
+    """The person signed in with this request's session cookie, or None."""
+    if not current_user.is_authenticated:
+        return None
+    return Actor.of(current_user._get_current_object(), Via.session, address=request.remote_addr,
+                    user_agent=request.headers.get("User-Agent"))
+
+
+def request_actor(request: Request) -> tuple[Actor | None, bool]:
+    """(actor, by_token) for a REST request. A request carrying an Authorization header is
+    judged by its token alone."""
     if request.headers.get("Authorization"):
         secret = bearer_token(request)
-        return (users.user_for_token(secret) if secret else None), True
-    if current_user.is_authenticated:
-        return current_user._get_current_object(), False
-    return None, False
+        return (token_actor(secret, request) if secret else None), True
+    return session_actor(request), False

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from chat.extensions import db
 from chat.models import User
 from chat.core import event_log
+from chat.core.actor import Actor
 from chat.services import channels, users, workspaces
 from chat.core.errors import ChatError
 
@@ -17,6 +18,11 @@ def _user(email: str) -> User:
     if user is None:
         raise click.ClickException(f"no user with email {email}")
     return user
+
+
+def _actor(email: str) -> Actor:
+    """The person named on the command line, acting through it."""
+    return Actor.cli(_user(email))
 
 
 def register_cli(app: Flask) -> None:
@@ -41,7 +47,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--owner", required=True, help="Email of the owner")
     def create_workspace(name: str, owner: str) -> None:
         """Create a workspace (with #general) owned by an existing user."""
-        workspace = run(lambda: workspaces.create_workspace(_user(owner), name))
+        workspace = run(lambda: workspaces.create_workspace(_actor(owner), name))
         click.echo(f"workspace {workspace.id} {workspace.name}")
 
     @app.cli.command("add-member")
@@ -63,7 +69,7 @@ def register_cli(app: Flask) -> None:
     def create_channel(workspace_id: int, name: str, by_email: str, private: bool, broadcast: bool,
                        topic: str) -> None:
         """Create a channel in a workspace."""
-        channel = run(lambda: channels.create_channel(_user(by_email), workspace_id, name, private=private,
+        channel = run(lambda: channels.create_channel(_actor(by_email), workspace_id, name, private=private,
                                                       broadcast=broadcast, topic=topic))
         click.echo(f"channel {channel.id} #{channel.name}")
 

@@ -11,8 +11,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from chat.authn import request_actor
+from chat.core.actor import Actor
 from chat.extensions import csrf
-from chat.models import User
 from chat.core import ratelimits
 from chat.services.files import upload_request_limit
 from chat.core.errors import ChatError, Invalid, NotFound, Unauthorized, error_body
@@ -35,15 +35,15 @@ ROUTE_LIMITS = {"api.send_message": "RATE_LIMIT_SENDS", "api.upload_files": "RAT
 
 @api.before_request
 def _authenticate() -> None:
-    user, by_token = request_actor(request)
-    g.actor = user
-    ratelimits.api_request(user.id if user is not None else None, request.remote_addr)
+    who, by_token = request_actor(request)
+    g.actor = who
+    ratelimits.api_request(who.id if who is not None else None, request.remote_addr)
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
-    if user is None:
+    if who is None:
         raise Unauthorized("sign in or send a valid API token", code="unauthorized")
     if request.endpoint in ROUTE_LIMITS:
-        ratelimits.for_person(ROUTE_LIMITS[request.endpoint], user.id)
+        ratelimits.for_person(ROUTE_LIMITS[request.endpoint], who.id)
     # An id beyond any database integer names nothing (and would overflow the driver).
     if any(isinstance(v, int) and v > MAX_ID for v in (request.view_args or {}).values()):
         raise NotFound("not found")
@@ -54,7 +54,8 @@ def _authenticate() -> None:
         csrf.protect()  # cookie-authenticated writes need the CSRF token header
 
 
-def actor() -> User:
+def actor() -> Actor:
+    """Who makes this request (signed in: public endpoints do not call this)."""
     return g.actor
 
 

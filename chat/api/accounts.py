@@ -5,6 +5,7 @@ from flask import jsonify, request
 from flask_login import login_user
 
 from chat.api import actor, api, body
+from chat.core.actor import Via
 from chat.extensions import csrf
 from chat.services import users
 from chat.services.payloads import me_payload, token_payload
@@ -25,14 +26,14 @@ def signup():  # type: ignore[no-untyped-def]
 def create_token_with_password():  # type: ignore[no-untyped-def]
     """Exchange email and password for a new personal API token."""
     data = body()
-    user = users.authenticate(data.get("email"), data.get("password"), address=request.remote_addr)
-    token, secret = users.create_token(user, data.get("name", "API token"))
+    user, token, secret = users.exchange_password(data.get("email"), data.get("password"),
+                                                  data.get("name", "API token"), address=request.remote_addr)
     return jsonify({"token": secret, **token_payload(token), "user": me_payload(user)}), 201
 
 
 @api.get("/me")
 def get_me():  # type: ignore[no-untyped-def]
-    return jsonify(me_payload(actor()))
+    return jsonify(me_payload(users.get_me(actor())))
 
 
 @api.patch("/me")
@@ -45,9 +46,8 @@ def update_me():  # type: ignore[no-untyped-def]
 def change_password():  # type: ignore[no-untyped-def]
     """Change the password; every other browser session ends (API tokens stay valid)."""
     data = body()
-    user = users.change_password(actor(), data.get("current_password"), data.get("new_password"),
-                                 address=request.remote_addr)
-    if not request.headers.get("Authorization"):
+    user = users.change_password(actor(), data.get("current_password"), data.get("new_password"))
+    if actor().via == Via.session:
         login_user(user)  # re-issue this browser's session under the new epoch so it stays signed in
     return jsonify(me_payload(user))
 

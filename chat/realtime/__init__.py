@@ -12,27 +12,26 @@ from typing import Any
 
 from engineio import json as engineio_json
 from flask import current_app, request
-from flask_login import current_user
 from flask_socketio import SocketIO, join_room
 from socketio import packet
-from sqlalchemy import inspect
-from sqlalchemy.orm import make_transient_to_detached
 
+from chat.authn import session_actor, token_actor
+from chat.core.actor import Actor
 from chat.extensions import db, socketio
 from chat.models import User
 from chat.core import events, ratelimits
-from chat.services import channels, messages, presence, sync, users
+from chat.services import channels, messages, presence, sync
 from chat.core.errors import ChatError, Invalid, TooLarge, error_body
 from chat.core.validation import check_bool, check_id, parse_json
 
 log = logging.getLogger(__name__)
 
-# Who each socket this process holds belongs to: sid -> (user id, a detached copy of the
-# User, when the copy was read). Events use the copy instead of reading the user again, and
-# re-read it after IDENTITY_TTL seconds so a changed display name reaches typing notices soon
-# (messages read their authors when they are written).
+# Who each socket this process holds belongs to: sid -> (the Actor built when it connected,
+# when its person was read). Events use that actor instead of reading the user again, and the
+# person is re-read after IDENTITY_TTL seconds so a changed display name reaches typing notices
+# soon (messages read their authors when they are written).
 # Signing out, deactivation and revoked tokens close the sockets themselves (services.events).
-_socket_users: dict[str, tuple[int, User, float]] = {}
+_socket_users: dict[str, tuple[Actor, float]] = {}
 IDENTITY_TTL = 10.0
 
 # The largest payload one event may carry, in characters of JSON text (the packet as Engine.IO
@@ -87,32 +86,28 @@ class EventPacket(packet.Packet):
         return attachments
 
 
-def _authenticate(auth: Any) -> User | None:
+def _authenticate(auth: Any) -> Actor | None:
+    """The socket's actor, built once when it connects: a token from the auth payload or an
+    Authorization header, else the cookie session."""
     token = auth.get("token") if isinstance(auth, dict) else None
     header = request.headers.get("Authorization", "")
     if not token and header.lower().startswith("bearer "):
         token = header[7:].strip()
     if token:
-        return users.user_for_token(token) if isinstance(token, str) else None
-    return current_user._get_current_object() if current_user.is_authenticated else None
-
-
-def _remember(sid: str, user: User) -> None:
-    snapshot = User(**{attr.key: getattr(user, attr.key) for attr in inspect(User).column_attrs})
-    make_transient_to_detached(snapshot)  # stands for the stored row: detached, nothing pending
-    _socket_users[sid] = (user.id, snapshot, time.monotonic())
+        return token_actor(token, request) if isinstance(token, str) else None
+    return session_actor(request)
 
 
 def _on_connect(auth: Any = None) -> bool:
     if isinstance(auth, _Refused):
         return False  # the auth payload was not acceptable JSON
-    user = _authenticate(auth)
-    if user is None:
+    actor = _authenticate(auth)
+    if actor is None:
         return False  # refused: the client sees a connect_error
     sid = request.sid  # type: ignore[attr-defined]
-    _remember(sid, user)
-    presence.connected(user, sid, current_app.config["SERVER_ID"])
-    for room in presence.rooms_for(user.id):
+    _socket_users[sid] = (actor, time.monotonic())
+    presence.connected(actor, sid, current_app.config["SERVER_ID"])
+    for room in presence.rooms_for(actor.id):
         join_room(room)
     return True
 
@@ -121,7 +116,7 @@ def _on_disconnect(*_args: Any) -> None:
     sid = request.sid  # type: ignore[attr-defined]
     known = _socket_users.pop(sid, None)
     if known is not None:
-        presence.disconnected(known[0], sid)
+        presence.disconnected(known[0].id, sid)
 
 
 def close_local_sockets() -> None:
@@ -130,44 +125,46 @@ def close_local_sockets() -> None:
         socketio.server.disconnect(sid, namespace=events.NAMESPACE)
 
 
-def _socket_user(sid: str) -> User | None:
-    """The socket's user as a detached copy, read anew once it is IDENTITY_TTL old. Handlers
-    only read its columns; no session is opened for it (most events need none of their own)."""
+def _socket_actor(sid: str) -> Actor | None:
+    """The socket's actor; its person is read anew once the actor is IDENTITY_TTL old (the
+    door, address and user agent stay those of the connection). No session is opened while
+    the actor is fresh (most events need none of their own)."""
     known = _socket_users.get(sid)
     if known is None:
         return None
-    user_id, snapshot, read_at = known
+    actor, read_at = known
     if time.monotonic() - read_at < IDENTITY_TTL:
-        return snapshot
-    user = db.session.get(User, user_id)
+        return actor
+    user = db.session.get(User, actor.id)
     if user is None or sid not in _socket_users:
         return None
-    _remember(sid, user)
-    return _socket_users[sid][1]
+    actor = actor.refreshed(user)
+    _socket_users[sid] = (actor, time.monotonic())
+    return actor
 
 
 def event(socketio: SocketIO, name: str) -> Callable:
-    """Register a handler taking (user, data dict, sid) whose return value becomes the ack.
+    """Register a handler taking (actor, data dict, sid) whose return value becomes the ack.
 
     Handlers are registered on the Socket.IO server itself and run in an application context,
     not in the HTTP request context Flask-SocketIO builds for each event (URL routing, the
     cookie session and a copy of it): events are authenticated by their socket, and that
     context cost more than most handlers. Only connect needs the request, and keeps it.
     """
-    def decorator(fn: Callable[[User, dict, str], Any]) -> Callable:
+    def decorator(fn: Callable[[Actor, dict, str], Any]) -> Callable:
         @functools.wraps(fn)
         def handler(sid: str, data: Any = None, *extra: Any) -> dict[str, Any]:
             environ = socketio.server.get_environ(sid, namespace=events.NAMESPACE)
             if not environ:
                 return error_body("unauthorized", "this connection is not signed in")
             with environ["flask.app"].app_context():
-                user = _socket_user(sid)
-                if user is None:
+                actor = _socket_actor(sid)
+                if actor is None:
                     return error_body("unauthorized", "this connection is not signed in")
                 try:
                     if not isinstance(data, dict) or extra:
                         raise Invalid("send one JSON object")
-                    return {"data": fn(user, data, sid)}
+                    return {"data": fn(actor, data, sid)}
                 except ChatError as err:
                     return err.to_dict()
                 except Exception:
@@ -193,46 +190,46 @@ def register_handlers(socketio: SocketIO) -> None:
     socketio.server.on("*", _on_other_event, namespace=events.NAMESPACE)
 
     @event(socketio, "message.send")
-    def _send(user: User, data: dict, sid: str) -> Any:
-        ratelimits.for_person("RATE_LIMIT_SENDS", user.id)  # the REST door counts the same
+    def _send(actor: Actor, data: dict, sid: str) -> Any:
+        ratelimits.for_person("RATE_LIMIT_SENDS", actor.id)  # the REST door counts the same
         payload, _created = messages.send_message(
-            user, check_id(data.get("channel_id"), "channel_id"), data.get("body"),
+            actor, check_id(data.get("channel_id"), "channel_id"), data.get("body"),
             client_msg_id=data.get("client_msg_id"), thread_root_id=data.get("thread_root_id"),
             file_ids=data.get("file_ids"))
         return payload
 
     @event(socketio, "message.edit")
-    def _edit(user: User, data: dict, sid: str) -> Any:
-        return messages.edit_message(user, check_id(data.get("message_id"), "message_id"), data.get("body"))
+    def _edit(actor: Actor, data: dict, sid: str) -> Any:
+        return messages.edit_message(actor, check_id(data.get("message_id"), "message_id"), data.get("body"))
 
     @event(socketio, "message.delete")
-    def _delete(user: User, data: dict, sid: str) -> Any:
-        return messages.delete_message(user, check_id(data.get("message_id"), "message_id"))
+    def _delete(actor: Actor, data: dict, sid: str) -> Any:
+        return messages.delete_message(actor, check_id(data.get("message_id"), "message_id"))
 
     @event(socketio, "reaction.add")
-    def _react(user: User, data: dict, sid: str) -> Any:
-        return messages.react(user, check_id(data.get("message_id"), "message_id"), data.get("emoji"), add=True)
+    def _react(actor: Actor, data: dict, sid: str) -> Any:
+        return messages.react(actor, check_id(data.get("message_id"), "message_id"), data.get("emoji"), add=True)
 
     @event(socketio, "reaction.remove")
-    def _unreact(user: User, data: dict, sid: str) -> Any:
-        return messages.react(user, check_id(data.get("message_id"), "message_id"), data.get("emoji"), add=False)
+    def _unreact(actor: Actor, data: dict, sid: str) -> Any:
+        return messages.react(actor, check_id(data.get("message_id"), "message_id"), data.get("emoji"), add=False)
 
     @event(socketio, "channel.read")
-    def _read(user: User, data: dict, sid: str) -> Any:
+    def _read(actor: Actor, data: dict, sid: str) -> Any:
         channel_id = check_id(data.get("channel_id"), "channel_id")
         return {"channel_id": channel_id,
-                "last_read_id": channels.mark_read(user, channel_id, data.get("message_id"))}
+                "last_read_id": channels.mark_read(actor, channel_id, data.get("message_id"))}
 
     @event(socketio, "typing.start")
-    def _typing(user: User, data: dict, sid: str) -> Any:
-        presence.typing(user, check_id(data.get("channel_id"), "channel_id"), data.get("thread_root_id"), sid)
+    def _typing(actor: Actor, data: dict, sid: str) -> Any:
+        presence.typing(actor, check_id(data.get("channel_id"), "channel_id"), data.get("thread_root_id"), sid)
         return {"ok": True}
 
     @event(socketio, "presence.set")
-    def _presence(user: User, data: dict, sid: str) -> Any:
+    def _presence(actor: Actor, data: dict, sid: str) -> Any:
         away = check_bool(data.get("away"), "away")
-        return {"status": presence.set_away(user.id, sid, away)}
+        return {"status": presence.set_away(actor.id, sid, away)}
 
     @event(socketio, "sync")
-    def _sync(user: User, data: dict, sid: str) -> Any:
-        return sync.events_since(user, data.get("since"), data.get("limit"))
+    def _sync(actor: Actor, data: dict, sid: str) -> Any:
+        return sync.events_since(actor, data.get("since"), data.get("limit"))

@@ -11,6 +11,7 @@ from chat.extensions import db
 from chat.models import Channel, ChannelKind, ChannelMember, Membership, Role, User
 from chat.models._time import utcnow
 from chat.core import events
+from chat.core.actor import Actor
 from chat.services.access import (ChannelAccess, access_channel, access_membership,
                                   check_can_manage)
 from chat.core.concurrency import recheck_on_conflict
@@ -64,7 +65,7 @@ def _remove_member_row(channel: Channel, member: ChannelMember) -> None:
     events.leave_rooms(member.user_id, [events.channel_room(channel.id)])
 
 
-def create_channel(actor: User, workspace_id: int, name: Any, *, private: Any = False,
+def create_channel(actor: Actor, workspace_id: int, name: Any, *, private: Any = False,
                    broadcast: Any = False, topic: Any = "", purpose: Any = "") -> Channel:
     membership = access_membership(actor.id, workspace_id)
     name = check_channel_name(name)
@@ -111,7 +112,7 @@ def join_default_channels(workspace_id: int, user_id: int) -> None:
             _add_member_rows(channel, [user_id])
 
 
-def open_direct(actor: User, workspace_id: int, user_ids: Any) -> Channel:
+def open_direct(actor: Actor, workspace_id: int, user_ids: Any) -> Channel:
     """The direct (two people, or a note to self) or group conversation with exactly these
     people, created on first use."""
     access_membership(actor.id, workspace_id)
@@ -142,7 +143,7 @@ def open_direct(actor: User, workspace_id: int, user_ids: Any) -> Channel:
     return channel
 
 
-def join_channel(actor: User, channel_id: int) -> ChannelAccess:
+def join_channel(actor: Actor, channel_id: int) -> ChannelAccess:
     access = access_channel(actor.id, channel_id)
     if access.member is not None:
         return access
@@ -159,7 +160,7 @@ def join_channel(actor: User, channel_id: int) -> ChannelAccess:
     return access_channel(actor.id, channel_id)
 
 
-def leave_channel(actor: User, channel_id: int) -> None:
+def leave_channel(actor: Actor, channel_id: int) -> None:
     access = access_channel(actor.id, channel_id)
     if access.member is None:
         raise Conflict("you are not in this channel", code="not_in_channel")
@@ -171,7 +172,7 @@ def leave_channel(actor: User, channel_id: int) -> None:
         _remove_member_row(access.channel, access.member)
 
 
-def add_member(actor: User, channel_id: int, user_id: Any, *, can_post: Any = None) -> ChannelMember:
+def add_member(actor: Actor, channel_id: int, user_id: Any, *, can_post: Any = None) -> ChannelMember:
     """Invite someone into a channel, or (admins) set whether they may post in a broadcast one."""
     access = access_channel(actor.id, channel_id)
     user_id = check_id(user_id, "user_id")
@@ -205,7 +206,7 @@ def add_member(actor: User, channel_id: int, user_id: Any, *, can_post: Any = No
                                                           ChannelMember.user_id == user_id)).one()
 
 
-def remove_member(actor: User, channel_id: int, user_id: Any) -> None:
+def remove_member(actor: Actor, channel_id: int, user_id: Any) -> None:
     access = access_channel(actor.id, channel_id)
     user_id = check_id(user_id, "user_id")
     if user_id == actor.id:
@@ -221,7 +222,7 @@ def remove_member(actor: User, channel_id: int, user_id: Any) -> None:
         _remove_member_row(access.channel, member)
 
 
-def update_channel(actor: User, channel_id: int, changes: dict[str, Any]) -> Channel:
+def update_channel(actor: Actor, channel_id: int, changes: dict[str, Any]) -> Channel:
     """Change name, topic, purpose, broadcast or archived. Unknown fields are rejected."""
     access = access_channel(actor.id, channel_id)
     allowed = {"name", "topic", "purpose", "broadcast", "archived"}
@@ -270,7 +271,7 @@ def update_channel(actor: User, channel_id: int, changes: dict[str, Any]) -> Cha
     return channel
 
 
-def list_my_channels(actor: User, workspace_id: int) -> list[dict[str, Any]]:
+def list_my_channels(actor: Actor, workspace_id: int) -> list[dict[str, Any]]:
     """The person's channels and conversations with unread and mention counts."""
     access_membership(actor.id, workspace_id)
     rows = db.session.execute(
@@ -306,7 +307,7 @@ def _direct_participants(channel_ids: list[int]) -> dict[int, list[dict[str, Any
     return out
 
 
-def browse_channels(actor: User, workspace_id: int) -> list[dict[str, Any]]:
+def browse_channels(actor: Actor, workspace_id: int) -> list[dict[str, Any]]:
     """Public channels of the workspace with member counts (guests see only their own)."""
     membership = access_membership(actor.id, workspace_id)
     mine = set(db.session.scalars(select(ChannelMember.channel_id).where(
@@ -321,7 +322,7 @@ def browse_channels(actor: User, workspace_id: int) -> list[dict[str, Any]]:
             for c in db.session.scalars(query.order_by(Channel.name))]
 
 
-def get_channel(actor: User, channel_id: int) -> dict[str, Any]:
+def get_channel(actor: Actor, channel_id: int) -> dict[str, Any]:
     access = access_channel(actor.id, channel_id)
     extra: dict[str, Any] = {}
     if access.member is not None:
@@ -329,7 +330,7 @@ def get_channel(actor: User, channel_id: int) -> dict[str, Any]:
     return channel_payload(access.channel, joined=access.member is not None, extra=extra)
 
 
-def list_channel_members(actor: User, channel_id: int) -> list[dict[str, Any]]:
+def list_channel_members(actor: Actor, channel_id: int) -> list[dict[str, Any]]:
     access = access_channel(actor.id, channel_id)
     rows = db.session.execute(
         select(User, Membership, ChannelMember.can_post)
@@ -340,7 +341,7 @@ def list_channel_members(actor: User, channel_id: int) -> list[dict[str, Any]]:
     return [{**member_payload(user, ms), "can_post": can_post} for user, ms, can_post in rows]
 
 
-def mark_read(actor: User, channel_id: int, message_id: Any) -> int:
+def mark_read(actor: Actor, channel_id: int, message_id: Any) -> int:
     """Move the person's read position forward (never back); all their tabs follow."""
     message_id = check_id(message_id, "message_id")
     access = access_channel(actor.id, channel_id)

@@ -19,9 +19,10 @@ from flask import current_app
 from sqlalchemy import func, or_, select, text, update
 
 from chat.extensions import db, run_offloaded
-from chat.models import File, FileKind, Message, PreviewState, User, Workspace
+from chat.models import File, FileKind, Message, PreviewState, Workspace
 from chat.models._time import utcnow
 from chat.core import events
+from chat.core.actor import Actor
 from chat.services.access import (access_admin, access_channel, access_membership, check_can_post,
                                   readable_channel_ids)
 from chat.core.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
@@ -87,7 +88,7 @@ def _human(size: int) -> str:
 
 # --- upload ------------------------------------------------------------------------------------
 
-def upload_files(uploader: User, channel_id: int, uploads: list[tuple[Any, BinaryIO]]) -> list[dict[str, Any]]:
+def upload_files(uploader: Actor, channel_id: int, uploads: list[tuple[Any, BinaryIO]]) -> list[dict[str, Any]]:
     """Keep the uploaded files for the uploader to send in ``channel_id``. Nothing is kept unless
     every file is acceptable. Previews start at once, in the background."""
     from chat.services import previews  # previews imports this module
@@ -113,7 +114,7 @@ def upload_files(uploader: User, channel_id: int, uploads: list[tuple[Any, Binar
             staged.append(item)
             if item.size == 0:
                 raise Invalid(f"{name} is empty", code="empty_file", field="file")
-        files = _add_files(uploader, access.channel.workspace_id, channel_id, names, staged)
+        files = _add_files(uploader.id, access.channel.workspace_id, channel_id, names, staged)
         for item in staged:
             # After the commit, under no lock: a concurrent delete of the same content either
             # finished before our rows existed (we put the bytes back) or will see our rows.
@@ -125,7 +126,7 @@ def upload_files(uploader: User, channel_id: int, uploads: list[tuple[Any, Binar
     return file_payloads(files)
 
 
-def _add_files(uploader: User, workspace_id: int, channel_id: int, names: list[str],
+def _add_files(uploader_id: int, workspace_id: int, channel_id: int, names: list[str],
                staged: list[Staged]) -> list[File]:
     files = []
     with atomic():
@@ -137,7 +138,7 @@ def _add_files(uploader: User, workspace_id: int, channel_id: int, names: list[s
         for name, item in zip(names, staged):
             kind, content_type = sniff(item.head)
             f = File(public_id=secrets.token_urlsafe(18), workspace_id=workspace_id, channel_id=channel_id,
-                     uploader_id=uploader.id, name=name, size=item.size, sha256=item.sha256,
+                     uploader_id=uploader_id, name=name, size=item.size, sha256=item.sha256,
                      content_type=content_type, kind=kind,
                      preview_state=PreviewState.pending if kind in _PREVIEWABLE else PreviewState.none)
             twin = known.get(item.sha256)
@@ -211,11 +212,11 @@ def access_file(user_id: int, public_id: Any) -> File:
     return f
 
 
-def get_file(actor: User, public_id: Any) -> dict[str, Any]:
+def get_file(actor: Actor, public_id: Any) -> dict[str, Any]:
     return file_payloads([access_file(actor.id, public_id)])[0]
 
 
-def file_content(actor: User, public_id: Any, *, thumbnail: bool = False) -> tuple[File, str]:
+def file_content(actor: Actor, public_id: Any, *, thumbnail: bool = False) -> tuple[File, str]:
     """The file and the storage path of its bytes (or of its thumbnail)."""
     f = access_file(actor.id, public_id)
     if thumbnail and not (f.preview_state == PreviewState.ready and f.has_thumbnail):
@@ -252,7 +253,7 @@ def _shared():  # type: ignore[no-untyped-def]
     return select(File).where(File.message_id.is_not(None), File.deleted_at.is_(None))
 
 
-def list_channel_files(actor: User, channel_id: int, *, kind: Any = None, user_id: Any = None,
+def list_channel_files(actor: Actor, channel_id: int, *, kind: Any = None, user_id: Any = None,
                        before: Any = None, limit: Any = None) -> dict[str, Any]:
     """Files shared in one conversation, newest first. ``before`` is a file's ``position``."""
     access_channel(actor.id, channel_id)
@@ -261,7 +262,7 @@ def list_channel_files(actor: User, channel_id: int, *, kind: Any = None, user_i
     return {"files": _with_position(rows), "has_more": has_more}
 
 
-def list_workspace_files(actor: User, workspace_id: int, *, kind: Any = None, user_id: Any = None,
+def list_workspace_files(actor: Actor, workspace_id: int, *, kind: Any = None, user_id: Any = None,
                          before: Any = None, limit: Any = None) -> dict[str, Any]:
     """Files shared in every conversation of the workspace the person can read, newest first."""
     membership = access_membership(actor.id, workspace_id)
@@ -276,7 +277,7 @@ def _with_position(rows: list[File]) -> list[dict[str, Any]]:
     return [{**payload, "position": f.id} for f, payload in zip(rows, file_payloads(rows))]
 
 
-def search_files(actor: User, workspace_id: int, q: Any, *, limit: Any = None) -> dict[str, Any]:
+def search_files(actor: Actor, workspace_id: int, q: Any, *, limit: Any = None) -> dict[str, Any]:
     """Files whose name or PDF text contains ``q`` (case-insensitive), each with the message that
     shared it and a snippet of the matching text."""
     membership = access_membership(actor.id, workspace_id)
@@ -307,7 +308,7 @@ def _snippet(body: str | None, q: str, around: int = 80) -> str | None:
 
 # --- removing ----------------------------------------------------------------------------------
 
-def delete_file(actor: User, public_id: Any) -> dict[str, Any]:
+def delete_file(actor: Actor, public_id: Any) -> dict[str, Any]:
     """Remove a file for everyone: its uploader or a workspace admin. A message that was only
     this file goes with it."""
     from chat.services import messages  # messages imports this module
@@ -368,7 +369,7 @@ def forget_unsent(older_than: timedelta = timedelta(hours=24)) -> int:
 
 # --- administration ----------------------------------------------------------------------------
 
-def storage_usage(actor: User, workspace_id: int) -> dict[str, Any]:
+def storage_usage(actor: Actor, workspace_id: int) -> dict[str, Any]:
     """What the workspace's files take up (admins)."""
     access_admin(actor.id, workspace_id)
     used, count = db.session.execute(select(func.coalesce(func.sum(File.size), 0), func.count())

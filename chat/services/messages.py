@@ -17,6 +17,7 @@ from chat.models import (Channel, ChannelKind, ChannelMember, File, Membership, 
                          Reaction, User)
 from chat.models._time import utcnow
 from chat.core import events
+from chat.core.actor import Actor
 from chat.services import files
 from chat.services.access import (ChannelAccess, Poster, access_channel, access_membership, access_message,
                                   check_can_post, posters)
@@ -59,7 +60,7 @@ def _mentioned(channel_id: int, kind: ChannelKind, rendered_ids: set[int], every
 class _Send(Job):
     """One send waiting for its batch (see ``group_commit``): checked input, nothing read yet."""
 
-    def __init__(self, sender: User, channel_id: int, body: str, client_msg_id: str | None,
+    def __init__(self, sender: Actor, channel_id: int, body: str, client_msg_id: str | None,
                  thread_root_id: int | None, file_ids: list[str]) -> None:
         super().__init__()
         # Only plain values: the batch is written in another request's session.
@@ -68,7 +69,7 @@ class _Send(Job):
         self.key = (sender.id, client_msg_id) if client_msg_id else None
 
 
-def send_message(sender: User, channel_id: int, body: Any, *, client_msg_id: Any = None,
+def send_message(sender: Actor, channel_id: int, body: Any, *, client_msg_id: Any = None,
                  thread_root_id: Any = None, file_ids: Any = None) -> tuple[dict[str, Any], bool]:
     """Store and publish a message. Returns (payload, created); a repeated client_msg_id
     returns the stored original with created=False and publishes nothing.
@@ -240,7 +241,7 @@ _SET_LAST_MESSAGE = Prepared(Channel.__table__.update().where(Channel.__table__.
                              .values(last_message_id=bindparam("message")))
 
 
-def edit_message(actor: User, message_id: int, body: Any) -> dict[str, Any]:
+def edit_message(actor: Actor, message_id: int, body: Any) -> dict[str, Any]:
     body = check_message_body(body)
     message, access = access_message(actor.id, message_id)
     if message.user_id != actor.id:
@@ -264,7 +265,7 @@ def edit_message(actor: User, message_id: int, body: Any) -> dict[str, Any]:
     return payload
 
 
-def delete_message(actor: User, message_id: int) -> dict[str, Any]:
+def delete_message(actor: Actor, message_id: int) -> dict[str, Any]:
     message, access = access_message(actor.id, message_id)
     if message.user_id != actor.id and not access.is_admin:
         raise Forbidden("you can only delete your own messages", code="not_author")
@@ -308,7 +309,7 @@ def _check_can_touch(access: ChannelAccess) -> None:
         raise Forbidden("this channel is archived", code="channel_archived")
 
 
-def react(actor: User, message_id: int, emoji: Any, *, add: bool) -> dict[str, Any]:
+def react(actor: Actor, message_id: int, emoji: Any, *, add: bool) -> dict[str, Any]:
     """Add or remove the person's reaction; repeating either is harmless, at the same moment too."""
     emoji = check_emoji(emoji)
     message, access = access_message(actor.id, message_id)
@@ -336,7 +337,7 @@ def react(actor: User, message_id: int, emoji: Any, *, add: bool) -> dict[str, A
     return payload
 
 
-def set_pinned(actor: User, message_id: int, pinned: bool) -> dict[str, Any]:
+def set_pinned(actor: Actor, message_id: int, pinned: bool) -> dict[str, Any]:
     message, access = access_message(actor.id, message_id)
     _check_can_touch(access)
     if (message.pinned_at is not None) == pinned:
@@ -350,12 +351,12 @@ def set_pinned(actor: User, message_id: int, pinned: bool) -> dict[str, Any]:
     return payload
 
 
-def get_message(actor: User, message_id: int) -> dict[str, Any]:
+def get_message(actor: Actor, message_id: int) -> dict[str, Any]:
     message, _ = access_message(actor.id, message_id)
     return message_payload(message)
 
 
-def history(actor: User, channel_id: int, *, before: Any = None, after: Any = None,
+def history(actor: Actor, channel_id: int, *, before: Any = None, after: Any = None,
             limit: Any = None, thread_root_id: int | None = None) -> dict[str, Any]:
     """One page of top-level messages (or of one thread's replies), oldest first.
 
@@ -396,7 +397,7 @@ def _history_query(direction: str, in_thread: bool) -> Select:
     return query.order_by(Message.id.desc()).limit(bindparam("limit"))
 
 
-def thread(actor: User, root_id: int, *, after: Any = None, limit: Any = None) -> dict[str, Any]:
+def thread(actor: Actor, root_id: int, *, after: Any = None, limit: Any = None) -> dict[str, Any]:
     """The thread's first message and a page of its replies, oldest first."""
     root, access = access_message(actor.id, root_id)
     if root.thread_root_id is not None:
@@ -405,7 +406,7 @@ def thread(actor: User, root_id: int, *, after: Any = None, limit: Any = None) -
     return {"root": message_payload(root), **page}
 
 
-def pinned(actor: User, channel_id: int) -> list[dict[str, Any]]:
+def pinned(actor: Actor, channel_id: int) -> list[dict[str, Any]]:
     access_channel(actor.id, channel_id)
     rows = db.session.scalars(select(Message).where(
         Message.channel_id == channel_id, Message.pinned_at.is_not(None), Message.deleted_at.is_(None))
@@ -413,7 +414,7 @@ def pinned(actor: User, channel_id: int) -> list[dict[str, Any]]:
     return message_payloads(list(rows))
 
 
-def unread_mentions(actor: User, workspace_id: int, limit: int = 50) -> list[dict[str, Any]]:
+def unread_mentions(actor: Actor, workspace_id: int, limit: int = 50) -> list[dict[str, Any]]:
     """Recent messages that mention the person in channels they are still in."""
     access_membership(actor.id, workspace_id)
     rows = db.session.scalars(

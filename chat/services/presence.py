@@ -22,9 +22,10 @@ from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.orm import aliased
 
 from chat.extensions import db
-from chat.models import ChannelMember, ChatServer, Membership, Role, SocketConnection, User
+from chat.models import ChannelMember, ChatServer, Membership, Role, SocketConnection
 from chat.models._time import utcnow
 from chat.core import events
+from chat.core.actor import Actor
 from chat.services.access import access_channel, access_membership, check_can_post
 from chat.core.errors import Invalid
 from chat.core.transactions import atomic
@@ -85,12 +86,12 @@ def rooms_for(user_id: int) -> list[str]:
             + [events.channel_room(c) for c in channel_ids])
 
 
-def connected(user: User, sid: str, server_id: str) -> None:
-    before = _status(user.id)
+def connected(actor: Actor, sid: str, server_id: str) -> None:
+    before = _status(actor.id)
     with atomic():
-        db.session.merge(SocketConnection(sid=sid, user_id=user.id, server_id=server_id, away=False))
+        db.session.merge(SocketConnection(sid=sid, user_id=actor.id, server_id=server_id, away=False))
         if before != ONLINE:
-            _announce(user.id, ONLINE)
+            _announce(actor.id, ONLINE)
 
 
 def disconnected(user_id: int, sid: str) -> None:
@@ -175,7 +176,7 @@ def check_user_ids(raw: Any) -> list[int] | None:
     return [int(p) for p in parts]
 
 
-def workspace_presence(actor: User, workspace_id: int, user_ids: list[int] | None = None) -> dict[str, Any]:
+def workspace_presence(actor: Actor, workspace_id: int, user_ids: list[int] | None = None) -> dict[str, Any]:
     """``{"presence": {user id: "online" | "away"}, "live": bool}`` for the workspace's active
     members who are connected (all of them, or those of ``user_ids``). ``live`` says whether
     changes are pushed as presence.changed; when false, poll for the people you show."""
@@ -193,7 +194,7 @@ def workspace_presence(actor: User, workspace_id: int, user_ids: list[int] | Non
             "live": pushes_presence(workspace_id)}
 
 
-def typing(actor: User, channel_id: int, thread_root_id: Any, sid: str | None) -> None:
+def typing(actor: Actor, channel_id: int, thread_root_id: Any, sid: str | None) -> None:
     """Tell the channel's other readers that the person is typing (ephemeral, not stored)."""
     thread_root_id = check_optional_id(thread_root_id, "thread_root_id")
     access = access_channel(actor.id, channel_id)

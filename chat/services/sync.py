@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from chat.extensions import db
-from chat.models import ChannelMember, Event, User
+from chat.models import ChannelMember, Event
 from chat.core import event_log
+from chat.core.actor import Actor
 from chat.core.errors import Gone, Invalid
 from chat.core.events import envelope_of
 from chat.services.summaries import active_workspace_ids
@@ -29,7 +30,7 @@ def check_cursor(since: Any) -> int:
     return since
 
 
-def events_since(actor: User, since: Any, limit: Any = None) -> dict[str, Any]:
+def events_since(actor: Actor, since: Any, limit: Any = None) -> dict[str, Any]:
     """A page of the events after ``since``; ``cursor_expired`` (410) when the log no longer
     reaches back that far, and the client must reload its state and resume from the head."""
     since = check_cursor(since)

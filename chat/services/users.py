@@ -15,6 +15,7 @@ from chat.extensions import db
 from chat.models import ApiToken, User
 from chat.models._time import utcnow
 from chat.core import events, hashing, ratelimits
+from chat.core.actor import Actor
 from chat.core.concurrency import lock_row, recheck_on_conflict
 from chat.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from chat.core.transactions import atomic
@@ -138,18 +139,32 @@ def load_session_user(session_id: str) -> User | None:
     return user if user is not None and user.session_epoch == epoch else None
 
 
-def update_profile(user: User, *, display_name: object = None) -> User:
+def get_me(actor: Actor) -> User:
+    """The acting person's own row (for ``me_payload``)."""
+    user = db.session.get(User, actor.id)
+    if user is None:
+        raise NotFound("account not found")
+    return user
+
+
+def update_profile(actor: Actor, *, display_name: object = None) -> User:
+    """Change the acting person's profile; returns their row as stored (the actor keeps the
+    values it was built with)."""
     display = check_text(display_name, "display_name", max_length=80) if display_name is not None else None
     with atomic():
+        user = get_me(actor)
         if display is not None:
             user.display_name = display
     return user
 
 
-def change_password(user: User, current: object, new: object, *, address: str | None = None) -> User:
-    """Set a new password and end every other session. ``address``: where the request came
-    from; a wrong current password counts as a failed sign-in from there (whoever holds a
-    session must not get unlimited guesses at the password)."""
+def change_password(actor: Actor, current: object, new: object) -> User:
+    """Set a new password and end every other session; returns the row, for the door to sign
+    this browser in again. A wrong current password counts as a failed sign-in from the
+    actor's address (whoever holds a session must not get unlimited guesses at the password);
+    an actor without an address (command line, jobs) is not throttled."""
+    user = get_me(actor)
+    address = actor.address
     if address is not None and isinstance(current, str):
         ratelimits.check_sign_in(user.email, address)
     if not isinstance(current, str) or not _verify(user.password_hash, current):
@@ -172,41 +187,56 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_token(user: User, name: object) -> tuple[ApiToken, str]:
-    """A new token and its secret; the secret is shown once and only its digest is kept."""
+def create_token(actor: Actor, name: object) -> tuple[ApiToken, str]:
+    """A new token of the acting person and its secret; the secret is shown once and only its
+    digest is kept."""
+    return _create_token(actor.id, name)
+
+
+def exchange_password(email: object, password: object, name: object, *, address: str) -> tuple[User, ApiToken, str]:
+    """Sign in with email and password (``authenticate``) and get a new token for the account:
+    (user, token, secret)."""
+    user = authenticate(email, password, address=address)
+    token, secret = _create_token(user.id, name)
+    return user, token, secret
+
+
+def _create_token(user_id: int, name: object) -> tuple[ApiToken, str]:
     label = check_text(name, "name", max_length=80)
-    ratelimits.for_person("RATE_LIMIT_TOKENS", user.id)
+    ratelimits.for_person("RATE_LIMIT_TOKENS", user_id)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with atomic():
-        lock_row(User, user.id)  # tokens made at the same moment are counted one after another
+        lock_row(User, user_id)  # tokens made at the same moment are counted one after another
         active = db.session.scalar(select(func.count()).select_from(ApiToken).where(
-            ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
+            ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)))
         if active >= 100:
             raise Conflict("revoke an old token first: at most 100 active tokens", code="too_many_tokens")
-        token = ApiToken(user_id=user.id, name=label, token_digest=_digest(secret), prefix=secret[:12])
+        token = ApiToken(user_id=user_id, name=label, token_digest=_digest(secret), prefix=secret[:12])
         db.session.add(token)
     return token, secret
 
 
-def list_tokens(user: User) -> list[ApiToken]:
-    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+def list_tokens(actor: Actor) -> list[ApiToken]:
+    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == actor.id)
                                    .order_by(ApiToken.id.desc())))
 
 
-def revoke_token(user: User, token_id: int) -> ApiToken:
+def revoke_token(actor: Actor, token_id: int) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != user.id:
+    if token is None or token.user_id != actor.id:
         raise NotFound("token not found")
     if token.revoked_at is None:
         with atomic():
             token.revoked_at = utcnow()
-            # Sockets do not remember which token opened them, so all of the person's sockets
-            # close; those opened with a session or another live token reconnect by themselves.
-            events.disconnect_user(user.id)
+            # Sockets are closed by person (their room reaches every process), so all of the
+            # person's sockets close; those opened with a session or another live token
+            # reconnect by themselves.
+            events.disconnect_user(actor.id)
     return token
 
 
-def user_for_token(secret: str) -> User | None:
+def authenticate_token(secret: str) -> tuple[User, int] | None:
+    """The person a live personal token belongs to, and the token's id; None for anything else."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     # The token with its person in one query: every API request pays this round trip.
@@ -215,8 +245,8 @@ def user_for_token(secret: str) -> User | None:
     if row is None:
         return None
     token, user = row
-    now = utcnow()
+    token_id, now = token.id, utcnow()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         with atomic():  # throttled so the token path stays read-only almost always
             token.last_used_at = now
-    return user
+    return user, token_id

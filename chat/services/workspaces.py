@@ -13,6 +13,7 @@ from chat.extensions import db
 from chat.models import Channel, ChannelKind, Invite, Membership, Role, User, Workspace
 from chat.models._time import utcnow
 from chat.core import events, ratelimits
+from chat.core.actor import Actor
 from chat.services import presence
 from chat.services.access import access_admin, access_membership
 from chat.services.channels import create_default_channel, join_default_channels
@@ -33,16 +34,16 @@ def check_role(value: Any) -> Role:
         raise Invalid("role must be one of owner, admin, member, guest", field="role") from None
 
 
-def create_workspace(owner: User, name: Any) -> Workspace:
-    """A new workspace owned by ``owner``, starting with its #general channel."""
+def create_workspace(actor: Actor, name: Any) -> Workspace:
+    """A new workspace owned by the actor, starting with its #general channel."""
     name = check_text(name, "name", max_length=80)
     with atomic():
-        workspace = Workspace(name=name, created_by=owner.id)
+        workspace = Workspace(name=name, created_by=actor.id)
         db.session.add(workspace)
         db.session.flush()
-        db.session.add(Membership(workspace_id=workspace.id, user_id=owner.id, role=Role.owner))
-        create_default_channel(workspace.id, owner.id)
-        _welcome(workspace, owner.id, Role.owner)
+        db.session.add(Membership(workspace_id=workspace.id, user_id=actor.id, role=Role.owner))
+        create_default_channel(workspace.id, actor.id)
+        _welcome(workspace, actor.id, Role.owner)
     return workspace
 
 
@@ -56,8 +57,9 @@ def _welcome(workspace: Workspace, user_id: int, role: Role) -> None:
 
 
 def add_member(workspace_id: int, user: User, role: Role) -> Membership:
-    """Put a person in a workspace (used by invites and administration). Reactivates nobody:
-    a deactivated member stays out until an admin reactivates them."""
+    """Put a person in a workspace (used by invites and administration; ``user`` is the
+    person added, not an actor). Reactivates nobody: a deactivated member stays out until an
+    admin reactivates them."""
     workspace = db.session.get(Workspace, workspace_id)
     if workspace is None:
         raise NotFound("workspace not found")
@@ -76,7 +78,7 @@ def add_member(workspace_id: int, user: User, role: Role) -> Membership:
     return membership
 
 
-def list_workspaces(actor: User) -> list[dict[str, Any]]:
+def list_workspaces(actor: Actor) -> list[dict[str, Any]]:
     """The person's workspaces, each with its total unread and mention badge."""
     rows = db.session.execute(
         select(Workspace, Membership).join(Membership, Membership.workspace_id == Workspace.id)
@@ -98,13 +100,13 @@ def list_workspaces(actor: User) -> list[dict[str, Any]]:
             for w, m in rows]
 
 
-def get_workspace(actor: User, workspace_id: int) -> dict[str, Any]:
+def get_workspace(actor: Actor, workspace_id: int) -> dict[str, Any]:
     membership = access_membership(actor.id, workspace_id)
     workspace = db.session.get(Workspace, workspace_id)
     return workspace_payload(workspace, membership)
 
 
-def update_workspace(actor: User, workspace_id: int, changes: dict[str, Any]) -> Workspace:
+def update_workspace(actor: Actor, workspace_id: int, changes: dict[str, Any]) -> Workspace:
     """Admins: rename the workspace and/or set its file size limit (null: the server's default)."""
     from chat.services.files import check_max_file_size
 
@@ -123,7 +125,7 @@ def update_workspace(actor: User, workspace_id: int, changes: dict[str, Any]) ->
     return workspace
 
 
-def list_members(actor: User, workspace_id: int, *, include_inactive: bool = False) -> list[dict[str, Any]]:
+def list_members(actor: Actor, workspace_id: int, *, include_inactive: bool = False) -> list[dict[str, Any]]:
     membership = access_membership(actor.id, workspace_id)
     query = (select(User, Membership).join(Membership, Membership.user_id == User.id)
              .where(Membership.workspace_id == workspace_id).order_by(User.display_name, User.id))
@@ -137,7 +139,7 @@ def _owner_count(workspace_id: int) -> int:
         Membership.workspace_id == workspace_id, Membership.role == Role.owner, Membership.active))
 
 
-def update_member(actor: User, workspace_id: int, user_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+def update_member(actor: Actor, workspace_id: int, user_id: int, changes: dict[str, Any]) -> dict[str, Any]:
     """Change a member's role or active flag. Admins manage members and guests; only owners
     grant or take away admin and owner; a workspace always keeps an active owner.
     Deactivation ends the person's access at once, open sockets included.
@@ -194,7 +196,7 @@ def _announce_member(user: User, membership: Membership) -> dict[str, Any]:
 
 # --- invite links ---------------------------------------------------------------------------
 
-def create_invite(actor: User, workspace_id: int, role: Any = "member", expires_in_hours: Any = 168) -> Invite:
+def create_invite(actor: Actor, workspace_id: int, role: Any = "member", expires_in_hours: Any = 168) -> Invite:
     access_admin(actor.id, workspace_id)
     role = check_role(role)
     if role == Role.owner:
@@ -211,7 +213,7 @@ def create_invite(actor: User, workspace_id: int, role: Any = "member", expires_
     return invite
 
 
-def list_invites(actor: User, workspace_id: int) -> list[Invite]:
+def list_invites(actor: Actor, workspace_id: int) -> list[Invite]:
     access_admin(actor.id, workspace_id)
     return list(db.session.scalars(select(Invite).where(Invite.workspace_id == workspace_id,
                                                         Invite.revoked_at.is_(None),
@@ -219,7 +221,7 @@ def list_invites(actor: User, workspace_id: int) -> list[Invite]:
                                    .order_by(Invite.id.desc())))
 
 
-def revoke_invite(actor: User, workspace_id: int, invite_id: int) -> Invite:
+def revoke_invite(actor: Actor, workspace_id: int, invite_id: int) -> Invite:
     access_admin(actor.id, workspace_id)
     invite = db.session.get(Invite, invite_id)
     if invite is None or invite.workspace_id != workspace_id:
@@ -245,8 +247,11 @@ def preview_invite(code: Any) -> dict[str, Any]:
             "expires_at": invite.expires_at.isoformat() + "Z"}
 
 
-def accept_invite(user: User, code: Any) -> Membership:
+def accept_invite(actor: Actor, code: Any) -> Membership:
     """Join the invite's workspace; accepting again (even at the same moment) changes nothing."""
+    user = db.session.get(User, actor.id)
+    if user is None:
+        raise NotFound("account not found")
     try:
         with atomic():
             invite = _usable_invite(code)

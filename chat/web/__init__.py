@@ -6,9 +6,10 @@ from urllib.parse import urlparse
 
 from flask import (Blueprint, abort, flash, redirect, render_template, request, send_from_directory,
                    url_for)
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
+from chat.authn import session_actor
 from chat.extensions import csrf
 from chat.services import users, workspaces
 from chat.core.errors import ChatError
@@ -110,7 +111,7 @@ def logout():  # type: ignore[no-untyped-def]
 @web.get("/")
 @login_required
 def index():  # type: ignore[no-untyped-def]
-    return render_template("app.html", me=me_payload(current_user))
+    return render_template("app.html", me=me_payload(users.get_me(session_actor(request))))
 
 
 @web.route("/invite/<code>", methods=["GET", "POST"])
@@ -119,7 +120,7 @@ def invite(code: str):  # type: ignore[no-untyped-def]
     try:
         preview = workspaces.preview_invite(code)
         if request.method == "POST":
-            membership = workspaces.accept_invite(current_user, code)
+            membership = workspaces.accept_invite(session_actor(request), code)
             return redirect(url_for("web.index", workspace=membership.workspace_id))
     except ChatError as err:
         return render_template("invite.html", error=err.message, preview=None), err.status

@@ -4,8 +4,7 @@ from __future__ import annotations
 import threading
 import time
 
-from chat.extensions import db
-from chat.models import User
+from chat.core.actor import Actor
 from chat.services import channels, messages, users, workspaces
 from chat.core.transactions import atomic
 
@@ -13,26 +12,25 @@ from chat.core.transactions import atomic
 def test_a_send_inside_another_transaction_joins_it_instead_of_waiting_for_a_batch(app) -> None:
     """A caller already writing holds the writer lock that a batch leader waits for; if it
     queued behind that leader, neither would ever finish. Its send joins its own transaction."""
-    alice = users.sign_up("ga@example.test", "password123", "G Alice", "galice")
-    bob = users.sign_up("gb@example.test", "password123", "G Bob", "gbob")
+    alice = Actor.cli(users.sign_up("ga@example.test", "password123", "G Alice", "galice"))
+    bob_row = users.sign_up("gb@example.test", "password123", "G Bob", "gbob")
+    bob = Actor.cli(bob_row)
     ws = workspaces.create_workspace(alice, "Batching")
-    workspaces.add_member(ws.id, bob, workspaces.check_role("member"))
+    workspaces.add_member(ws.id, bob_row, workspaces.check_role("member"))
     general = channels.list_my_channels(alice, ws.id)[0]["id"]
-    alice_id, bob_id = alice.id, bob.id
     holding, results = threading.Event(), {}
 
     def writer() -> None:  # holds the writer lock, then sends from inside its transaction
         with app.app_context():
-            me = db.session.get(User, alice_id)
             with atomic():
                 holding.set()
                 time.sleep(0.3)  # the other send is now leading a batch, waiting for our lock
-                results["inside"] = messages.send_message(me, general, "from inside")[0]["id"]
+                results["inside"] = messages.send_message(alice, general, "from inside")[0]["id"]
 
     def leader() -> None:
         holding.wait(5)
         with app.app_context():
-            results["batch"] = messages.send_message(db.session.get(User, bob_id), general, "batched")[0]["id"]
+            results["batch"] = messages.send_message(bob, general, "batched")[0]["id"]
 
     threads = [threading.Thread(target=writer, daemon=True), threading.Thread(target=leader, daemon=True)]
     for t in threads:

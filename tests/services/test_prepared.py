@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from chat.core.actor import Actor
 from chat.extensions import db
 from chat.models import Event, Message
 from chat.services import channels, messages, users, workspaces
@@ -14,7 +15,7 @@ from chat.core.transactions import atomic, insert_many
 
 
 def test_many_rows_in_chunks_get_their_own_ids_in_order(app) -> None:
-    owner = users.sign_up("pc@example.test", "password123", "P Chunk", "pchunk")
+    owner = Actor.cli(users.sign_up("pc@example.test", "password123", "P Chunk", "pchunk"))
     ws = workspaces.create_workspace(owner, "Chunks")
     when = datetime(2026, 1, 2, 3, 4, 5)  # no microseconds: stored in SQLAlchemy's own format all the same
     rows = [{"workspace_id": ws.id, "channel_id": None, "target_user_id": None, "type": "test.row",
@@ -28,7 +29,7 @@ def test_many_rows_in_chunks_get_their_own_ids_in_order(app) -> None:
 
 
 def test_a_sent_message_reads_back_through_the_orm_as_its_payload_said(app) -> None:
-    alice = users.sign_up("pa@example.test", "password123", "P Alice", "palice")
+    alice = Actor.cli(users.sign_up("pa@example.test", "password123", "P Alice", "palice"))
     ws = workspaces.create_workspace(alice, "Prepared")
     general = channels.list_my_channels(alice, ws.id)[0]["id"]
     payload, created = messages.send_message(alice, general, "hello **there**", client_msg_id="p-1")
@@ -48,7 +49,7 @@ def test_a_constraint_broken_by_a_prepared_statement_raises_sqlalchemys_error(ap
     """The send path catches sqlalchemy's IntegrityError to answer a retried client id."""
     from sqlalchemy.exc import IntegrityError
 
-    owner = users.sign_up("pd@example.test", "password123", "P Dup", "pdup")
+    owner = Actor.cli(users.sign_up("pd@example.test", "password123", "P Dup", "pdup"))
     ws = workspaces.create_workspace(owner, "Dups")
     general = channels.list_my_channels(owner, ws.id)[0]["id"]
     row = {"workspace_id": ws.id, "channel_id": general, "user_id": owner.id, "client_msg_id": "dup",

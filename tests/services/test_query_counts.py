@@ -7,6 +7,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
+from chat.core.actor import Actor
 from chat.extensions import db
 from chat.services import channels, messages, users, workspaces
 
@@ -29,11 +30,11 @@ def count_queries() -> Iterator[list[str]]:
 
 @pytest.fixture(scope="module")
 def world(app):
-    alice = users.sign_up("qa@example.test", "password123", "Q Alice", "qalice")
-    bob = users.sign_up("qb@example.test", "password123", "Q Bob", "qbob")
-    users_loaded.extend([alice, bob])
+    alice = Actor.cli(users.sign_up("qa@example.test", "password123", "Q Alice", "qalice"))
+    bob_row = users.sign_up("qb@example.test", "password123", "Q Bob", "qbob")
+    bob = Actor.cli(bob_row)
     ws = workspaces.create_workspace(alice, "Counting")
-    workspaces.add_member(ws.id, bob, workspaces.check_role("member"))
+    workspaces.add_member(ws.id, bob_row, workspaces.check_role("member"))
     general = channels.list_my_channels(alice, ws.id)[0]["id"]
     return alice, bob, ws, general
 
@@ -47,13 +48,8 @@ def _fill(author, channel_id: int, n: int, *, react_as=None) -> None:
 
 
 def _cold_cache() -> None:
-    """Forget loaded rows, as a new request would, but keep the actors loaded."""
+    """Forget loaded rows, as a new request would (the actors are plain values: nothing to load)."""
     db.session.expire_all()
-    for user in users_loaded:
-        _ = user.id
-
-
-users_loaded: list = []
 
 
 def test_history_page_costs_the_same_for_5_or_50_messages(world) -> None:

@@ -2,16 +2,18 @@
 channel's index, bench/README.md), and every count below the cap stays exact."""
 from __future__ import annotations
 
+from chat.core.actor import Actor
 from chat.services import channels, messages, users, workspaces
 from chat.services.summaries import UNREAD_CAP, unread_counts
 from chat.core.transactions import atomic
 
 
 def test_a_reader_far_behind_sees_the_cap_and_the_exact_count_below_it(app) -> None:
-    alice = users.sign_up("ua@example.test", "password123", "U Alice", "ualice")
-    bob = users.sign_up("ub@example.test", "password123", "U Bob", "ubob")
+    alice = Actor.cli(users.sign_up("ua@example.test", "password123", "U Alice", "ualice"))
+    bob_row = users.sign_up("ub@example.test", "password123", "U Bob", "ubob")
+    bob = Actor.cli(bob_row)
     ws = workspaces.create_workspace(alice, "Unread")
-    workspaces.add_member(ws.id, bob, workspaces.check_role("member"))
+    workspaces.add_member(ws.id, bob_row, workspaces.check_role("member"))
     general = channels.list_my_channels(alice, ws.id)[0]["id"]
     with atomic():  # the sends join this one transaction: quick to write this many
         sent = [messages.send_message(alice, general, f"news {i}")[0]["id"] for i in range(UNREAD_CAP + 5)]
