@@ -15,6 +15,7 @@ from tests.files import samples
 from tests.support import Server, create_workspace, owner_and_member, sign_up
 
 pytestmark = pytest.mark.browser
+PREVIEW_WAIT_MS = 45_000
 
 # Builds a DataTransfer holding one File made from base64 bytes, in the page.
 MAKE_TRANSFER = """([b64, name, type]) => {
@@ -68,7 +69,8 @@ def test_pdf_dropped_in_channel_is_seen_live_previewed_viewed_and_found(server: 
     expect(card).to_have_count(1)
     expect(card.get_by_test_id("file-name")).to_have_text("q3-report.pdf")
     expect(card).to_contain_text("Alice Sharer")
-    expect(card).to_have_attribute("data-preview-state", "ready")
+    # Previews are made in the background: on a server busy with the whole suite they can queue behind others.
+    expect(card).to_have_attribute("data-preview-state", "ready", timeout=PREVIEW_WAIT_MS)
     thumbnail = card.get_by_test_id("file-thumbnail")
     expect(thumbnail).to_have_attribute("src", re.compile(r"^/api/v1/files/[\w-]+/thumbnail$"))
     bob_page.wait_for_function(IMAGE_LOADED, arg=thumbnail.element_handle())
@@ -166,7 +168,7 @@ def test_upload_can_be_cancelled_and_a_pasted_image_goes_without_text(server: Se
     expect(card.get_by_test_id("file-name")).to_have_text("image.png")
     expect(card).to_contain_text("PNG")
     thumbnail = card.get_by_test_id("file-thumbnail")
-    expect(thumbnail).to_be_visible()
+    expect(thumbnail).to_be_visible(timeout=PREVIEW_WAIT_MS)
     page.wait_for_function(IMAGE_LOADED, arg=thumbnail.element_handle())
 
     # The image opens full size in a dialog.
