@@ -56,12 +56,15 @@ def workspace_room(workspace_id: int) -> str:
 
 
 def members_room(workspace_id: int) -> str:
-    """The workspace's members other than guests: news of public channels, which guests may not see."""
+    """The workspace's members who may read public channels without being in them (not
+    guests): news of public channels."""
     return f"workspace:{workspace_id}:members"
 
 
-def workspace_rooms(workspace_id: int, is_guest: bool) -> list[str]:
-    return [workspace_room(workspace_id)] + ([] if is_guest else [members_room(workspace_id)])
+def workspace_rooms(workspace_id: int, *, public_news: bool) -> list[str]:
+    """A member's workspace rooms; ``public_news``: whether they may read the workspace's public
+    channels without being in them (the services decide)."""
+    return [workspace_room(workspace_id)] + ([members_room(workspace_id)] if public_news else [])
 
 
 # Message events: a message's newest event carries its content, the older ones only the fact.

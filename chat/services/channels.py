@@ -12,8 +12,8 @@ from chat.models import Channel, ChannelKind, ChannelMember, Membership, Role, U
 from chat.models._time import utcnow
 from chat.core import events
 from chat.core.actor import Actor
-from chat.services.access import (ChannelAccess, access_channel, access_membership,
-                                  check_can_manage)
+from chat.services import access as rules
+from chat.services.access import ChannelAccess, access_channel, access_membership
 from chat.core.concurrency import recheck_on_conflict
 from chat.core.errors import Conflict, Forbidden, Invalid, NotFound
 from chat.services.payloads import channel_payload, member_payload
@@ -147,10 +147,7 @@ def join_channel(actor: Actor, channel_id: int) -> ChannelAccess:
     access = access_channel(actor.id, channel_id)
     if access.member is not None:
         return access
-    if access.channel.kind != ChannelKind.public:
-        raise NotFound("channel not found")
-    if access.channel.archived_at is not None:
-        raise Forbidden("this channel is archived", code="channel_archived")
+    rules.can_join_channel.check(access.standing)
     try:
         with atomic():
             if _member_id(channel_id, actor.id) is None:
@@ -162,12 +159,7 @@ def join_channel(actor: Actor, channel_id: int) -> ChannelAccess:
 
 def leave_channel(actor: Actor, channel_id: int) -> None:
     access = access_channel(actor.id, channel_id)
-    if access.member is None:
-        raise Conflict("you are not in this channel", code="not_in_channel")
-    if access.channel.kind.is_direct:
-        raise Forbidden("you cannot leave a direct conversation", code="direct_channel")
-    if access.channel.is_default:
-        raise Forbidden("everyone stays in the default channel", code="default_channel")
+    rules.can_leave_channel.check(access.standing)
     with atomic():
         _remove_member_row(access.channel, access.member)
 
@@ -177,14 +169,7 @@ def add_member(actor: Actor, channel_id: int, user_id: Any, *, can_post: Any = N
     access = access_channel(actor.id, channel_id)
     user_id = check_id(user_id, "user_id")
     can_post = None if can_post is None else check_bool(can_post, "can_post")
-    if access.member is None:
-        raise Forbidden("join the channel first", code="not_in_channel")
-    if access.channel.kind.is_direct:
-        raise Forbidden("start a new group conversation to add people", code="direct_channel")
-    if access.channel.archived_at is not None:
-        raise Forbidden("this channel is archived", code="channel_archived")
-    if can_post is not None and not access.is_admin:
-        raise Forbidden("only admins choose who posts in a broadcast channel", code="admin_only")
+    (rules.can_add_people if can_post is None else rules.can_choose_posters).check(access.standing)
     target = db.session.scalar(select(Membership).where(
         Membership.workspace_id == access.channel.workspace_id, Membership.user_id == user_id,
         Membership.active))
@@ -211,9 +196,7 @@ def remove_member(actor: Actor, channel_id: int, user_id: Any) -> None:
     user_id = check_id(user_id, "user_id")
     if user_id == actor.id:
         return leave_channel(actor, channel_id)
-    check_can_manage(access)
-    if access.channel.is_default:
-        raise Forbidden("everyone stays in the default channel", code="default_channel")
+    rules.can_remove_people.check(access.standing)
     member = db.session.scalar(select(ChannelMember).where(ChannelMember.channel_id == channel_id,
                                                            ChannelMember.user_id == user_id))
     if member is None:
@@ -232,9 +215,8 @@ def update_channel(actor: Actor, channel_id: int, changes: dict[str, Any]) -> Ch
     if not changes:
         raise Invalid("nothing to change")
     channel = access.channel
-    if set(changes) != {"topic"} or access.member is None:
-        # Any member may set the topic; everything else belongs to the channel's managers.
-        check_can_manage(access)
+    # Anyone in the channel may set the topic; everything else belongs to its managers.
+    (rules.can_set_topic if set(changes) == {"topic"} else rules.can_manage_channel).check(access.standing)
     values: dict[str, Any] = {}
     if "name" in changes:
         values["name"] = check_channel_name(changes["name"])
@@ -245,8 +227,7 @@ def update_channel(actor: Actor, channel_id: int, changes: dict[str, Any]) -> Ch
             values[text_field] = check_text(changes[text_field], text_field, max_length=250, allow_empty=True)
     if "broadcast" in changes:
         values["broadcast"] = check_bool(changes["broadcast"], "broadcast")
-        if not access.is_admin:
-            raise Forbidden("only admins make broadcast channels", code="admin_only")
+        rules.can_set_broadcast.check(access.standing)
     if "archived" in changes:
         archived = check_bool(changes["archived"], "archived")
         if channel.is_default and archived:
@@ -277,7 +258,8 @@ def list_my_channels(actor: Actor, workspace_id: int) -> list[dict[str, Any]]:
     rows = db.session.execute(
         select(Channel, ChannelMember.last_read_id, ChannelMember.can_post)
         .join(ChannelMember, ChannelMember.channel_id == Channel.id)
-        .where(ChannelMember.user_id == actor.id, Channel.workspace_id == workspace_id)
+        .where(ChannelMember.user_id == actor.id, Channel.workspace_id == workspace_id,
+               Channel.id.in_(rules.channel_ids(rules.is_in_channel, actor.id, [workspace_id])))
         .order_by(Channel.kind, Channel.name, Channel.id)
     ).all()
     counts = unread_counts(actor.id, [workspace_id])
@@ -308,16 +290,16 @@ def _direct_participants(channel_ids: list[int]) -> dict[int, list[dict[str, Any
 
 
 def browse_channels(actor: Actor, workspace_id: int) -> list[dict[str, Any]]:
-    """Public channels of the workspace with member counts (guests see only their own)."""
-    membership = access_membership(actor.id, workspace_id)
+    """The workspace's public channels the person may read, with member counts."""
+    access_membership(actor.id, workspace_id)
     mine = set(db.session.scalars(select(ChannelMember.channel_id).where(
         ChannelMember.user_id == actor.id, ChannelMember.workspace_id == workspace_id)))
     counts = dict(db.session.execute(
         select(ChannelMember.channel_id, func.count()).where(ChannelMember.workspace_id == workspace_id)
         .group_by(ChannelMember.channel_id)).all())
-    query = select(Channel).where(Channel.workspace_id == workspace_id, Channel.kind == ChannelKind.public)
-    if membership.role == Role.guest:
-        query = query.where(Channel.id.in_(mine or {0}))
+    query = select(Channel).where(
+        Channel.workspace_id == workspace_id, Channel.kind == ChannelKind.public,
+        Channel.id.in_(rules.channel_ids(rules.can_read_channel, actor.id, [workspace_id])))
     return [channel_payload(c, joined=c.id in mine, extra={"member_count": counts.get(c.id, 0)})
             for c in db.session.scalars(query.order_by(Channel.name))]
 
@@ -345,8 +327,7 @@ def mark_read(actor: Actor, channel_id: int, message_id: Any) -> int:
     """Move the person's read position forward (never back); all their tabs follow."""
     message_id = check_id(message_id, "message_id")
     access = access_channel(actor.id, channel_id)
-    if access.member is None:
-        raise Conflict("you are not in this channel", code="not_in_channel")
+    rules.is_in_channel.check(access.standing)
     newest = access.channel.last_message_id or 0
     position = min(message_id, newest)
     if position > access.member.last_read_id:

@@ -23,8 +23,8 @@ from chat.models import File, FileKind, Message, PreviewState, Workspace
 from chat.models._time import utcnow
 from chat.core import events
 from chat.core.actor import Actor
-from chat.services.access import (access_admin, access_channel, access_membership, check_can_post,
-                                  readable_channel_ids)
+from chat.services import access as rules
+from chat.services.access import access_admin, access_channel, access_membership
 from chat.core.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from chat.services.filetypes import check_file_name, sniff
 from chat.services.payloads import file_payloads, message_payload, message_payloads
@@ -99,7 +99,7 @@ def upload_files(uploader: Actor, channel_id: int, uploads: list[tuple[Any, Bina
         raise Invalid(f"send at most {MAX_FILES_PER_MESSAGE} files at once", code="too_many_files", field="file")
     names = [check_file_name(name) for name, _ in uploads]
     access = access_channel(uploader.id, channel_id)
-    check_can_post(access)
+    rules.can_post_in_channel.check(access.standing)
     limit = max_file_size(db.session.get(Workspace, access.channel.workspace_id))
     store = storage()
     staged: list[Staged] = []
@@ -265,9 +265,9 @@ def list_channel_files(actor: Actor, channel_id: int, *, kind: Any = None, user_
 def list_workspace_files(actor: Actor, workspace_id: int, *, kind: Any = None, user_id: Any = None,
                          before: Any = None, limit: Any = None) -> dict[str, Any]:
     """Files shared in every conversation of the workspace the person can read, newest first."""
-    membership = access_membership(actor.id, workspace_id)
+    access_membership(actor.id, workspace_id)
     query = _shared().where(File.workspace_id == workspace_id,
-                            File.channel_id.in_(readable_channel_ids(membership)))
+                            File.channel_id.in_(rules.channel_ids(rules.can_read_channel, actor.id, [workspace_id])))
     rows, has_more = _page(query, kind=kind, user_id=user_id, before=before, limit=limit)
     return {"files": _with_position(rows), "has_more": has_more}
 
@@ -280,13 +280,13 @@ def _with_position(rows: list[File]) -> list[dict[str, Any]]:
 def search_files(actor: Actor, workspace_id: int, q: Any, *, limit: Any = None) -> dict[str, Any]:
     """Files whose name or PDF text contains ``q`` (case-insensitive), each with the message that
     shared it and a snippet of the matching text."""
-    membership = access_membership(actor.id, workspace_id)
+    access_membership(actor.id, workspace_id)
     q = check_text(q, "q", max_length=200)
     limit = check_limit(limit, default=20, maximum=100)
     pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     rows = list(db.session.scalars(
         _shared().where(File.workspace_id == workspace_id,
-                        File.channel_id.in_(readable_channel_ids(membership)),
+                        File.channel_id.in_(rules.channel_ids(rules.can_read_channel, actor.id, [workspace_id])),
                         or_(File.name.ilike(pattern, escape="\\"), File.text.ilike(pattern, escape="\\")))
         .order_by(File.id.desc()).limit(limit)))
     messages = {m["id"]: m for m in message_payloads(list(db.session.scalars(

@@ -9,18 +9,17 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, delete, select, update
+from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from chat.extensions import db
-from chat.models import (Channel, ChannelKind, ChannelMember, File, Membership, Mention, Message,
-                         Reaction, User)
+from chat.models import Channel, File, Membership, Mention, Message, Reaction, User
 from chat.models._time import utcnow
 from chat.core import events
 from chat.core.actor import Actor
 from chat.services import files
-from chat.services.access import (ChannelAccess, Poster, access_channel, access_membership, access_message,
-                                  check_can_post, posters)
+from chat.services import access as rules
+from chat.services.access import Poster, access_channel, access_membership, access_message, posters
 from chat.core.errors import ChatError, Conflict, Forbidden, Invalid, NotFound
 from chat.core.group_commit import GroupCommit, Job
 from chat.services.payloads import (author_payload, file_payloads, message_payload, message_payloads,
@@ -44,17 +43,16 @@ def _people_for_mentions(workspace_id: int, body: str) -> dict[str, int]:
         .where(Membership.workspace_id == workspace_id, Membership.active, User.username.in_(names)))}
 
 
-def _mentioned(channel_id: int, kind: ChannelKind, rendered_ids: set[int], everyone: bool,
-               author_id: int) -> set[int]:
-    """People to notify: named people who can read the channel, or every member for @channel."""
-    members = set(db.session.scalars(select(ChannelMember.user_id).where(ChannelMember.channel_id == channel_id)))
+def _mentioned(channel_id: int, rendered_ids: set[int], everyone: bool, author_id: int) -> set[int]:
+    """People to notify: everyone in the channel for @channel, else the named people who can
+    read it."""
     if everyone:
-        targets = members
-    elif kind == ChannelKind.public:
-        targets = rendered_ids  # public: readable by all non-guest members, joined or not
+        query = rules.user_ids(rules.is_in_channel, channel_id)
+    elif rendered_ids:
+        query = rules.user_ids(rules.can_read_channel, channel_id, among=rendered_ids)
     else:
-        targets = rendered_ids & members
-    return targets - {author_id}
+        return set()
+    return set(db.session.scalars(query)) - {author_id}
 
 
 class _Send(Job):
@@ -216,7 +214,7 @@ def _plan(job: _Send, poster: Poster | None) -> _Plan:
     """Every check and read a send needs before the write; raises the sender's error."""
     if poster is None:
         raise NotFound("channel not found")
-    check_can_post(poster)
+    rules.can_post_in_channel.check(poster.standing)
     attachments = files.check_sendable(job.sender_id, job.channel_id, job.file_ids)
     root = None
     if job.thread_root_id is not None:
@@ -228,8 +226,8 @@ def _plan(job: _Send, poster: Poster | None) -> _Plan:
     rendered = render(job.body, _people_for_mentions(poster.workspace_id, job.body))
     mentioned: set[int] = set()
     if rendered.mentioned_user_ids or rendered.mentions_channel:
-        mentioned = _mentioned(poster.channel_id, poster.kind, rendered.mentioned_user_ids,
-                               rendered.mentions_channel, job.sender_id)
+        mentioned = _mentioned(poster.channel_id, rendered.mentioned_user_ids, rendered.mentions_channel,
+                               job.sender_id)
     return _Plan(poster, rendered, mentioned, attachments, root)
 
 
@@ -246,12 +244,10 @@ def edit_message(actor: Actor, message_id: int, body: Any) -> dict[str, Any]:
     message, access = access_message(actor.id, message_id)
     if message.user_id != actor.id:
         raise Forbidden("you can only edit your own messages", code="not_author")
-    if access.channel.archived_at is not None:
-        raise Forbidden("this channel is archived", code="channel_archived")
+    rules.can_edit_own_messages.check(access.standing)
     rendered = render(body, _people_for_mentions(access.channel.workspace_id, body))
     already = set(db.session.scalars(select(Mention.user_id).where(Mention.message_id == message.id)))
-    mentioned = _mentioned(access.channel.id, access.channel.kind, rendered.mentioned_user_ids,
-                           rendered.mentions_channel, actor.id)
+    mentioned = _mentioned(access.channel.id, rendered.mentioned_user_ids, rendered.mentions_channel, actor.id)
     with atomic():
         message.body, message.html = body, rendered.html
         message.mentions_channel = rendered.mentions_channel
@@ -267,8 +263,8 @@ def edit_message(actor: Actor, message_id: int, body: Any) -> dict[str, Any]:
 
 def delete_message(actor: Actor, message_id: int) -> dict[str, Any]:
     message, access = access_message(actor.id, message_id)
-    if message.user_id != actor.id and not access.is_admin:
-        raise Forbidden("you can only delete your own messages", code="not_author")
+    if message.user_id != actor.id:
+        rules.can_delete_others_messages.check(access.standing)
     with atomic():
         message.deleted_at = utcnow()
         message.pinned_at = None
@@ -302,18 +298,11 @@ def check_emoji(value: Any) -> str:
     return emoji
 
 
-def _check_can_touch(access: ChannelAccess) -> None:
-    if access.member is None:
-        raise Forbidden("join the channel first", code="not_in_channel")
-    if access.channel.archived_at is not None:
-        raise Forbidden("this channel is archived", code="channel_archived")
-
-
 def react(actor: Actor, message_id: int, emoji: Any, *, add: bool) -> dict[str, Any]:
     """Add or remove the person's reaction; repeating either is harmless, at the same moment too."""
     emoji = check_emoji(emoji)
     message, access = access_message(actor.id, message_id)
-    _check_can_touch(access)
+    rules.can_react_and_pin.check(access.standing)
     try:
         with atomic():
             existing = db.session.scalar(select(Reaction).where(
@@ -339,7 +328,7 @@ def react(actor: Actor, message_id: int, emoji: Any, *, add: bool) -> dict[str, 
 
 def set_pinned(actor: Actor, message_id: int, pinned: bool) -> dict[str, Any]:
     message, access = access_message(actor.id, message_id)
-    _check_can_touch(access)
+    rules.can_react_and_pin.check(access.standing)
     if (message.pinned_at is not None) == pinned:
         return message_payload(message)
     with atomic():
@@ -419,8 +408,7 @@ def unread_mentions(actor: Actor, workspace_id: int, limit: int = 50) -> list[di
     access_membership(actor.id, workspace_id)
     rows = db.session.scalars(
         select(Message).join(Mention, Mention.message_id == Message.id)
-        .join(ChannelMember, and_(ChannelMember.channel_id == Mention.channel_id,
-                                  ChannelMember.user_id == actor.id))
-        .where(Mention.user_id == actor.id, Mention.workspace_id == workspace_id)
+        .where(Mention.user_id == actor.id, Mention.workspace_id == workspace_id,
+               Mention.channel_id.in_(rules.channel_ids(rules.is_in_channel, actor.id, [workspace_id])))
         .order_by(Message.id.desc()).limit(check_limit(limit)))
     return message_payloads(list(rows))

@@ -22,11 +22,12 @@ from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.orm import aliased
 
 from chat.extensions import db
-from chat.models import ChannelMember, ChatServer, Membership, Role, SocketConnection
+from chat.models import ChatServer, Membership, SocketConnection
 from chat.models._time import utcnow
 from chat.core import events
 from chat.core.actor import Actor
-from chat.services.access import access_channel, access_membership, check_can_post
+from chat.services import access as rules
+from chat.services.access import access_channel, access_membership
 from chat.core.errors import Invalid
 from chat.core.transactions import atomic
 from chat.core.validation import check_optional_id
@@ -75,14 +76,13 @@ def _announce(user_id: int, status: str) -> None:
 
 def rooms_for(user_id: int) -> list[str]:
     """Every room a socket of this person may listen to: their own, their active workspaces'
-    and the channels they belong to in those workspaces."""
+    and the channels they are in (``access.is_in_channel``)."""
     roles = dict(db.session.execute(select(Membership.workspace_id, Membership.role).where(
         Membership.user_id == user_id, Membership.active)).all())
-    workspace_ids = list(roles)
-    channel_ids = db.session.scalars(select(ChannelMember.channel_id).where(
-        ChannelMember.user_id == user_id, ChannelMember.workspace_id.in_(workspace_ids or [0])))
+    channel_ids = db.session.scalars(rules.channel_ids(rules.is_in_channel, user_id))
     return ([events.user_room(user_id)]
-            + [room for w, role in roles.items() for room in events.workspace_rooms(w, role == Role.guest)]
+            + [room for w, role in roles.items()
+               for room in events.workspace_rooms(w, public_news=rules.reads_public_channels(role))]
             + [events.channel_room(c) for c in channel_ids])
 
 
@@ -198,7 +198,7 @@ def typing(actor: Actor, channel_id: int, thread_root_id: Any, sid: str | None) 
     """Tell the channel's other readers that the person is typing (ephemeral, not stored)."""
     thread_root_id = check_optional_id(thread_root_id, "thread_root_id")
     access = access_channel(actor.id, channel_id)
-    check_can_post(access)
+    rules.can_post_in_channel.check(access.standing)
     events.notify(events.TYPING, {"channel_id": channel_id, "thread_root_id": thread_root_id,
                                   "workspace_id": access.channel.workspace_id,
                                   "user": {"id": actor.id, "display_name": actor.display_name}},

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import and_, func, select
 
 from chat.extensions import db
-from chat.models import ChannelMember, Membership, Mention, Message
+from chat.models import ChannelMember, Mention, Message
+from chat.services.access import channel_ids, is_in_channel
 
 
 # Unread counts stop here: the client shows "999+" from this number on.
@@ -17,7 +18,8 @@ def unread_counts(user_id: int, workspace_ids: list[int]) -> dict[int, tuple[int
     mentions of the person)."""
     if not workspace_ids:
         return {}
-    member_filter = and_(ChannelMember.user_id == user_id, ChannelMember.workspace_id.in_(workspace_ids))
+    member_filter = and_(ChannelMember.user_id == user_id, ChannelMember.workspace_id.in_(workspace_ids),
+                         ChannelMember.channel_id.in_(channel_ids(is_in_channel, user_id, workspace_ids)))
     # A correlated count per channel: PostgreSQL cannot estimate a join on "id > last_read_id"
     # and chose a parallel scan of every message (~180 ms at 1M rows); per channel it walks
     # ix_messages_channel_thread_id from the read position (bench/README.md).
@@ -44,8 +46,3 @@ def unread_counts(user_id: int, workspace_ids: list[int]) -> dict[int, tuple[int
         .group_by(Mention.channel_id)
     ).all())
     return {cid: (unread.get(cid, 0), mentions.get(cid, 0)) for cid in set(unread) | set(mentions)}
-
-
-def active_workspace_ids(user_id: int) -> list[int]:
-    return list(db.session.scalars(select(Membership.workspace_id).where(
-        Membership.user_id == user_id, Membership.active)))

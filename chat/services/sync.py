@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from chat.extensions import db
-from chat.models import ChannelMember, Event
+from chat.models import Event
 from chat.core import event_log
 from chat.core.actor import Actor
 from chat.core.errors import Gone, Invalid
 from chat.core.events import envelope_of
-from chat.services.summaries import active_workspace_ids
+from chat.services import access
 from chat.core.validation import check_limit
 
 MAX_PAGE = 1000
@@ -38,12 +38,11 @@ def events_since(actor: Actor, since: Any, limit: Any = None) -> dict[str, Any]:
     # Read the head first: every event up to it has committed, so the query below sees all of
     # them and the cursor may skip to it; an event committed later arrives with a larger id.
     head = latest_event_id()
-    workspace_ids = active_workspace_ids(actor.id)
-    readable = select(ChannelMember.channel_id).where(ChannelMember.user_id == actor.id,
-                                                      ChannelMember.workspace_id.in_(workspace_ids or [0]))
+    # The channels whose events reach the person's sockets: the same rule as their rooms.
+    followed = access.channel_ids(access.is_in_channel, actor.id)
     rows = list(db.session.scalars(
         select(Event).where(Event.id > since,
-                            or_(Event.channel_id.in_(readable), Event.target_user_id == actor.id))
+                            or_(Event.channel_id.in_(followed), Event.target_user_id == actor.id))
         .order_by(Event.id).limit(limit + 1)))
     if since < event_log.pruned_through():  # read after the page: a prune meanwhile is seen
         raise Gone("this cursor is older than the event log: reload your state and resume from "

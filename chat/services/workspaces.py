@@ -15,7 +15,7 @@ from chat.models._time import utcnow
 from chat.core import events, ratelimits
 from chat.core.actor import Actor
 from chat.services import presence
-from chat.services.access import access_admin, access_membership
+from chat.services.access import access_admin, access_membership, reads_public_channels
 from chat.services.channels import create_default_channel, join_default_channels
 from chat.core.concurrency import lock_row
 from chat.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -48,9 +48,11 @@ def create_workspace(actor: Actor, name: Any) -> Workspace:
 
 
 def _welcome(workspace: Workspace, user_id: int, role: Role) -> None:
-    """Inside a transaction: subscribe the newcomer and put them in the default channels."""
-    events.join_rooms(user_id, events.workspace_rooms(workspace.id, role == Role.guest))
-    if role != Role.guest:
+    """Inside a transaction: subscribe the newcomer and, if they may read public channels
+    anyway, put them in the default channels (guests see only what they are invited to)."""
+    public_news = reads_public_channels(role)
+    events.join_rooms(user_id, events.workspace_rooms(workspace.id, public_news=public_news))
+    if public_news:
         join_default_channels(workspace.id, user_id)
     events.record(workspace.id, events.WORKSPACE_JOINED, workspace_payload(workspace),
                   target_user_id=user_id)
@@ -89,7 +91,7 @@ def list_workspaces(actor: Actor) -> list[dict[str, Any]]:
     channel_workspace = dict(db.session.execute(
         select(Channel.id, Channel.workspace_id).where(Channel.id.in_(list(counts) or [0]))).all())
     direct = set(db.session.scalars(select(Channel.id).where(
-        Channel.id.in_(list(counts) or [0]), Channel.kind.in_([ChannelKind.dm, ChannelKind.group]))))
+        Channel.id.in_(list(counts) or [0]), Channel.kind.in_([k for k in ChannelKind if k.is_direct]))))
     totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for channel_id, (unread, mentions) in counts.items():
         total = totals[channel_workspace[channel_id]]
