@@ -259,6 +259,31 @@ class SocketClient:
             self.sio.disconnect()
 
 
+REJECTED = "rejected"      # the server's connect handler turned the person away
+BAD_ORIGIN = "bad origin"  # the transport refused the handshake: 400, an origin not allowed
+
+
+def socket_refusal(url: str, token: str | None, **kwargs: Any) -> str:
+    """Open a socket that the server must refuse (``SocketClient.connect``'s arguments) and say
+    how it was refused: REJECTED (missing, bad or revoked credentials) or BAD_ORIGIN. Anything
+    else, an accepted socket included, fails the test."""
+    try:
+        client = SocketClient.connect(url, token, **kwargs)
+    except socketio.exceptions.ConnectionError as err:
+        if str(err) == "One or more namespaces failed to connect: /":
+            return REJECTED
+        if str(err) == "Unexpected status code 400 in server response":  # long-polling
+            return BAD_ORIGIN
+        cause: BaseException | None = err  # a websocket handshake's answer is in the chain
+        while cause is not None:
+            if getattr(cause, "status_code", None) == 400 and "Not an accepted origin" in str(cause):
+                return BAD_ORIGIN
+            cause = cause.__context__
+        raise
+    client.close()
+    raise AssertionError("the socket was accepted")
+
+
 def settle(seconds: float = 0.3) -> None:
     """Give events that must NOT arrive a moment to show up before asserting their absence."""
     time.sleep(seconds)
