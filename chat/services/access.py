@@ -17,8 +17,9 @@ tables' columns; so is every rule, from ``Requirement``s that combine facts with
   (``channel_ids``, ``user_ids``): channel lists, unread counts, who follows a channel's
   events, mentions, files.
 
-A new kind of person or channel (a bot, a guest, an inbox agent) is a new fact in
-``Standing``/``standing_of`` and a requirement in the rules it changes; nothing else.
+A new kind of person or channel (a bot, an inbox agent, another kind of guest) is a new fact
+in ``Standing``/``_standing`` and a requirement in the rules it changes; the doors and the
+queries follow (docs/architecture.md, "Who may do what").
 """
 from __future__ import annotations
 
