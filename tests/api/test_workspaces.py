@@ -242,8 +242,8 @@ def test_guests_hear_nothing_of_public_channels_they_are_not_in(cast: Cast) -> N
         created = cast.alice.post(f"/workspaces/{cast.acme.id}/channels", {"name": name, "topic": "quiet"})
         cast.alice.call("PATCH", f"/channels/{created['id']}", {"topic": "still quiet"})
         # Members hear of the new channel and its change even before joining ...
-        assert bob.wait_for("channel.created", lambda d: d["id"] == created["id"])["name"] == name
-        bob.wait_for("channel.updated", lambda d: d.get("data", {}).get("id") == created["id"])
+        assert bob.wait_for("channel.created", lambda e: e["data"]["id"] == created["id"])["data"]["name"] == name
+        bob.wait_for("channel.updated", lambda e: e["data"]["id"] == created["id"])
         settle()
         # ... the guest, who gets 404 for it over REST, hears nothing.
         assert_error(cast.gus.request("GET", f"/channels/{created['id']}"), 404, "not_found")
