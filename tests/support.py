@@ -259,11 +259,6 @@ class SocketClient:
             self.sio.disconnect()
 
 
-def settle(seconds: float = 0.3) -> None:
-    """Give events that must NOT arrive a moment to show up before asserting their absence."""
-    time.sleep(seconds)
-
-
 def barrier(socket: SocketClient, person: Person, channel_id: int, timeout: float = 10) -> dict[str, Any]:
     """Return once ``socket`` (one of ``person``'s) has received every event meant for it that
     was committed before this call: the proof that something did *not* arrive, without a sleep.
