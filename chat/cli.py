@@ -47,8 +47,8 @@ def register_cli(app: Flask) -> None:
     @click.option("--owner", required=True, help="Email of the owner")
     def create_workspace(name: str, owner: str) -> None:
         """Create a workspace (with #general) owned by an existing user."""
-        workspace = run(lambda: workspaces.create_workspace(_actor(owner), name))
-        click.echo(f"workspace {workspace.id} {workspace.name}")
+        created = run(lambda: workspaces.create_workspace(_actor(owner), name))
+        click.echo(f"workspace {created.id} {created.workspace.name}")
 
     @app.cli.command("add-member")
     @click.argument("workspace_id", type=int)
@@ -69,9 +69,9 @@ def register_cli(app: Flask) -> None:
     def create_channel(workspace_id: int, name: str, by_email: str, private: bool, broadcast: bool,
                        topic: str) -> None:
         """Create a channel in a workspace."""
-        channel = run(lambda: channels.create_channel(_actor(by_email), workspace_id, name, private=private,
+        created = run(lambda: channels.create_channel(_actor(by_email), workspace_id, name, private=private,
                                                       broadcast=broadcast, topic=topic))
-        click.echo(f"channel {channel.id} #{channel.name}")
+        click.echo(f"channel {created.id} #{created.channel.name}")
 
     @app.cli.command("prune-events")
     @click.option("--max-age-days", type=float, default=None,

@@ -85,6 +85,7 @@ async function boot() {
     disconnected: () => {},
     synced,
     expired: reloadState,
+    follows: (channelId, workspaceId) => workspaceId === state.workspaceId && state.channels.has(channelId),
   });
   startPresencePolling();
   document.querySelector('#composer textarea')?.focus();

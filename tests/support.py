@@ -284,9 +284,20 @@ def socket_refusal(url: str, token: str | None, **kwargs: Any) -> str:
     raise AssertionError("the socket was accepted")
 
 
-def settle(seconds: float = 0.3) -> None:
-    """Give events that must NOT arrive a moment to show up before asserting their absence."""
-    time.sleep(seconds)
+def barrier(socket: SocketClient, person: Person, channel_id: int, timeout: float = 10) -> dict[str, Any]:
+    """Return once ``socket`` (one of ``person``'s) has received every event meant for it that
+    was committed before this call: the proof that something did *not* arrive, without a sleep.
+
+    A socket gets its durable events in commit order, and the ephemeral events of one process in
+    commit order too (docs/realtime.md, "Order"); so this sends a message in ``channel_id`` (a
+    channel the person is in), moves their read position to it, and waits for both events, the
+    durable ``message.created`` and the ephemeral ``channel.read``. Returns the message."""
+    sent = person.post(f"/channels/{channel_id}/messages", {"body": f"barrier {uuid.uuid4().hex}"})
+    person.post(f"/channels/{channel_id}/read", {"message_id": sent["id"]})
+    socket.wait_for("message.created", lambda e: e["data"]["id"] == sent["id"], timeout)
+    socket.wait_for("channel.read", lambda r: r["channel_id"] == channel_id and r["last_read_id"] == sent["id"],
+                    timeout)
+    return sent
 
 
 class CatchUpClient:

@@ -8,7 +8,7 @@ from chat.api import actor, api, body
 from chat.core.actor import Via
 from chat.extensions import csrf
 from chat.services import users
-from chat.services.payloads import me_payload, token_payload
+from chat.services.payloads import me_payload, new_token_payload, token_payload
 
 
 @api.post("/auth/signup")
@@ -28,7 +28,7 @@ def create_token_with_password():  # type: ignore[no-untyped-def]
     data = body()
     user, token, secret = users.exchange_password(data.get("email"), data.get("password"),
                                                   data.get("name", "API token"), address=request.remote_addr)
-    return jsonify({"token": secret, **token_payload(token), "user": me_payload(user)}), 201
+    return jsonify(new_token_payload(token, secret, user)), 201
 
 
 @api.get("/me")
@@ -60,7 +60,7 @@ def list_tokens():  # type: ignore[no-untyped-def]
 @api.post("/tokens")
 def create_token():  # type: ignore[no-untyped-def]
     token, secret = users.create_token(actor(), body().get("name"))
-    return jsonify({"token": secret, **token_payload(token)}), 201
+    return jsonify(new_token_payload(token, secret)), 201
 
 
 @api.delete("/tokens/<int:token_id>")

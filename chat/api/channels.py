@@ -5,7 +5,8 @@ from flask import jsonify
 
 from chat.api import actor, api, body
 from chat.services import channels
-from chat.services.payloads import channel_payload
+from chat.services.payloads import (channel_membership_payload, channel_payload, channel_view_payload, ok_payload,
+                                    read_position_payload)
 
 
 @api.get("/workspaces/<int:workspace_id>/channels")
@@ -21,21 +22,20 @@ def browse_channels(workspace_id: int):  # type: ignore[no-untyped-def]
 @api.post("/workspaces/<int:workspace_id>/channels")
 def create_channel(workspace_id: int):  # type: ignore[no-untyped-def]
     data = body()
-    channel = channels.create_channel(
+    created = channels.create_channel(
         actor(), workspace_id, data.get("name"), private=data.get("private", False),
         broadcast=data.get("broadcast", False), topic=data.get("topic", ""), purpose=data.get("purpose", ""))
-    return jsonify(channels.get_channel(actor(), channel.id)), 201
+    return jsonify(channel_view_payload(created)), 201
 
 
 @api.post("/workspaces/<int:workspace_id>/direct")
 def open_direct(workspace_id: int):  # type: ignore[no-untyped-def]
-    channel = channels.open_direct(actor(), workspace_id, body().get("user_ids"))
-    return jsonify(channels.get_channel(actor(), channel.id))
+    return jsonify(channel_view_payload(channels.open_direct(actor(), workspace_id, body().get("user_ids"))))
 
 
 @api.get("/channels/<int:channel_id>")
 def get_channel(channel_id: int):  # type: ignore[no-untyped-def]
-    return jsonify(channels.get_channel(actor(), channel_id))
+    return jsonify(channel_view_payload(channels.get_channel(actor(), channel_id)))
 
 
 @api.patch("/channels/<int:channel_id>")
@@ -45,14 +45,13 @@ def update_channel(channel_id: int):  # type: ignore[no-untyped-def]
 
 @api.post("/channels/<int:channel_id>/join")
 def join_channel(channel_id: int):  # type: ignore[no-untyped-def]
-    channels.join_channel(actor(), channel_id)
-    return jsonify(channels.get_channel(actor(), channel_id))
+    return jsonify(channel_view_payload(channels.join_channel(actor(), channel_id)))
 
 
 @api.post("/channels/<int:channel_id>/leave")
 def leave_channel(channel_id: int):  # type: ignore[no-untyped-def]
     channels.leave_channel(actor(), channel_id)
-    return jsonify({"ok": True})
+    return jsonify(ok_payload())
 
 
 @api.get("/channels/<int:channel_id>/members")
@@ -64,16 +63,15 @@ def list_channel_members(channel_id: int):  # type: ignore[no-untyped-def]
 def add_channel_member(channel_id: int):  # type: ignore[no-untyped-def]
     data = body()
     member = channels.add_member(actor(), channel_id, data.get("user_id"), can_post=data.get("can_post"))
-    return jsonify({"channel_id": channel_id, "user_id": member.user_id, "can_post": member.can_post})
+    return jsonify(channel_membership_payload(member))
 
 
 @api.delete("/channels/<int:channel_id>/members/<int:user_id>")
 def remove_channel_member(channel_id: int, user_id: int):  # type: ignore[no-untyped-def]
     channels.remove_member(actor(), channel_id, user_id)
-    return jsonify({"ok": True})
+    return jsonify(ok_payload())
 
 
 @api.post("/channels/<int:channel_id>/read")
 def mark_read(channel_id: int):  # type: ignore[no-untyped-def]
-    position = channels.mark_read(actor(), channel_id, body().get("message_id"))
-    return jsonify({"channel_id": channel_id, "last_read_id": position})
+    return jsonify(read_position_payload(channels.mark_read(actor(), channel_id, body().get("message_id"))))

@@ -5,6 +5,7 @@ from flask import jsonify
 
 from chat.api import actor, api, query_int
 from chat.services import sync
+from chat.services.payloads import cursor_payload
 
 
 @api.get("/events")
@@ -16,4 +17,4 @@ def events_since():  # type: ignore[no-untyped-def]
 @api.get("/events/head")
 def events_head():  # type: ignore[no-untyped-def]
     """The newest event id: a client that has just loaded its state resumes from here."""
-    return jsonify({"cursor": sync.latest_event_id()})
+    return jsonify(cursor_payload(sync.latest_event_id()))

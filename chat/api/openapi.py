@@ -393,35 +393,6 @@ SCHEMAS: dict[str, Schema] = {
         "messages": array(ref("Message"), description="replies, oldest first"),
         "has_more": boolean("more replies exist after this page"),
     }),
-    "EventEnvelope": {
-        **obj({
-            "id": {**ID, "description": "position in the event log; ids grow in commit order"},
-            "prev_id": {**COUNT, "description": "the id of the previous event of the same audience (the "
-                                                "channel, or you when `channel_id` is null); 0 when none is "
-                                                "left in the log. An event whose `prev_id` you have not "
-                                                "applied means one is missing: sync (docs/realtime.md)"},
-            "type": {"type": "string", "enum": ["message.created", "message.updated", "message.deleted",
-                                                "channel.updated", "channel.member_added",
-                                                "channel.member_removed", "workspace.joined"]},
-            "workspace_id": ID,
-            "channel_id": nullable({**ID, "description": "null for events addressed to one person"}),
-            "data": {"type": "object"},
-        }),
-        "description": "A durable event, the same over Socket.IO and GET /events. `data` depends on `type`.",
-        "oneOf": [
-            {"properties": {"type": {"const": "message.created"},
-                            "data": {"oneOf": [ref("Message"), ref("RedactedMessage")]}}},
-            {"properties": {"type": {"const": "message.updated"},
-                            "data": {"oneOf": [ref("Message"), ref("RedactedMessage")]}}},
-            {"properties": {"type": {"const": "message.deleted"}, "data": ref("DeletedMessage")}},
-            {"properties": {"type": {"const": "channel.updated"}, "data": ref("Channel")}},
-            {"properties": {"type": {"const": "channel.member_added"},
-                            "data": obj({"channel": ref("Channel"), "user_id": ID})}},
-            {"properties": {"type": {"const": "channel.member_removed"},
-                            "data": obj({"channel_id": ID, "user_id": ID})}},
-            {"properties": {"type": {"const": "workspace.joined"}, "data": ref("Workspace")}},
-        ],
-    },
     "EventPage": obj({
         "events": array(ref("EventEnvelope"), description="in id order"),
         "has_more": boolean("call again with `since=cursor` for the rest"),
@@ -430,6 +401,61 @@ SCHEMAS: dict[str, Schema] = {
     "ReadPosition": obj({"channel_id": ID, "last_read_id": COUNT}),
     "ChannelMembership": obj({"channel_id": ID, "user_id": ID, "can_post": boolean()}),
     "Ok": obj({"ok": {"const": True}}),
+}
+
+# --- socket events (docs/realtime.md): one data shape per event name --------------------------
+
+# The data of each durable event, as it is sent live. A replay (sync, GET /events) may carry a
+# message event's data as the RedactedMessage stub instead: the log keeps facts, not old text.
+DURABLE_EVENT_DATA: dict[str, Schema] = {
+    "message.created": ref("Message"),
+    "message.updated": ref("Message"),
+    "message.deleted": ref("DeletedMessage"),
+    "channel.created": ref("Channel"),
+    "channel.updated": ref("Channel"),
+    "channel.member_added": obj({"channel": ref("Channel"), "user_id": ID}),
+    "channel.member_removed": obj({"channel_id": ID, "user_id": ID}),
+    "workspace.joined": ref("Workspace"),
+}
+REDACTABLE_EVENTS = ("message.created", "message.updated", "message.deleted")
+
+# Ephemeral events are sent as they are, without an envelope, and never replayed.
+EPHEMERAL_EVENT_DATA: dict[str, Schema] = {
+    "typing": obj({"channel_id": ID, "thread_root_id": nullable(ID), "workspace_id": ID,
+                   "user": obj({"id": ID, "display_name": USER_FIELDS["display_name"]})}),
+    "presence.changed": obj({"user_id": ID, "status": {"type": "string", "enum": ["online", "away", "offline"]},
+                             "workspace_id": ID}),
+    "channel.read": obj({"channel_id": ID, "last_read_id": COUNT, "workspace_id": ID}),
+    "file.updated": ref("File"),
+    "workspace.member_updated": obj({**SCHEMAS["Member"]["properties"], "workspace_id": ID},
+                                    required=(*SCHEMAS["Member"]["required"], "workspace_id")),
+}
+
+SCHEMAS["EventEnvelope"] = {
+    **obj({
+        "id": {**ID, "description": "position in the event log; ids grow in commit order"},
+        "prev_id": {**COUNT, "description": "the id of the previous event of the same audience (the "
+                                            "channel, or you when `channel_id` is null); 0 when none is "
+                                            "left in the log. An event whose `prev_id` you have not "
+                                            "applied means one is missing: sync (docs/realtime.md)"},
+        "type": {"type": "string", "enum": list(DURABLE_EVENT_DATA)},
+        "workspace_id": ID,
+        "channel_id": nullable({**ID, "description": "null for events addressed to one person"}),
+        "data": {"type": "object"},
+    }),
+    "description": "A durable event, the same over Socket.IO and GET /events. `data` depends on `type`.",
+    "oneOf": [{"properties": {"type": {"const": name},
+                              "data": {"oneOf": [data, ref("RedactedMessage")]} if name in REDACTABLE_EVENTS
+                              else data}}
+              for name, data in DURABLE_EVENT_DATA.items()],
+}
+
+# What a socket receives under each event name: the envelope for durable events (with the data
+# as sent live), the data itself for ephemeral ones. Served as `x-socket-events`.
+SOCKET_EVENTS: dict[str, Schema] = {
+    **{name: {"allOf": [ref("EventEnvelope"), {"properties": {"type": {"const": name}, "data": data}}]}
+       for name, data in DURABLE_EVENT_DATA.items()},
+    **EPHEMERAL_EVENT_DATA,
 }
 
 # --- security -----------------------------------------------------------------------------------
@@ -836,6 +862,8 @@ def spec() -> dict[str, Any]:
         "security": READ,
         "paths": PATHS,
         "components": {"schemas": SCHEMAS, "securitySchemes": SECURITY_SCHEMES},
+        # Not part of OpenAPI: the Socket.IO server-to-client events (docs/realtime.md).
+        "x-socket-events": SOCKET_EVENTS,
     }
 
 

@@ -5,7 +5,8 @@ from flask import jsonify, request
 
 from chat.api import actor, api, body, query_choice
 from chat.services import presence, workspaces
-from chat.services.payloads import invite_payload, workspace_payload
+from chat.services.payloads import (invite_payload, workspace_member_payload, workspace_payload,
+                                    workspace_view_payload)
 
 
 @api.get("/workspaces")
@@ -15,13 +16,12 @@ def list_workspaces():  # type: ignore[no-untyped-def]
 
 @api.post("/workspaces")
 def create_workspace():  # type: ignore[no-untyped-def]
-    workspace = workspaces.create_workspace(actor(), body().get("name"))
-    return jsonify(workspaces.get_workspace(actor(), workspace.id)), 201
+    return jsonify(workspace_view_payload(workspaces.create_workspace(actor(), body().get("name")))), 201
 
 
 @api.get("/workspaces/<int:workspace_id>")
 def get_workspace(workspace_id: int):  # type: ignore[no-untyped-def]
-    return jsonify(workspaces.get_workspace(actor(), workspace_id))
+    return jsonify(workspace_view_payload(workspaces.get_workspace(actor(), workspace_id)))
 
 
 @api.patch("/workspaces/<int:workspace_id>")
@@ -38,7 +38,7 @@ def list_members(workspace_id: int):  # type: ignore[no-untyped-def]
 
 @api.patch("/workspaces/<int:workspace_id>/members/<int:user_id>")
 def update_member(workspace_id: int, user_id: int):  # type: ignore[no-untyped-def]
-    return jsonify(workspaces.update_member(actor(), workspace_id, user_id, body()))
+    return jsonify(workspace_member_payload(workspaces.update_member(actor(), workspace_id, user_id, body())))
 
 
 @api.get("/workspaces/<int:workspace_id>/presence")
@@ -72,5 +72,4 @@ def invite_preview(code: str):  # type: ignore[no-untyped-def]
 
 @api.post("/invites/<code>/accept")
 def accept_invite(code: str):  # type: ignore[no-untyped-def]
-    membership = workspaces.accept_invite(actor(), code)
-    return jsonify(workspaces.get_workspace(actor(), membership.workspace_id))
+    return jsonify(workspace_view_payload(workspaces.accept_invite(actor(), code)))

@@ -33,8 +33,9 @@ ORDERED_HOST = "chat-ordered"
 
 
 class OrderedRedisManager(RedisManager):  # type: ignore[misc]
-    def publish_in_order(self, event: str, data: Any, room: str, namespace: str) -> None:
-        """Publish an emit that every process, this one too, delivers from the queue."""
+    def publish_in_order(self, event: str, data: Any, room: str | list[str], namespace: str) -> None:
+        """Publish an emit that every process, this one too, delivers from the queue (to each
+        socket once, when ``room`` lists several rooms)."""
         self._publish({"method": "emit", "event": event, "data": [data], "binary": False,
                        "namespace": namespace, "room": room, "skip_sid": None, "callback": None,
                        "host_id": ORDERED_HOST})

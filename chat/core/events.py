@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 NAMESPACE = "/"
 ORDER_LOCK_KEY = 724501
 
-# Server-to-client event names (past tense).
+# Server-to-client event names (past tense). Each name has one data shape, declared with the
+# wire schemas (chat/api/openapi.py, SOCKET_EVENTS) and listed in docs/realtime.md.
 MESSAGE_CREATED = "message.created"
 MESSAGE_UPDATED = "message.updated"
 MESSAGE_DELETED = "message.deleted"
@@ -41,6 +42,13 @@ WORKSPACE_JOINED = "workspace.joined"
 TYPING = "typing"
 PRESENCE_CHANGED = "presence.changed"
 FILE_UPDATED = "file.updated"  # a file not yet sent got its preview: to the uploader only
+
+# Durable events are logged and sent as envelopes (``record``); ephemeral ones are sent as they
+# are and never replayed (``notify``). A name is one or the other, never both.
+DURABLE_EVENTS = frozenset({MESSAGE_CREATED, MESSAGE_UPDATED, MESSAGE_DELETED, CHANNEL_CREATED, CHANNEL_UPDATED,
+                            CHANNEL_MEMBER_ADDED, CHANNEL_MEMBER_REMOVED, WORKSPACE_JOINED})
+EPHEMERAL_EVENTS = frozenset({CHANNEL_READ, WORKSPACE_MEMBER_UPDATED, TYPING, PRESENCE_CHANGED, FILE_UPDATED})
+SERVER_EVENTS = DURABLE_EVENTS | EPHEMERAL_EVENTS
 
 
 def channel_room(channel_id: int) -> str:
@@ -76,12 +84,17 @@ def _pending() -> list[tuple]:
 
 
 def record(workspace_id: int, type_: str, data: dict[str, Any], *,
-           channel_id: int | None = None, target_user_id: int | None = None) -> dict[str, Any]:
+           channel_id: int | None = None, target_user_id: int | None = None,
+           also_to: str | None = None) -> dict[str, Any]:
     """Append a durable event (replayed to reconnecting clients) and queue its broadcast.
 
+    The event belongs to the channel's stream, or to the one person's. It goes to that
+    stream's room and, with ``also_to``, to a second room too (once to a socket in both).
     Must run inside ``atomic()``. Returns the envelope that is broadcast; its id and prev_id
     are set when the transaction commits.
     """
+    if type_ not in DURABLE_EVENTS:
+        raise ValueError(f"{type_!r} is not a declared durable event")
     if db.engine.dialect.name == "postgresql" and "chat_order_lock" not in db.session.info:
         _take_order_lock()
     message_id = data["id"] if type_ in _MESSAGE_EVENTS else None
@@ -92,7 +105,9 @@ def record(workspace_id: int, type_: str, data: dict[str, Any], *,
     # transaction, which also gives the envelopes their ids.
     envelope = envelope_of(0, 0, type_, workspace_id, channel_id, data)
     _unnumbered().append((row, envelope))
-    room = channel_room(channel_id) if channel_id is not None else user_room(target_user_id or 0)
+    room: str | list[str] = channel_room(channel_id) if channel_id is not None else user_room(target_user_id or 0)
+    if also_to is not None:
+        room = [room, also_to]
     _pending().append(("durable", type_, envelope, room))
     return envelope
 
@@ -160,6 +175,8 @@ def envelope_of(event_id: int, prev_id: int, type_: str, workspace_id: int, chan
 
 def notify(type_: str, data: dict[str, Any], room: str, *, skip_sid: str | None = None) -> None:
     """An ephemeral event (typing, presence, read markers): not logged, never replayed."""
+    if type_ not in EPHEMERAL_EVENTS:
+        raise ValueError(f"{type_!r} is not a declared ephemeral event")
     _pending().append(("emit", type_, data, room, skip_sid))
 
 
@@ -270,7 +287,7 @@ def publish_committed() -> None:
             log.exception("socket side effect failed: %r", item[:2])
 
 
-def _emitter(type_: str, data: Any, room: str, skip_sid: str | None) -> Any:
+def _emitter(type_: str, data: Any, room: str | list[str], skip_sid: str | None) -> Any:
     return lambda: socketio.emit(type_, data, to=room, skip_sid=skip_sid, namespace=NAMESPACE)
 
 

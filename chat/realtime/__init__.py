@@ -21,6 +21,7 @@ from chat.extensions import db, socketio
 from chat.models import User
 from chat.core import events, ratelimits
 from chat.services import channels, messages, presence, sync
+from chat.services.payloads import ok_payload, presence_status_payload, read_position_payload
 from chat.core.errors import ChatError, Invalid, TooLarge, error_body
 from chat.core.validation import check_bool, check_id, parse_json
 
@@ -216,19 +217,18 @@ def register_handlers(socketio: SocketIO) -> None:
 
     @event(socketio, "channel.read")
     def _read(actor: Actor, data: dict, sid: str) -> Any:
-        channel_id = check_id(data.get("channel_id"), "channel_id")
-        return {"channel_id": channel_id,
-                "last_read_id": channels.mark_read(actor, channel_id, data.get("message_id"))}
+        return read_position_payload(channels.mark_read(actor, check_id(data.get("channel_id"), "channel_id"),
+                                                        data.get("message_id")))
 
     @event(socketio, "typing.start")
     def _typing(actor: Actor, data: dict, sid: str) -> Any:
         presence.typing(actor, check_id(data.get("channel_id"), "channel_id"), data.get("thread_root_id"), sid)
-        return {"ok": True}
+        return ok_payload()
 
     @event(socketio, "presence.set")
     def _presence(actor: Actor, data: dict, sid: str) -> Any:
         away = check_bool(data.get("away"), "away")
-        return {"status": presence.set_away(actor.id, sid, away)}
+        return presence_status_payload(presence.set_away(actor.id, sid, away))
 
     @event(socketio, "sync")
     def _sync(actor: Actor, data: dict, sid: str) -> Any:

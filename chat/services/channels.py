@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -13,10 +14,10 @@ from chat.models._time import utcnow
 from chat.core import events
 from chat.core.actor import Actor
 from chat.services import access as rules
-from chat.services.access import ChannelAccess, access_channel, access_membership
+from chat.services.access import access_channel, access_membership
 from chat.core.concurrency import recheck_on_conflict
 from chat.core.errors import Conflict, Forbidden, Invalid, NotFound
-from chat.services.payloads import channel_payload, member_payload
+from chat.services.payloads import channel_payload, member_payload, read_position_payload
 from chat.services.summaries import unread_counts
 from chat.core.transactions import atomic
 from chat.core.validation import check_bool, check_id, check_text
@@ -40,19 +41,45 @@ def _check_name_free(workspace_id: int, name: str, except_id: int | None = None)
         raise Conflict("a channel with this name already exists", code="name_taken", field="name")
 
 
-def _add_member_rows(channel: Channel, user_ids: list[int], *, can_post: bool = False) -> None:
-    """Insert channel memberships, log them and subscribe the people's open sockets."""
-    for user_id in user_ids:
-        db.session.add(ChannelMember(channel_id=channel.id, user_id=user_id,
-                                     workspace_id=channel.workspace_id, can_post=can_post,
-                                     last_read_id=channel.last_message_id or 0))
+@dataclass(frozen=True)
+class ChannelView:
+    """A channel as one person sees it: the row and their membership of it (None: a public
+    channel they have not joined). ``payloads.channel_view_payload`` serializes it."""
+
+    channel: Channel
+    member: ChannelMember | None
+
+    @property
+    def id(self) -> int:
+        return self.channel.id
+
+
+def _browsers(channel: Channel) -> str | None:
+    """Who else hears of a channel's creation and changes: for a public channel, every member
+    of the workspace but guests, joined or not (their channel browser shows it)."""
+    return events.members_room(channel.workspace_id) if channel.kind == ChannelKind.public else None
+
+
+def _add_member_rows(channel: Channel, user_ids: list[int], *, can_post: bool = False,
+                     created: bool = False) -> list[ChannelMember]:
+    """Insert channel memberships, log them and subscribe the people's open sockets.
+    ``created``: the channel is new, and its stream starts with ``channel.created``."""
+    members = [ChannelMember(channel_id=channel.id, user_id=user_id, workspace_id=channel.workspace_id,
+                             can_post=can_post, last_read_id=channel.last_message_id or 0)
+               for user_id in user_ids]
+    for member in members:
+        db.session.add(member)
         # Rooms first, so the joiner's own tabs are already listening when the event goes out.
-        events.join_rooms(user_id, [events.channel_room(channel.id)])
+        events.join_rooms(member.user_id, [events.channel_room(channel.id)])
     db.session.flush()
     payload = channel_payload(channel)
+    if created:
+        events.record(channel.workspace_id, events.CHANNEL_CREATED, payload, channel_id=channel.id,
+                      also_to=_browsers(channel))
     for user_id in user_ids:
         events.record(channel.workspace_id, events.CHANNEL_MEMBER_ADDED,
                       {"channel": payload, "user_id": user_id}, channel_id=channel.id)
+    return members
 
 
 def _remove_member_row(channel: Channel, member: ChannelMember) -> None:
@@ -66,7 +93,8 @@ def _remove_member_row(channel: Channel, member: ChannelMember) -> None:
 
 
 def create_channel(actor: Actor, workspace_id: int, name: Any, *, private: Any = False,
-                   broadcast: Any = False, topic: Any = "", purpose: Any = "") -> Channel:
+                   broadcast: Any = False, topic: Any = "", purpose: Any = "") -> ChannelView:
+    """Create a channel with the actor as its first member; announce it (``channel.created``)."""
     membership = access_membership(actor.id, workspace_id)
     name = check_channel_name(name)
     private, broadcast = check_bool(private, "private"), check_bool(broadcast, "broadcast")
@@ -83,11 +111,8 @@ def create_channel(actor: Actor, workspace_id: int, name: Any, *, private: Any =
                           broadcast=broadcast, created_by=actor.id)
         db.session.add(channel)
         db.session.flush()
-        _add_member_rows(channel, [actor.id], can_post=True)
-        if not private:
-            events.notify(events.CHANNEL_CREATED, channel_payload(channel),
-                          events.members_room(workspace_id))
-    return channel
+        (member,) = _add_member_rows(channel, [actor.id], can_post=True, created=True)
+    return ChannelView(channel, member)
 
 
 def create_default_channel(workspace_id: int, creator_id: int) -> Channel:
@@ -112,7 +137,7 @@ def join_default_channels(workspace_id: int, user_id: int) -> None:
             _add_member_rows(channel, [user_id])
 
 
-def open_direct(actor: Actor, workspace_id: int, user_ids: Any) -> Channel:
+def open_direct(actor: Actor, workspace_id: int, user_ids: Any) -> ChannelView:
     """The direct (two people, or a note to self) or group conversation with exactly these
     people, created on first use."""
     access_membership(actor.id, workspace_id)
@@ -128,25 +153,26 @@ def open_direct(actor: Actor, workspace_id: int, user_ids: Any) -> Channel:
     key = ",".join(str(u) for u in sorted(people))
     existing = db.session.scalar(select(Channel).where(Channel.workspace_id == workspace_id,
                                                        Channel.direct_key == key))
-    if existing is not None:
-        return existing
-    try:
-        with atomic():
-            channel = Channel(workspace_id=workspace_id, direct_key=key, created_by=actor.id,
-                              kind=ChannelKind.dm if len(people) <= 2 else ChannelKind.group)
-            db.session.add(channel)
-            db.session.flush()
-            _add_member_rows(channel, sorted(people), can_post=True)
-    except IntegrityError:  # opened concurrently by another participant
-        return db.session.scalars(select(Channel).where(Channel.workspace_id == workspace_id,
-                                                        Channel.direct_key == key)).one()
-    return channel
+    if existing is None:
+        try:
+            with atomic():
+                channel = Channel(workspace_id=workspace_id, direct_key=key, created_by=actor.id,
+                                  kind=ChannelKind.dm if len(people) <= 2 else ChannelKind.group)
+                db.session.add(channel)
+                db.session.flush()
+                members = _add_member_rows(channel, sorted(people), can_post=True)
+            return ChannelView(channel, next(m for m in members if m.user_id == actor.id))
+        except IntegrityError:  # opened concurrently by another participant
+            pass
+        existing = db.session.scalars(select(Channel).where(Channel.workspace_id == workspace_id,
+                                                            Channel.direct_key == key)).one()
+    return get_channel(actor, existing.id)
 
 
-def join_channel(actor: Actor, channel_id: int) -> ChannelAccess:
+def join_channel(actor: Actor, channel_id: int) -> ChannelView:
     access = access_channel(actor.id, channel_id)
     if access.member is not None:
-        return access
+        return ChannelView(access.channel, access.member)
     rules.can_join_channel.check(access.standing)
     try:
         with atomic():
@@ -154,7 +180,7 @@ def join_channel(actor: Actor, channel_id: int) -> ChannelAccess:
                 _add_member_rows(access.channel, [actor.id])
     except IntegrityError:  # joined at the same moment from another tab: that join stands
         pass
-    return access_channel(actor.id, channel_id)
+    return get_channel(actor, channel_id)
 
 
 def leave_channel(actor: Actor, channel_id: int) -> None:
@@ -183,8 +209,8 @@ def add_member(actor: Actor, channel_id: int, user_id: Any, *, can_post: Any = N
                 _add_member_rows(access.channel, [user_id], can_post=bool(can_post))
             elif can_post is not None and member.can_post != can_post:
                 member.can_post = can_post
-                events.record(access.channel.workspace_id, events.CHANNEL_UPDATED,
-                              channel_payload(access.channel), channel_id=channel_id)
+                events.record(access.channel.workspace_id, events.CHANNEL_UPDATED, channel_payload(access.channel),
+                              channel_id=channel_id, also_to=_browsers(access.channel))
     except IntegrityError:  # added at the same moment by someone else: that addition stands
         pass
     return db.session.scalars(select(ChannelMember).where(ChannelMember.channel_id == channel_id,
@@ -245,10 +271,8 @@ def update_channel(actor: Actor, channel_id: int, changes: dict[str, Any]) -> Ch
         for key, value in values.items():
             setattr(channel, key, value)
         db.session.flush()
-        payload = channel_payload(channel)
-        events.record(channel.workspace_id, events.CHANNEL_UPDATED, payload, channel_id=channel.id)
-        if channel.kind == ChannelKind.public:
-            events.notify(events.CHANNEL_UPDATED, {"data": payload}, events.members_room(channel.workspace_id))
+        events.record(channel.workspace_id, events.CHANNEL_UPDATED, channel_payload(channel),
+                      channel_id=channel.id, also_to=_browsers(channel))
     return channel
 
 
@@ -304,12 +328,9 @@ def browse_channels(actor: Actor, workspace_id: int) -> list[dict[str, Any]]:
             for c in db.session.scalars(query.order_by(Channel.name))]
 
 
-def get_channel(actor: Actor, channel_id: int) -> dict[str, Any]:
+def get_channel(actor: Actor, channel_id: int) -> ChannelView:
     access = access_channel(actor.id, channel_id)
-    extra: dict[str, Any] = {}
-    if access.member is not None:
-        extra = {"last_read_id": access.member.last_read_id, "can_post": access.member.can_post}
-    return channel_payload(access.channel, joined=access.member is not None, extra=extra)
+    return ChannelView(access.channel, access.member)
 
 
 def list_channel_members(actor: Actor, channel_id: int) -> list[dict[str, Any]]:
@@ -323,8 +344,9 @@ def list_channel_members(actor: Actor, channel_id: int) -> list[dict[str, Any]]:
     return [{**member_payload(user, ms), "can_post": can_post} for user, ms, can_post in rows]
 
 
-def mark_read(actor: Actor, channel_id: int, message_id: Any) -> int:
-    """Move the person's read position forward (never back); all their tabs follow."""
+def mark_read(actor: Actor, channel_id: int, message_id: Any) -> ChannelMember:
+    """Move the person's read position forward (never back); all their tabs follow. Returns
+    their channel membership with the position (``payloads.read_position_payload``)."""
     message_id = check_id(message_id, "message_id")
     access = access_channel(actor.id, channel_id)
     rules.is_in_channel.check(access.standing)
@@ -333,7 +355,7 @@ def mark_read(actor: Actor, channel_id: int, message_id: Any) -> int:
     if position > access.member.last_read_id:
         with atomic():
             access.member.last_read_id = position
-            events.notify(events.CHANNEL_READ, {"channel_id": channel_id, "last_read_id": position,
+            events.notify(events.CHANNEL_READ, {**read_position_payload(access.member),
                                                 "workspace_id": access.channel.workspace_id},
                           events.user_room(actor.id))
-    return access.member.last_read_id
+    return access.member

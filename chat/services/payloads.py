@@ -1,17 +1,28 @@
-"""The one wire format. REST responses, socket acks and broadcasts all use these shapes."""
+"""The one wire format. REST responses, socket acks and broadcasts all use these shapes.
+
+Services return rows or typed results (``ChannelView``, ``WorkspaceView``...); doors turn them
+into JSON with the functions here and nothing else. Where a result is also an event's data (a
+message, a channel), the service builds it here inside the transaction and the door answers
+with that same object. The JSON Schemas of these shapes, and of every socket event, are in
+chat/api/openapi.py; tests check real responses and events against them.
+"""
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from sqlalchemy import bindparam, select
 
 from chat.extensions import db
-from chat.models import (ApiToken, Channel, File, Invite, Membership, Message, PreviewState, Reaction,
-                         User, Workspace)
+from chat.models import (ApiToken, Channel, ChannelMember, File, Invite, Membership, Message, PreviewState,
+                         Reaction, User, Workspace)
+
+if TYPE_CHECKING:
+    from chat.services.channels import ChannelView
+    from chat.services.workspaces import WorkspaceMember, WorkspaceView
 
 
 def iso(value: datetime | None) -> str | None:
@@ -27,6 +38,11 @@ def author_payload(user_id: int, username: str, display_name: str) -> dict[str, 
     return {"id": user_id, "username": username, "display_name": display_name}
 
 
+def ok_payload() -> dict[str, Any]:
+    """The answer to an action that has nothing to report."""
+    return {"ok": True}
+
+
 def me_payload(user: User) -> dict[str, Any]:
     return {**user_payload(user), "email": user.email, "created_at": iso(user.created_at)}
 
@@ -34,6 +50,15 @@ def me_payload(user: User) -> dict[str, Any]:
 def member_payload(user: User, membership: Membership) -> dict[str, Any]:
     return {**user_payload(user), "role": membership.role.value, "active": membership.active,
             "joined_at": iso(membership.joined_at)}
+
+
+def workspace_member_payload(member: WorkspaceMember) -> dict[str, Any]:
+    return member_payload(member.user, member.membership)
+
+
+def workspace_view_payload(view: WorkspaceView) -> dict[str, Any]:
+    """A workspace for one of its members: with their ``role``."""
+    return workspace_payload(view.workspace, view.membership)
 
 
 def workspace_payload(workspace: Workspace, membership: Membership | None = None) -> dict[str, Any]:
@@ -61,10 +86,44 @@ def channel_payload(channel: Channel, *, joined: bool | None = None,
     return data
 
 
+def channel_view_payload(view: ChannelView) -> dict[str, Any]:
+    """A channel for one person: whether they joined it and, if so, their read position and
+    whether they were named a poster."""
+    extra: dict[str, Any] = {}
+    if view.member is not None:
+        extra = {"last_read_id": view.member.last_read_id, "can_post": view.member.can_post}
+    return channel_payload(view.channel, joined=view.member is not None, extra=extra)
+
+
+def channel_membership_payload(member: ChannelMember) -> dict[str, Any]:
+    return {"channel_id": member.channel_id, "user_id": member.user_id, "can_post": member.can_post}
+
+
+def read_position_payload(member: ChannelMember) -> dict[str, Any]:
+    return {"channel_id": member.channel_id, "last_read_id": member.last_read_id}
+
+
+def presence_status_payload(status: str) -> dict[str, Any]:
+    return {"status": status}
+
+
+def cursor_payload(event_id: int) -> dict[str, Any]:
+    """A position in the event log to resume from."""
+    return {"cursor": event_id}
+
+
 def token_payload(token: ApiToken) -> dict[str, Any]:
     return {"id": token.id, "name": token.name, "prefix": token.prefix,
             "created_at": iso(token.created_at), "last_used_at": iso(token.last_used_at),
             "revoked": token.revoked_at is not None}
+
+
+def new_token_payload(token: ApiToken, secret: str, user: User | None = None) -> dict[str, Any]:
+    """A token just created, with its secret (shown this once) and, on sign-in, its person."""
+    data = {"token": secret, **token_payload(token)}
+    if user is not None:
+        data["user"] = me_payload(user)
+    return data
 
 
 def invite_payload(invite: Invite) -> dict[str, Any]:

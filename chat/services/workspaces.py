@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -34,17 +35,39 @@ def check_role(value: Any) -> Role:
         raise Invalid("role must be one of owner, admin, member, guest", field="role") from None
 
 
-def create_workspace(actor: Actor, name: Any) -> Workspace:
+@dataclass(frozen=True)
+class WorkspaceView:
+    """A workspace as one of its members sees it: the row and their membership (their role).
+    ``payloads.workspace_payload(view.workspace, view.membership)`` serializes it."""
+
+    workspace: Workspace
+    membership: Membership
+
+    @property
+    def id(self) -> int:
+        return self.workspace.id
+
+
+@dataclass(frozen=True)
+class WorkspaceMember:
+    """A person and their place in a workspace (``payloads.member_payload``)."""
+
+    user: User
+    membership: Membership
+
+
+def create_workspace(actor: Actor, name: Any) -> WorkspaceView:
     """A new workspace owned by the actor, starting with its #general channel."""
     name = check_text(name, "name", max_length=80)
     with atomic():
         workspace = Workspace(name=name, created_by=actor.id)
         db.session.add(workspace)
         db.session.flush()
-        db.session.add(Membership(workspace_id=workspace.id, user_id=actor.id, role=Role.owner))
+        membership = Membership(workspace_id=workspace.id, user_id=actor.id, role=Role.owner)
+        db.session.add(membership)
         create_default_channel(workspace.id, actor.id)
         _welcome(workspace, actor.id, Role.owner)
-    return workspace
+    return WorkspaceView(workspace, membership)
 
 
 def _welcome(workspace: Workspace, user_id: int, role: Role) -> None:
@@ -102,10 +125,9 @@ def list_workspaces(actor: Actor) -> list[dict[str, Any]]:
             for w, m in rows]
 
 
-def get_workspace(actor: Actor, workspace_id: int) -> dict[str, Any]:
+def get_workspace(actor: Actor, workspace_id: int) -> WorkspaceView:
     membership = access_membership(actor.id, workspace_id)
-    workspace = db.session.get(Workspace, workspace_id)
-    return workspace_payload(workspace, membership)
+    return WorkspaceView(db.session.get(Workspace, workspace_id), membership)
 
 
 def update_workspace(actor: Actor, workspace_id: int, changes: dict[str, Any]) -> Workspace:
@@ -141,7 +163,7 @@ def _owner_count(workspace_id: int) -> int:
         Membership.workspace_id == workspace_id, Membership.role == Role.owner, Membership.active))
 
 
-def update_member(actor: Actor, workspace_id: int, user_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+def update_member(actor: Actor, workspace_id: int, user_id: int, changes: dict[str, Any]) -> WorkspaceMember:
     """Change a member's role or active flag. Admins manage members and guests; only owners
     grant or take away admin and owner; a workspace always keeps an active owner.
     Deactivation ends the person's access at once, open sockets included.
@@ -173,7 +195,7 @@ def update_member(actor: Actor, workspace_id: int, user_id: int, changes: dict[s
         role_changed = role != target.role
         target.role, target.active = role, active
         db.session.flush()
-        payload = _announce_member(user, target)
+        _announce_member(user, target)
         if deactivating or role_changed:
             # Their sockets reconnect and rejoin only the rooms they may still read.
             events.disconnect_user(user_id)
@@ -184,16 +206,15 @@ def update_member(actor: Actor, workspace_id: int, user_id: int, changes: dict[s
             # Their open tabs learn that the workspace is back.
             events.record(workspace_id, events.WORKSPACE_JOINED,
                           workspace_payload(db.session.get(Workspace, workspace_id)), target_user_id=user_id)
-    return payload
+    return WorkspaceMember(user, target)
 
 
-def _announce_member(user: User, membership: Membership) -> dict[str, Any]:
-    """Inside a transaction: tell the workspace about a member's arrival or change; returns the
-    member payload (the event adds workspace_id, for clients in several workspaces)."""
-    payload = member_payload(user, membership)
-    events.notify(events.WORKSPACE_MEMBER_UPDATED, {**payload, "workspace_id": membership.workspace_id},
+def _announce_member(user: User, membership: Membership) -> None:
+    """Inside a transaction: tell the workspace about a member's arrival or change (the member
+    payload plus workspace_id, for clients in several workspaces)."""
+    events.notify(events.WORKSPACE_MEMBER_UPDATED,
+                  {**member_payload(user, membership), "workspace_id": membership.workspace_id},
                   events.workspace_room(membership.workspace_id))
-    return payload
 
 
 # --- invite links ---------------------------------------------------------------------------
@@ -249,7 +270,7 @@ def preview_invite(code: Any) -> dict[str, Any]:
             "expires_at": invite.expires_at.isoformat() + "Z"}
 
 
-def accept_invite(actor: Actor, code: Any) -> Membership:
+def accept_invite(actor: Actor, code: Any) -> WorkspaceView:
     """Join the invite's workspace; accepting again (even at the same moment) changes nothing."""
     user = db.session.get(User, actor.id)
     if user is None:
@@ -264,4 +285,4 @@ def accept_invite(actor: Actor, code: Any) -> Membership:
     except IntegrityError:  # accepted at the same moment in another tab: that acceptance stands
         invite = _usable_invite(code)
         membership = add_member(invite.workspace_id, user, invite.role)
-    return membership
+    return WorkspaceView(db.session.get(Workspace, membership.workspace_id), membership)

@@ -120,8 +120,8 @@ def invite(code: str):  # type: ignore[no-untyped-def]
     try:
         preview = workspaces.preview_invite(code)
         if request.method == "POST":
-            membership = workspaces.accept_invite(session_actor(request), code)
-            return redirect(url_for("web.index", workspace=membership.workspace_id))
+            joined = workspaces.accept_invite(session_actor(request), code)
+            return redirect(url_for("web.index", workspace=joined.id))
     except ChatError as err:
         return render_template("invite.html", error=err.message, preview=None), err.status
     return render_template("invite.html", preview=preview, error=None)

@@ -26,6 +26,7 @@ export function applyEnvelope(envelope) {
     case 'message.created': return messageCreated(data, here);
     case 'message.updated': if (here) messageUpdated(data); return;
     case 'message.deleted': if (here) messageDeleted(data); return;
+    case 'channel.created': if (here) publicChannelsChanged(); return;
     case 'channel.updated': if (here) channelUpdated(data); return;
     case 'channel.member_added': return memberAdded(data, here);
     case 'channel.member_removed': return memberRemoved(data, here);
@@ -135,8 +136,15 @@ function refreshMembersPanel(channelId) {
   if (state.panel?.kind === 'members' && state.panel.channelId === channelId) actions.refreshMembersPanelSoon();
 }
 
+// The channel browser lists the workspace's public channels, joined or not: public channels'
+// channel.created and channel.updated reach every member (not guests) for it.
+function publicChannelsChanged() {
+  document.dispatchEvent(new CustomEvent('chat:public-channels-changed'));
+}
+
 function channelUpdated(channel) {
   const known = actions.mergeChannel(channel);
+  publicChannelsChanged();
   // Choosing who posts in a broadcast channel also sends channel.updated; the payload does not
   // say whom it was about, so reload our own can_post and the open members list.
   if (known && channel.broadcast) {
@@ -160,11 +168,6 @@ export function applyEphemeral(name, data) {
     case 'channel.read': return channelRead(data);
     case 'file.updated': fileUpdated(data); return;
     case 'workspace.member_updated': actions.memberUpdated(data); return;
-    case 'channel.created':
-    case 'channel.updated':
-      // Public channels we have not joined: only the channel browser shows them.
-      document.dispatchEvent(new CustomEvent('chat:public-channels-changed'));
-      return;
     default:
   }
 }

@@ -11,14 +11,17 @@
 // stream with nothing newer); an id at or below either is a duplicate; anything else is a hole,
 // and a sync from the cursor fills it. We also sync now and then while live events arrive, so
 // the cursor keeps up and an event lost at the end of a stream is found too.
+//
+// One exception: a public channel's channel.updated also reaches workspace members who have not
+// joined it. That stream is not ours (sync never returns it), so when such an event does not
+// follow on, it is a notice: applied as it is, leaving the stream bookkeeping alone.
 
 import { ApiError } from './api.js';
 import { state } from './state.js';
 
-const EPHEMERAL = ['channel.read', 'typing', 'presence.changed', 'channel.created', 'workspace.member_updated',
-  'file.updated'];
-const DURABLE = ['message.created', 'message.updated', 'message.deleted', 'channel.member_added',
-  'channel.member_removed', 'channel.updated', 'workspace.joined'];
+const EPHEMERAL = ['channel.read', 'typing', 'presence.changed', 'workspace.member_updated', 'file.updated'];
+const DURABLE = ['message.created', 'message.updated', 'message.deleted', 'channel.created', 'channel.updated',
+  'channel.member_added', 'channel.member_removed', 'workspace.joined'];
 const SYNC_PAGE = 500;
 const RESYNC_MS = 5 * 60 * 1000;   // catch the cursor up this long after the first unsynced live event
 
@@ -40,20 +43,15 @@ const streamOf = (envelope) => envelope.channel_id ?? 'me';
 /**
  * Connect and start delivering events.
  * handlers: {envelope(env), ephemeral(name, data), connected(), disconnected(), synced(),
- *            expired() -> Promise<new cursor> (the log no longer reaches our cursor: reload state)}
+ *            expired() -> Promise<new cursor> (the log no longer reaches our cursor: reload state),
+ *            follows(channelId, workspaceId) -> whether we are in that channel}
  */
 export function startRealtime(initialCursor, eventHandlers) {
   cursor = initialCursor;
   handlers = eventHandlers;
   socket = window.io({ reconnectionDelay: 500, reconnectionDelayMax: 5000 });
 
-  for (const type of DURABLE) {
-    socket.on(type, (payload) => {
-      // channel.updated also reaches workspace members who have not joined, as {data: channel}.
-      if (payload && typeof payload.id === 'number' && payload.type) onLive(payload);
-      else handlers.ephemeral(type, payload?.data ?? payload);
-    });
-  }
+  for (const type of DURABLE) socket.on(type, onLive);
   for (const name of EPHEMERAL) socket.on(name, (data) => handlers.ephemeral(name, data));
 
   socket.on('connect', () => {
@@ -177,15 +175,12 @@ function drain() {
     if (envelope.id <= (newest ?? cursor)) continue;          // applied already
     const follows = newest === undefined ? envelope.prev_id <= cursor : envelope.prev_id === newest;
     if (!replayed && !follows) {
-      hole = true;                                            // its predecessor is missing:
+      if (isNotice(envelope)) apply(envelope);                // not a stream of ours
+      else hole = true;                                       // its predecessor is missing:
       continue;                                               // the sync brings both
     }
     last.set(stream, envelope.id);
-    try {
-      handlers.envelope(envelope);
-    } catch (err) {
-      console.error('applying event failed', envelope, err);
-    }
+    apply(envelope);
   }
   if (syncedCursor !== null) {
     // Every event up to the sync's cursor is applied now: older stream positions are implied.
@@ -195,6 +190,18 @@ function drain() {
   }
   if (hole) sync();
 }
+
+function apply(envelope) {
+  try {
+    handlers.envelope(envelope);
+  } catch (err) {
+    console.error('applying event failed', envelope, err);
+  }
+}
+
+/** A public channel's change sent to a workspace member who is not in the channel. */
+const isNotice = (envelope) => envelope.type === 'channel.updated'
+  && !handlers.follows(envelope.channel_id, envelope.workspace_id);
 
 /** Keep events queued while a workspace loads, so they apply on top of the loaded state. */
 export async function holdEvents(fn) {

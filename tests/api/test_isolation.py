@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.api.helpers import API, assert_error, history, send, unique
-from tests.support import Cast, settle
+from tests.support import Cast, barrier
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # Route parameters the sweep knows how to fill with something of Acme's (see ``acme_values``).
@@ -231,7 +231,7 @@ def test_another_workspace_gets_404_on_every_route_and_changes_nothing(app, cast
         # Meanwhile Acme goes on; none of it reaches Olga's socket.
         send(cast.alice, acme.general, "acme keeps talking")
         send(cast.bob, acme.private, "and in private")
-        settle()
+        barrier(socket, olga, cast.globex.general_id)
         leaked = [(e, d) for e, d in socket.received if cast.acme.id in _workspace_ids(d)]
         assert leaked == []
     finally:
@@ -357,7 +357,7 @@ def test_socket_events_aimed_at_another_workspace_are_refused(app, cast: Cast) -
         alice.call("reaction.add", {"message_id": acme.general_message, "emoji": "rocket"})
         alice.call("presence.set", {"away": True})
         cast.alice.call("PATCH", f"/channels/{acme.general}", {"topic": "acme topic"})
-        settle()
+        barrier(olga, cast.olga, cast.globex.general_id)
         assert [(e, d) for e, d in olga.received if cast.acme.id in _workspace_ids(d)] == []
         assert all(d.get("user_id") != cast.alice.id for e, d in olga.received if e == "presence.changed")
         later = cast.olga.get(f"/events?since={cursor}")["events"]

@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from tests.api.helpers import API, Browser, assert_error, expire_invite, send, team, unique
-from tests.support import Cast, Server, SocketClient, create_workspace, invite, settle, sign_up
+from tests.support import Cast, Server, SocketClient, barrier, create_workspace, invite, sign_up
 
 
 def _member(person, workspace_id: int, user_id: int) -> dict:
@@ -242,12 +242,14 @@ def test_guests_hear_nothing_of_public_channels_they_are_not_in(cast: Cast) -> N
         created = cast.alice.post(f"/workspaces/{cast.acme.id}/channels", {"name": name, "topic": "quiet"})
         cast.alice.call("PATCH", f"/channels/{created['id']}", {"topic": "still quiet"})
         # Members hear of the new channel and its change even before joining ...
-        assert bob.wait_for("channel.created", lambda d: d["id"] == created["id"])["name"] == name
-        bob.wait_for("channel.updated", lambda d: d.get("data", {}).get("id") == created["id"])
-        settle()
-        # ... the guest, who gets 404 for it over REST, hears nothing.
+        assert bob.wait_for("channel.created", lambda e: e["data"]["id"] == created["id"])["data"]["name"] == name
+        bob.wait_for("channel.updated", lambda e: e["data"]["id"] == created["id"])
+        # ... the guest, who gets 404 for it over REST, hears nothing (in his note to himself, a
+        # later event proves that all earlier ones have reached him).
+        note = cast.gus.post(f"/workspaces/{cast.acme.id}/direct", {"user_ids": [cast.gus.id]})["id"]
+        barrier(gus, cast.gus, note)
         assert_error(cast.gus.request("GET", f"/channels/{created['id']}"), 404, "not_found")
-        assert [e for e, d in gus.received if e.startswith("channel.")] == []
+        assert [e for e, d in gus.received if e.startswith("channel.") and d.get("channel_id") != note] == []
         assert name not in str(gus.received)
     finally:
         gus.close()

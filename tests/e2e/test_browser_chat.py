@@ -99,6 +99,32 @@ def test_two_people_chat_live(server: Server, new_context) -> None:
         expect(page.locator(f"[data-workspace-id='{acme.id}'] .badge")).to_have_count(0)
 
 
+def test_channel_changes_reach_the_header_and_the_channel_browser_live(server: Server, new_context) -> None:
+    alice, bob, acme = owner_and_member(server.url, "Alice Channels", "Bob Channels")
+    bob_page = sign_in(new_context(), server.url, bob)
+    expect(bob_page.get_by_test_id("conversation-title")).to_contain_text("general")
+
+    # A channel Bob is in: its channel.updated changes the header.
+    alice.call("PATCH", f"/channels/{acme.general_id}", {"topic": "Quarterly plans"})
+    expect(bob_page.get_by_test_id("topic")).to_have_text("Quarterly plans")
+
+    # Public channels he is not in: the open channel browser follows their creation and their
+    # changes (the same envelopes members get, applied as notices: not a stream of his).
+    bob_page.get_by_role("button", name="Browse channels").click()
+    browse = bob_page.get_by_test_id("browse-list")
+    expect(browse).to_contain_text("#general")
+    launches = alice.post(f"/workspaces/{acme.id}/channels", {"name": "launches"})
+    expect(browse).to_contain_text("#launches")
+    alice.call("PATCH", f"/channels/{launches['id']}", {"purpose": "Release notes"})
+    expect(browse).to_contain_text("Release notes")
+
+    # Once he joins, its changes reach him as a member.
+    bob_page.get_by_role("button", name="Join #launches").click()
+    expect(bob_page.get_by_test_id("conversation-title")).to_contain_text("launches")
+    alice.call("PATCH", f"/channels/{launches['id']}", {"topic": "Ship it"})
+    expect(bob_page.get_by_test_id("topic")).to_have_text("Ship it")
+
+
 def test_up_arrow_edits_last_message_and_escape_cancels(server: Server, new_context) -> None:
     alice, bob, acme = owner_and_member(server.url, "Alice Editor", "Bob Reader")
     alice_page = sign_in(new_context(), server.url, alice)

@@ -6,7 +6,7 @@ import threading
 import uuid
 from typing import Any
 
-from tests.support import Cast, SocketClient, make_cast, settle
+from tests.support import Cast, SocketClient, barrier, make_cast
 
 
 def _all_at_once(calls: list[tuple[SocketClient, dict[str, Any]]]) -> list[Any]:
@@ -76,12 +76,17 @@ def _check_rounds(cast: Cast, rounds: int) -> None:
         ids = [m["id"] for m in history]
         assert sorted(stored) == [i for i in ids if i in set(stored)], "each accepted send stored once"
         assert not [m for m in history if m["body"].endswith(("gus", "olga", "lost reply"))]
-        # Every accepted send reached Bob live exactly once; nothing refused did.
-        bob.wait_for("message.created", lambda e: e["data"]["id"] == max(stored))
-        settle()
-        live = [e["data"]["id"] for e in bob.events("message.created")]
+        # Every accepted send reached Bob live exactly once; nothing refused did. A later event on
+        # each socket proves that everything committed before it has arrived.
+        gus_note = cast.gus.post(f"/workspaces/{cast.acme.id}/direct", {"user_ids": [cast.gus.id]})["id"]
+        barrier(bob, cast.bob, general)
+        barrier(gus, cast.gus, gus_note)
+        barrier(olga, cast.olga, cast.globex.general_id)
+        live = [e["data"]["id"] for e in bob.events("message.created") if e["data"]["id"] in set(stored)]
         assert sorted(live) == sorted(stored)
-        assert not olga.events("message.created") and not gus.events("message.created")
+        assert len(bob.events("message.created")) == len(stored) + 1  # and the barrier's message
+        assert [e for e in olga.events("message.created") + gus.events("message.created")
+                if e["channel_id"] == general] == []
     finally:
         for client in (*alice_tabs, bob, gus, olga):
             client.close()

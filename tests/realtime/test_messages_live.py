@@ -5,7 +5,7 @@ import uuid
 
 import requests
 
-from tests.support import BAD_ORIGIN, REJECTED, Cast, SocketClient, make_cast, settle, socket_refusal
+from tests.support import BAD_ORIGIN, REJECTED, Cast, SocketClient, barrier, create_workspace, make_cast, socket_refusal
 
 
 def _send(client: SocketClient, channel_id: int, body: str, **extra) -> dict:
@@ -54,7 +54,7 @@ def test_retried_send_returns_original_and_broadcasts_once(cast: Cast) -> None:
                                     {"body": "only once", "client_msg_id": client_id}, expect=200)
         assert first["id"] == again["id"] == over_rest["id"]
         bob.wait_for("message.created", lambda e: e["data"]["id"] == first["id"])
-        settle()
+        barrier(bob, cast.bob, cast.acme.general_id)
         assert [e["data"]["id"] for e in bob.events("message.created")].count(first["id"]) == 1
         history = cast.bob.get(f"/channels/{cast.acme.general_id}/messages")["messages"]
         assert [m["body"] for m in history].count("only once") == 1
@@ -163,7 +163,7 @@ def test_other_workspace_never_receives_or_reaches_events(cast: Cast) -> None:
             assert ack["error"]["code"] == "not_found", (event, ack)
         synced = olga.call("sync", {"since": 0, "limit": 1000})["data"]
         assert all(e["workspace_id"] != cast.acme.id for e in synced["events"])
-        settle()
+        barrier(olga, cast.olga, cast.globex.general_id)
         assert all(d.get("workspace_id") != cast.acme.id for _, d in olga.received if isinstance(d, dict))
         # And Bob, a member of Acme but not of the private channel, does not get it either.
         bob = cast.bob.socket()
@@ -183,7 +183,7 @@ def test_typing_reaches_others_but_not_the_typist(cast: Cast) -> None:
         assert alice.call("typing.start", {"channel_id": cast.acme.general_id}) == {"data": {"ok": True}}
         typing = bob.wait_for("typing", lambda d: d["channel_id"] == cast.acme.general_id)
         assert typing["user"]["id"] == cast.alice.id
-        settle()
+        barrier(alice, cast.alice, cast.acme.general_id)
         assert alice.events("typing") == []
     finally:
         alice.close()
@@ -240,9 +240,10 @@ def test_deactivation_closes_open_sockets_and_cuts_access_at_once(cast: Cast) ->
         try:
             ack = again.call("message.send", {"channel_id": cast.acme.general_id, "body": "still here?"})
             assert ack["error"]["code"] == "not_found"
+            elsewhere = create_workspace(cast.bob, "Bob's own")  # his open socket joins its #general
             cast.alice.post(f"/channels/{cast.acme.general_id}/messages", {"body": "after bob left"})
-            settle()
-            assert again.events("message.created") == []
+            barrier(again, cast.bob, elsewhere.general_id)
+            assert [e for e in again.events("message.created") if e["workspace_id"] == cast.acme.id] == []
         finally:
             again.close()
     finally:
@@ -261,7 +262,7 @@ def test_joining_a_channel_subscribes_open_sockets(cast: Cast) -> None:
         cast.bob.post(f"/channels/{channel['id']}/leave")
         bob.wait_for("channel.member_removed", lambda e: e["data"]["user_id"] == cast.bob.id)
         later = cast.alice.post(f"/channels/{channel['id']}/messages", {"body": "after leaving"})
-        settle()
+        barrier(bob, cast.bob, cast.acme.general_id)
         assert all(e["data"]["id"] != later["id"] for e in bob.events("message.created"))
     finally:
         bob.close()
