@@ -120,7 +120,7 @@ def _new_batch() -> list[int]:
         try:
             relay(ids)
         except Exception:  # the change is committed; the sweep hands these over later
-            app.logger.exception("handing jobs %s to the queue failed; the sweep will", ids)
+            app.logger.exception("handing jobs %s to the queue failed; the sweep will hand them over", ids)
 
     after_commit(hand_over)
     return ids
@@ -133,6 +133,8 @@ def relay(ids: list[int] | None = None) -> int:
     """Hand committed outbox rows to the queue, deleting them in the same transaction: these
     ids, or every row (the sweep). Concurrent relays hand a row over once (the DELETE claims
     it); a crash between the hand-over and the commit hands it over again. Returns the count."""
+    if in_transaction():  # its DELETE would join that transaction and hand over uncommitted rows
+        raise RuntimeError("relay() runs after a commit, never inside atomic()")
     q = queue()
     table = PendingJob.__table__
     handed = 0

@@ -1,7 +1,7 @@
 """Probe jobs for the job tests: each run appends what happened to ``probes.jsonl`` in the
-instance folder, which the tests read (the jobs' only observable effect). Also two commands
-that queue probes the way a service would: one whose transaction rolls back, one whose process
-dies right after its commit, before the job is handed to the queue."""
+instance folder, which the tests read (the jobs' only observable effect). Also a command that
+queues a probe the way a service would, in a process that dies right after the commit, before
+the job is handed to the queue."""
 from __future__ import annotations
 
 import json
@@ -68,18 +68,6 @@ def slow(key: str, seconds: float) -> None:
 
 
 probe_cli = AppGroup("probe", help="Queue probe jobs as a service would.")
-
-
-@probe_cli.command("rollback")
-@click.argument("key")
-def queue_then_roll_back(key: str) -> None:
-    """Queue probe.record in a transaction that then fails."""
-    try:
-        with atomic():
-            enqueue("probe.record", key=key)
-            raise RuntimeError("the change failed")
-    except RuntimeError:
-        click.echo("rolled back")
 
 
 @probe_cli.command("crash-after-commit")
