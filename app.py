@@ -140,23 +140,6 @@ def _connection_limit() -> dict:
     return {"max_size": soft} if ASYNC_MODE == "eventlet" else {}
 
 
-def _housekeeping() -> None:
-    """Now and every 10 minutes: remove what a crash or a closed tab left behind."""
-    from chat.core import event_log
-    from chat.services import files
-    from chat.storage import storage
-
-    while True:
-        with app.app_context():
-            try:
-                storage().sweep()  # staged upload bytes older than an hour: their request is gone
-                files.forget_unsent()  # uploads nobody sent within a day
-                event_log.prune_as_configured()  # events past the configured age and count
-            except Exception:  # housekeeping must never take the server down
-                app.logger.exception("housekeeping failed")
-        socketio.sleep(600)
-
-
 def _heartbeat() -> None:
     """Every PRESENCE_HEARTBEAT_SECONDS: tell the other processes this one is alive, and take the
     people of silent ones offline (services/presence.py)."""
@@ -250,8 +233,22 @@ def _serve(listener) -> None:  # type: ignore[no-untyped-def]
                     fd=listener.fileno()).serve_forever()
 
 
+def _start_jobs() -> None:
+    """Hand over jobs a crash left behind; then run JOB_WORKERS workers here, or none."""
+    from chat.core import jobs
+
+    workers = app.config["JOB_WORKERS"]
+    if workers > 0:
+        jobs.start_in_process(app)
+        print(f"jobs: {workers} workers in this process ({jobs.queue(app).url.split('://')[0]} queue)", flush=True)
+    else:
+        with app.app_context():
+            jobs.relay()
+        print("jobs: none run in this process (JOB_WORKERS=0); `flask --app app worker` runs them", flush=True)
+
+
 def main() -> None:
-    from chat.services import presence, previews
+    from chat.services import presence
 
     host, port = app.config["CHAT_HOST"], app.config["CHAT_PORT"]
     listener = _listen(host, port)  # first: a second server on a taken port must change nothing
@@ -264,8 +261,7 @@ def main() -> None:
         upgrade_schema(app)
     with app.app_context():
         presence.forget_server(app.config["SERVER_ID"])
-        previews.resume()
-    socketio.start_background_task(_housekeeping)
+    _start_jobs()
     socketio.start_background_task(_heartbeat)
     _quiet_garbage_collector()
     print(f"chat server on http://{host}:{port} ({ASYNC_MODE})", flush=True)

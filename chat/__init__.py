@@ -50,7 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         ping_timeout=20,
     )
 
-    from chat import models, storage  # noqa: F401  (register tables)
+    from chat import jobs, models, storage  # noqa: F401  (register tables and jobs)
 
     storage.init_app(app)
     from chat.api import api, limit_request_headers

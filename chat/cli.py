@@ -1,13 +1,18 @@
 """Administration from the command line: ``flask --app app <command>``."""
 from __future__ import annotations
 
+import json
+import logging
+from datetime import timedelta
+
 import click
 from flask import Flask
 from sqlalchemy import select
 
 from chat.extensions import db
 from chat.models import User
-from chat.core import event_log
+from chat.models._time import utcnow
+from chat.core import event_log, jobs
 from chat.core.actor import Actor
 from chat.services import channels, users, workspaces
 from chat.core.errors import ChatError
@@ -79,8 +84,66 @@ def register_cli(app: Flask) -> None:
     @click.option("--max-events", type=int, default=None,
                   help="Keep at most this many newest events (default: EVENT_LOG_MAX_EVENTS; 0: no bound)")
     def prune_events(max_age_days: float | None, max_events: int | None) -> None:
-        """Prune the event log now (running servers do it every 10 minutes)."""
+        """Prune the event log now (the housekeeping job does it every HOUSEKEEPING_SECONDS)."""
         days = app.config["EVENT_LOG_MAX_AGE_DAYS"] if max_age_days is None else max_age_days
         count = app.config["EVENT_LOG_MAX_EVENTS"] if max_events is None else max_events
         deleted = event_log.prune_with(days, count)
         click.echo(f"pruned {deleted} events; the log now starts after event {event_log.pruned_through()}")
+
+    @app.cli.group("jobs", invoke_without_command=True)
+    @click.option("--limit", default=50, show_default=True, help="Jobs shown per section")
+    @click.pass_context
+    def jobs_command(ctx: click.Context, limit: int) -> None:
+        """Background jobs waiting, queued, scheduled, running and failed."""
+        if ctx.invoked_subcommand is not None:
+            return
+        click.echo(f"queue: {jobs.queue().url.split('://')[0]}; "
+                   + ", ".join(f"{n} {section}" for section, n in jobs.counts().items()))
+        for section, listed in jobs.overview(limit).items():
+            click.echo(f"\n{section} ({len(listed)}{'+' if len(listed) == limit else ''}):")
+            for item in listed:
+                when = f" {item.when:%Y-%m-%d %H:%M:%S}Z" if item.when else ""
+                note = f"  [{item.note}]" if item.note else ""
+                click.echo(f"  {item.name} {json.dumps(item.kwargs)}{when}{note}")
+
+    @jobs_command.command("retry")
+    @click.argument("failed_id", type=int)
+    def jobs_retry(failed_id: int) -> None:
+        """Queue a failed job again (its number is in the failed list)."""
+        try:
+            row = jobs.retry_failed(failed_id)
+        except LookupError as err:
+            raise click.ClickException(str(err)) from None
+        click.echo(f"queued {row.name} {row.kwargs} again")
+
+    @jobs_command.command("enqueue")
+    @click.argument("name")
+    @click.option("--kwargs", "kwargs_json", default="{}", help="The job's arguments, a JSON object")
+    @click.option("--delay", type=float, default=0, help="Run it no sooner than this many seconds from now")
+    def jobs_enqueue(name: str, kwargs_json: str, delay: float) -> None:
+        """Queue a job by hand, e.g. `jobs enqueue housekeeping.prune-events`."""
+        try:
+            kwargs = json.loads(kwargs_json)
+        except ValueError as err:
+            raise click.ClickException(f"--kwargs is not JSON: {err}") from None
+        if name not in jobs.registered() or not isinstance(kwargs, dict):
+            raise click.ClickException(f"no job {name!r} (known: {', '.join(sorted(jobs.registered()))})"
+                                       if name not in jobs.registered() else "--kwargs must be a JSON object")
+        jobs.submit(name, at=utcnow() + timedelta(seconds=delay) if delay > 0 else None, **kwargs)
+        click.echo(f"queued {name} {json.dumps(kwargs)}")
+
+    @app.cli.command("worker")
+    @click.option("--workers", type=int, default=None, help="Worker threads (default: JOB_WORKERS, at least 1)")
+    def worker(workers: int | None) -> None:
+        """Run background jobs in this process until stopped (SIGINT: finish the running ones;
+        SIGTERM: queue them again). Needs the Redis queue shared with the servers."""
+        queue = jobs.queue()
+        if not queue.shared:
+            raise click.ClickException(
+                "the job queue is the embedded SQLite file: `python app.py` runs its jobs itself. "
+                "Set MESSAGE_QUEUE_URL (or JOB_QUEUE_URL) to a Redis URL to run workers apart.")
+        count = workers or max(app.config["JOB_WORKERS"], 1)
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("huey").setLevel(logging.WARNING)
+        click.echo(f"jobs worker: {count} workers on {queue.url}", err=True)
+        jobs.run_workers(app, count)

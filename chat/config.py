@@ -79,6 +79,13 @@ def _rate_limits() -> dict:
     }
 
 
+def _at_least_one(name: str, default: str, hint: str) -> int:
+    value = int(os.environ.get(name, default))
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1 ({hint})")
+    return value
+
+
 def from_env() -> dict:
     """Build the config dict from environment variables (documented in README.md)."""
     instance = _instance_dir()
@@ -114,8 +121,10 @@ def from_env() -> dict:
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,  # file uploads have their own, larger limit
         # Largest file anyone may share; admins can set a lower limit for their workspace.
         "FILE_MAX_BYTES": int(os.environ.get("FILE_MAX_BYTES", str(100 * 1024 * 1024))),
-        # Previews run in child processes with these limits, a few at a time per server process.
-        "PREVIEW_CONCURRENCY": int(os.environ.get("PREVIEW_CONCURRENCY", "2")),
+        # Previews run in child processes with these limits, a few at a time per process that
+        # runs jobs.
+        "PREVIEW_CONCURRENCY": _at_least_one("PREVIEW_CONCURRENCY", "2", "JOB_WORKERS=0 keeps a process from "
+                                             "running jobs, previews included"),
         "PREVIEW_TIMEOUT_SECONDS": float(os.environ.get("PREVIEW_TIMEOUT_SECONDS", "30")),
         "PREVIEW_CPU_SECONDS": int(os.environ.get("PREVIEW_CPU_SECONDS", "20")),
         "PREVIEW_MEMORY_BYTES": int(os.environ.get("PREVIEW_MEMORY_BYTES", str(1024 * 1024 * 1024))),
@@ -136,6 +145,17 @@ def from_env() -> dict:
         # client whose cursor is older reloads its state (docs/realtime.md).
         "EVENT_LOG_MAX_AGE_DAYS": float(os.environ.get("EVENT_LOG_MAX_AGE_DAYS", "14")),
         "EVENT_LOG_MAX_EVENTS": int(os.environ.get("EVENT_LOG_MAX_EVENTS", "5000000")),
+        # Background jobs (chat/core/jobs.py). The queue: a Redis URL, or sqlite:///path; by
+        # default MESSAGE_QUEUE_URL when that is Redis, else a SQLite file next to the database.
+        "JOB_QUEUE_URL": os.environ.get("JOB_QUEUE_URL") or None,
+        # Worker threads this server runs (green under eventlet/gevent); 0: it runs no jobs, and
+        # `flask --app app worker` processes (Redis queue) run them.
+        "JOB_WORKERS": int(os.environ.get("JOB_WORKERS", "4")),
+        # A running job's lease; a job whose process dies is run again once it has lapsed, found
+        # by the sweep every half lease (which also hands over jobs a crash left in the outbox).
+        "JOB_LEASE_SECONDS": float(os.environ.get("JOB_LEASE_SECONDS", "60")),
+        # Housekeeping jobs (staged upload leftovers, unsent uploads, the event log) run this often.
+        "HOUSEKEEPING_SECONDS": float(os.environ.get("HOUSEKEEPING_SECONDS", "600")),
         # Presence (services/presence.py): changes are pushed to workspaces of at most this many
         # active members (larger ones poll); processes record a heartbeat this often, and the
         # connections of one silent for the timeout stop counting.

@@ -61,7 +61,9 @@ ONE_ADDRESS_FOR_EVERYONE = {"RATE_LIMIT_SIGNUP": "100000 per hour", "RATE_LIMIT_
 
 def start_server(instance_dir: Path, *, database_url: str | None = None, async_mode: str = "eventlet",
                  message_queue: str | None = None, queue_channel: str | None = None,
-                 port: int | None = None, extra_env: dict[str, str] | None = None) -> Server:
+                 port: int | None = None, extra_env: dict[str, str] | None = None,
+                 script: str = "app.py") -> Server:
+    """Start ``python app.py`` (or another launcher ``script``) and wait until it serves."""
     port = port or free_port()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("CHAT_", "DATABASE_URL", "MESSAGE_QUEUE", "RATE_LIMIT", "PASSWORD_HASH"))}
@@ -82,7 +84,7 @@ def start_server(instance_dir: Path, *, database_url: str | None = None, async_m
     env.update(extra_env or {})
     instance_dir.mkdir(parents=True, exist_ok=True)
     log_path = instance_dir / f"server-{port}.log"
-    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
+    process = subprocess.Popen([sys.executable, script], cwd=ROOT, env=env,
                                stdout=log_path.open("w"), stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}", env, process, log_path)
     deadline = time.monotonic() + 60

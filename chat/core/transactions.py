@@ -9,7 +9,8 @@ take a cluster-wide advisory lock instead (see ``events.record``).
 Right after the commit, still under the lock, the transaction's room changes are made and its
 emits are queued in commit order (``events.publish_committed``); the emits themselves go out
 after the lock is released (``events.deliver``), so a slow fan-out never holds up the next
-writer. A failed commit publishes nothing.
+writer. Then ``after_commit`` callbacks run (jobs are handed to the queue). A failed commit
+publishes nothing and queues nothing.
 """
 from __future__ import annotations
 
@@ -43,7 +44,9 @@ def atomic() -> Iterator[None]:
     if sqlite:
         _writer_lock.acquire()
     _state.depth = 1
-    _state.on_commit, _state.on_rollback = [], []
+    _state.on_commit, _state.on_rollback, _state.after_commit = [], [], []
+    _state.scratch = {}
+    after: list[Callable[[], None]] = []
     try:
         try:
             yield
@@ -56,13 +59,15 @@ def atomic() -> Iterator[None]:
             raise
         events.publish_committed()
         _run_all(_state.on_commit)
+        after = _state.after_commit
     finally:
         _state.depth = 0
-        _state.on_commit = _state.on_rollback = None
+        _state.on_commit = _state.on_rollback = _state.after_commit = _state.scratch = None
         events.release_order_lock()
         if sqlite:
             _writer_lock.release()
     events.deliver()
+    _run_all(after)
 
 
 def in_transaction() -> bool:
@@ -99,6 +104,22 @@ _inserts: dict[tuple[str, tuple[str, ...], int], Prepared] = {}
 def on_commit(fn: Callable[[], None]) -> None:
     """Run fn once the current transaction has committed (for side effects outside the database)."""
     _state.on_commit.append(fn)
+
+
+def transaction_local(key: str, factory: Callable[[], Any]) -> Any:
+    """A value kept for the current transaction only: ``factory()`` on the first call with
+    ``key`` in a transaction, the same value after that (e.g. the jobs it queued)."""
+    scratch = _state.scratch
+    if key not in scratch:
+        scratch[key] = factory()
+    return scratch[key]
+
+
+def after_commit(fn: Callable[[], None]) -> None:
+    """Run fn once the current transaction has committed, its locks are released and its events
+    have gone out: for follow-up work that writes in a transaction of its own (handing the
+    transaction's jobs to the queue, ``core/jobs``). Not run if the transaction rolls back."""
+    _state.after_commit.append(fn)
 
 
 def on_rollback(fn: Callable[[], None]) -> None:

@@ -3,12 +3,14 @@ from chat.models.channel import Channel, ChannelMember, ChannelKind
 from chat.models.connection import SocketConnection
 from chat.models.event import Event, EventLogState
 from chat.models.file import File, FileKind, PreviewState
+from chat.models.job import FailedJob, PendingJob
 from chat.models.message import Mention, Message, Reaction
 from chat.models.server import ChatServer
 from chat.models.user import ApiToken, User
 from chat.models.workspace import Invite, Membership, Role, Workspace
 
 __all__ = [
-    "ApiToken", "Channel", "ChannelKind", "ChannelMember", "ChatServer", "Event", "EventLogState", "File", "FileKind",
-    "Invite", "Membership", "Mention", "Message", "PreviewState", "Reaction", "Role", "SocketConnection", "User", "Workspace",
+    "ApiToken", "Channel", "ChannelKind", "ChannelMember", "ChatServer", "Event", "EventLogState", "FailedJob", "File",
+    "FileKind", "Invite", "Membership", "Mention", "Message", "PendingJob", "PreviewState", "Reaction", "Role",
+    "SocketConnection", "User", "Workspace",
 ]

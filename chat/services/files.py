@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select, text, update
 from chat.extensions import db, run_offloaded
 from chat.models import File, FileKind, Message, PreviewState, Workspace
 from chat.models._time import utcnow
-from chat.core import events
+from chat.core import events, jobs
 from chat.core.actor import Actor
 from chat.services import access as rules
 from chat.services.access import access_admin, access_channel, access_membership
@@ -90,9 +90,7 @@ def _human(size: int) -> str:
 
 def upload_files(uploader: Actor, channel_id: int, uploads: list[tuple[Any, BinaryIO]]) -> list[dict[str, Any]]:
     """Keep the uploaded files for the uploader to send in ``channel_id``. Nothing is kept unless
-    every file is acceptable. Previews start at once, in the background."""
-    from chat.services import previews  # previews imports this module
-
+    every file is acceptable. A preview job is queued for each file that gets one."""
     if not uploads:
         raise Invalid("send one or more files in the multipart field 'file'", code="no_files", field="file")
     if len(uploads) > MAX_FILES_PER_MESSAGE:
@@ -115,19 +113,16 @@ def upload_files(uploader: Actor, channel_id: int, uploads: list[tuple[Any, Bina
             if item.size == 0:
                 raise Invalid(f"{name} is empty", code="empty_file", field="file")
         files = _add_files(uploader.id, access.channel.workspace_id, channel_id, names, staged)
-        for item in staged:
-            # After the commit, under no lock: a concurrent delete of the same content either
-            # finished before our rows existed (we put the bytes back) or will see our rows.
-            store.keep(item, blob_key(item.sha256))
     finally:
         for item in staged:
             store.discard(item)
-    previews.schedule([f.id for f in files if f.preview_state == PreviewState.pending])
     return file_payloads(files)
 
 
 def _add_files(uploader_id: int, workspace_id: int, channel_id: int, names: list[str],
                staged: list[Staged]) -> list[File]:
+    from chat.services import previews  # previews imports this module
+
     files = []
     with atomic():
         _lock_content(item.sha256 for item in staged)
@@ -148,6 +143,21 @@ def _add_files(uploader_id: int, workspace_id: int, channel_id: int, names: list
                 f.has_thumbnail, f.text = twin.has_thumbnail, twin.text
             db.session.add(f)
             files.append(f)
+        db.session.flush()
+        for f in files:
+            if f.preview_state == PreviewState.pending:
+                jobs.enqueue(previews.PREVIEW_JOB, file_id=f.id)
+        # The bytes are kept once the rows are committed, so a concurrent delete of the same
+        # content either finished before our rows existed (we put the bytes back) or will see
+        # our rows; and before the preview jobs are handed to the queue (after_commit), so a
+        # job finds them.
+        store = storage()
+
+        def keep_bytes() -> None:
+            for item in staged:
+                store.keep(item, blob_key(item.sha256))
+
+        on_commit(keep_bytes)
     return files
 
 

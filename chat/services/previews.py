@@ -1,11 +1,13 @@
-"""Previews, made in the background so a shared file's message appears at once.
+"""Previews, made by a background job so a shared file's message appears at once.
 
+An upload queues one ``previews.make`` job per previewable file, in the transaction that adds
+the file (``files.upload_files``); the job (``chat/jobs/previews.py``) calls ``make_preview``.
 Each file is previewed by ``chat/previews/worker.py`` in a child process that caps its own
-memory and CPU time; the server also kills it after a wall-clock timeout, and at most
-PREVIEW_CONCURRENCY run at once per server process. Whatever happens to the worker, the file
-keeps its card: a failed preview is recorded as ``failed``, never as an error to the sender.
-The result is published as ``message.updated`` (or ``file.updated`` to the uploader, for a
-file not sent yet), so open conversations show the thumbnail when it is ready.
+memory and CPU time; the job also kills it after a wall-clock timeout, and at most
+PREVIEW_CONCURRENCY run at once per process. Whatever happens to the worker, the file keeps its
+card: a failed preview is recorded as ``failed``, never as an error to the sender. The result
+is published as ``message.updated`` (or ``file.updated`` to the uploader, for a file not sent
+yet), so open conversations show the thumbnail when it is ready.
 """
 from __future__ import annotations
 
@@ -18,10 +20,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import func, select, update
 
-from chat.extensions import db, socketio
+from chat.extensions import db
 from chat.models import File, Message, PreviewState
 from chat.core import events
 from chat.services.files import blob_key, thumbnail_key
@@ -31,6 +33,7 @@ from chat.storage import storage
 
 log = logging.getLogger(__name__)
 
+PREVIEW_JOB = "previews.make"  # its handler: chat/jobs/previews.py
 WORKER = Path(__file__).resolve().parent.parent / "previews" / "worker.py"
 _slots: threading.BoundedSemaphore | None = None
 _slots_guard = threading.Lock()
@@ -42,30 +45,6 @@ def _slot() -> threading.BoundedSemaphore:
         if _slots is None:
             _slots = threading.BoundedSemaphore(current_app.config["PREVIEW_CONCURRENCY"])
     return _slots
-
-
-def schedule(file_ids: list[int]) -> None:
-    """Preview these files in the background of this process (unless PREVIEW_CONCURRENCY is 0:
-    then they stay pending until a process that makes previews starts and resumes them)."""
-    if file_ids and current_app.config["PREVIEW_CONCURRENCY"] > 0:
-        socketio.start_background_task(_work, current_app._get_current_object(), list(file_ids))  # type: ignore[attr-defined]
-
-
-def resume() -> None:
-    """At start-up: finish previews a stopped process left pending."""
-    schedule(list(db.session.scalars(select(func.min(File.id)).where(
-        File.preview_state == PreviewState.pending, File.deleted_at.is_(None)).group_by(File.sha256))))
-
-
-def _work(app: Flask, file_ids: list[int]) -> None:
-    with app.app_context():
-        for file_id in file_ids:
-            try:
-                make_preview(file_id)
-            except Exception:  # one broken preview must not stop the others or the server
-                log.exception("preview of file %s failed", file_id)
-            finally:
-                db.session.remove()
 
 
 def make_preview(file_id: int) -> None:

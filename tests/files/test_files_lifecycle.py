@@ -1,4 +1,4 @@
-"""What happens to files across restarts: previews left pending are finished by the next
+"""What happens to files across restarts: preview jobs left queued are run by the next
 process, and uploads nobody sent are forgotten after a day."""
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ def _database(server: Server) -> sqlalchemy.Engine:
 
 
 def test_previews_left_pending_are_made_by_the_next_server_process(tmp_path: Path) -> None:
-    # A process that makes no previews (PREVIEW_CONCURRENCY=0) leaves the file pending...
-    first = start_server(tmp_path, extra_env={"PREVIEW_CONCURRENCY": "0"})
+    # A process that runs no jobs (JOB_WORKERS=0) leaves the preview job queued...
+    first = start_server(tmp_path, extra_env={"JOB_WORKERS": "0"})
     try:
         alice = sign_up(first.url)
         ws = create_workspace(alice)
@@ -28,7 +28,7 @@ def test_previews_left_pending_are_made_by_the_next_server_process(tmp_path: Pat
         assert alice.get(f"/files/{file_id}")["preview"]["state"] == "pending"
     finally:
         first.stop()
-    # ... and the next one finishes it on start.
+    # ... and the next one runs it: the queue is a file that outlives the process.
     second = start_server(tmp_path)
     try:
         alice.server_url = second.url
@@ -63,7 +63,7 @@ def test_uploads_nobody_sent_are_forgotten_after_a_day(tmp_path: Path) -> None:
     second = start_server(tmp_path)
     try:
         alice.server_url = second.url
-        # Housekeeping runs as the server starts; give it a moment to get there.
+        # Housekeeping jobs run as the server's workers start; give them a moment to get there.
         deadline = time.monotonic() + 10
         while alice.request("GET", f"/files/{stale}").status_code != 404 and time.monotonic() < deadline:
             time.sleep(0.1)
