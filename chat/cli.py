@@ -1,6 +1,9 @@
 """Administration from the command line: ``flask --app app <command>``."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import click
 from flask import Flask
 from sqlalchemy import select
@@ -12,6 +15,7 @@ from chat.core.actor import Actor
 from chat.services import channels, users, workspaces
 from chat.core.errors import ChatError
 
+_T = TypeVar("_T")
 
 def _user(email: str) -> User:
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
@@ -26,7 +30,7 @@ def _actor(email: str) -> Actor:
 
 
 def register_cli(app: Flask) -> None:
-    def run(fn):  # type: ignore[no-untyped-def]
+    def run(fn: Callable[[], _T]) -> _T:
         try:
             return fn()
         except ChatError as err:

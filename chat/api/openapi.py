@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 from flask import jsonify
+from flask.typing import ResponseReturnValue
 
 from chat.api import api
 from chat.services.messages import EMOJI_PATTERN
@@ -166,10 +167,10 @@ def error_response(status: int, codes: list[str]) -> Schema:
     return response
 
 
-READ = [{"bearerAuth": []}, {"cookieAuth": []}]
+READ: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"cookieAuth": []}]
 # Cookie-authenticated writes must also carry the CSRF token header.
-WRITE = [{"bearerAuth": []}, {"cookieAuth": [], "csrfToken": []}]
-PUBLIC: list = []
+WRITE: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"cookieAuth": [], "csrfToken": []}]
+PUBLIC: list[dict[str, list[str]]] = []
 
 
 def op(endpoint: str, method: str, summary: str, *, tag: str, ok: Schema, status: int = 200,
@@ -840,5 +841,5 @@ def spec() -> dict[str, Any]:
 
 
 @api.get("/openapi.json")
-def openapi():  # type: ignore[no-untyped-def]
+def openapi() -> ResponseReturnValue:
     return jsonify(spec())

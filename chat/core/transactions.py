@@ -96,16 +96,16 @@ _CHUNK = 100
 _inserts: dict[tuple[str, tuple[str, ...], int], Prepared] = {}
 
 
-def on_commit(fn: Callable[[], None]) -> None:
+def on_commit(fn: Callable[[], object]) -> None:
     """Run fn once the current transaction has committed (for side effects outside the database)."""
     _state.on_commit.append(fn)
 
 
-def on_rollback(fn: Callable[[], None]) -> None:
+def on_rollback(fn: Callable[[], object]) -> None:
     """Run fn if the current transaction rolls back (to undo side effects made inside it)."""
     _state.on_rollback.append(fn)
 
 
-def _run_all(callbacks: list[Callable[[], None]]) -> None:
+def _run_all(callbacks: list[Callable[[], object]]) -> None:
     for fn in callbacks:
         fn()

@@ -75,6 +75,7 @@ class EventPacket(packet.Packet):
     would otherwise drop the packet (or fail on it) without a word."""
 
     json = _PayloadJSON
+    data: Any  # set by packet.Packet (python-socketio is untyped)
 
     def decode(self, encoded_packet: Any) -> int:
         attachments = super().decode(encoded_packet)
@@ -104,7 +105,7 @@ def _on_connect(auth: Any = None) -> bool:
     actor = _authenticate(auth)
     if actor is None:
         return False  # refused: the client sees a connect_error
-    sid = request.sid  # type: ignore[attr-defined]
+    sid = request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO on socket events
     _socket_users[sid] = (actor, time.monotonic())
     presence.connected(actor, sid, current_app.config["SERVER_ID"])
     for room in presence.rooms_for(actor.id):
@@ -113,7 +114,7 @@ def _on_connect(auth: Any = None) -> bool:
 
 
 def _on_disconnect(*_args: Any) -> None:
-    sid = request.sid  # type: ignore[attr-defined]
+    sid = request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO on socket events
     known = _socket_users.pop(sid, None)
     if known is not None:
         presence.disconnected(known[0].id, sid)

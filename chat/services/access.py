@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, bindparam, or_, select, tuple_
+from sqlalchemy import BindParameter, Select, and_, bindparam, or_, select, tuple_
 
 from chat.extensions import db
 from chat.models import Channel, ChannelKind, ChannelMember, Membership, Message, Role, User
@@ -151,8 +151,8 @@ def posters(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Poster]:
 
 @functools.cache
 def _posters_query(size: int) -> Prepared:
-    users = [bindparam(f"u{i}") for i in range(size)]
-    channels = [bindparam(f"c{i}") for i in range(size)]
+    users: list[BindParameter[int]] = [bindparam(f"u{i}") for i in range(size)]
+    channels: list[BindParameter[int]] = [bindparam(f"c{i}") for i in range(size)]
     return Prepared(
         select(Membership.user_id, Channel.id, Channel.workspace_id, Channel.kind,
                Channel.archived_at.is_not(None), Channel.broadcast, Membership.role,

@@ -314,7 +314,7 @@ def browse_channels(actor: Actor, workspace_id: int) -> list[dict[str, Any]]:
         ChannelMember.user_id == actor.id, ChannelMember.workspace_id == workspace_id)))
     counts = dict(db.session.execute(
         select(ChannelMember.channel_id, func.count()).where(ChannelMember.workspace_id == workspace_id)
-        .group_by(ChannelMember.channel_id)).all())
+        .group_by(ChannelMember.channel_id)).tuples().all())
     query = select(Channel).where(Channel.workspace_id == workspace_id, Channel.kind == ChannelKind.public)
     if membership.role == Role.guest:
         query = query.where(Channel.id.in_(mine or {0}))

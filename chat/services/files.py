@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from functools import partial
 from collections.abc import Iterable
-from typing import Any, BinaryIO
+from typing import IO, Any, cast
 
 from flask import current_app
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import CursorResult, Select, func, or_, select, text, update
 
 from chat.extensions import db, run_offloaded
 from chat.models import File, FileKind, Message, PreviewState, Workspace
@@ -78,17 +79,17 @@ def _lock_content(sha256s: Iterable[str]) -> None:
                            {"c": _CONTENT_LOCK_CLASS, "k": int(sha[:7], 16)})
 
 
-def _human(size: int) -> str:
+def _human(size: float) -> str:
     for unit in ("bytes", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
             return f"{size:g} {unit}" if unit == "bytes" else f"{size:.1f} {unit}".replace(".0 ", " ")
-        size /= 1024  # type: ignore[assignment]
+        size /= 1024
     return str(size)
 
 
 # --- upload ------------------------------------------------------------------------------------
 
-def upload_files(uploader: Actor, channel_id: int, uploads: list[tuple[Any, BinaryIO]]) -> list[dict[str, Any]]:
+def upload_files(uploader: Actor, channel_id: int, uploads: list[tuple[Any, IO[bytes]]]) -> list[dict[str, Any]]:
     """Keep the uploaded files for the uploader to send in ``channel_id``. Nothing is kept unless
     every file is acceptable. Previews start at once, in the background."""
     from chat.services import previews  # previews imports this module
@@ -100,7 +101,7 @@ def upload_files(uploader: Actor, channel_id: int, uploads: list[tuple[Any, Bina
     names = [check_file_name(name) for name, _ in uploads]
     access = access_channel(uploader.id, channel_id)
     check_can_post(access)
-    limit = max_file_size(db.session.get(Workspace, access.channel.workspace_id))
+    limit = max_file_size(db.session.get_one(Workspace, access.channel.workspace_id))
     store = storage()
     staged: list[Staged] = []
     try:
@@ -184,9 +185,10 @@ def attach(files: list[File], message_id: int) -> None:
     """Inside the sending transaction: the files become part of the message."""
     if not files:
         return
-    result = db.session.execute(update(File).where(
+    # An UPDATE without RETURNING gives a CursorResult (SQLAlchemy types Session.execute more loosely).
+    result = cast(CursorResult[Any], db.session.execute(update(File).where(
         File.id.in_([f.id for f in files]), File.message_id.is_(None), File.deleted_at.is_(None))
-        .values(message_id=message_id).execution_options(synchronize_session="fetch"))
+        .values(message_id=message_id).execution_options(synchronize_session="fetch")))
     if result.rowcount != len(files):  # another send took one of them meanwhile
         raise Conflict("this file was already sent", code="file_already_sent")
 
@@ -236,7 +238,7 @@ def _check_kind(value: Any) -> FileKind | None:
         raise Invalid("kind must be one of pdf, image, other", field="kind") from None
 
 
-def _page(query, *, kind: Any, user_id: Any, before: Any, limit: Any) -> tuple[list[File], bool]:  # type: ignore[no-untyped-def]
+def _page(query: Select[tuple[File]], *, kind: Any, user_id: Any, before: Any, limit: Any) -> tuple[list[File], bool]:
     kind, user_id, before = _check_kind(kind), check_optional_id(user_id, "user_id"), check_optional_id(before, "before")
     limit = check_limit(limit, default=50, maximum=200)
     if kind is not None:
@@ -249,7 +251,7 @@ def _page(query, *, kind: Any, user_id: Any, before: Any, limit: Any) -> tuple[l
     return rows[:limit], len(rows) > limit
 
 
-def _shared():  # type: ignore[no-untyped-def]
+def _shared() -> Select[tuple[File]]:
     return select(File).where(File.message_id.is_not(None), File.deleted_at.is_(None))
 
 
@@ -353,8 +355,8 @@ def release(files: list[File]) -> None:
         for key in (blob_key(sha), thumbnail_key(sha)):
             trash = f"trash/{secrets.token_hex(8)}"
             if store.rename(key, trash):
-                on_commit(lambda trash=trash: store.delete(trash))
-                on_rollback(lambda trash=trash, key=key: store.rename(trash, key))
+                on_commit(partial(store.delete, trash))
+                on_rollback(partial(store.rename, trash, key))
 
 
 def forget_unsent(older_than: timedelta = timedelta(hours=24)) -> int:
@@ -374,6 +376,6 @@ def storage_usage(actor: Actor, workspace_id: int) -> dict[str, Any]:
     access_admin(actor.id, workspace_id)
     used, count = db.session.execute(select(func.coalesce(func.sum(File.size), 0), func.count())
                                      .where(File.workspace_id == workspace_id, File.deleted_at.is_(None))).one()
-    workspace = db.session.get(Workspace, workspace_id)
+    workspace = db.session.get_one(Workspace, workspace_id)
     return {"workspace_id": workspace_id, "used_bytes": int(used), "file_count": count,
             "max_file_size": max_file_size(workspace), "max_file_size_ceiling": file_size_ceiling()}

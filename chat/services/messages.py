@@ -281,7 +281,7 @@ def delete_message(actor: Actor, message_id: int) -> dict[str, Any]:
         if message.thread_root_id is not None:
             db.session.execute(update(Message).where(Message.id == message.thread_root_id)
                                .values(reply_count=Message.reply_count - 1))
-            root = db.session.get(Message, message.thread_root_id)
+            root = db.session.get_one(Message, message.thread_root_id)
             db.session.refresh(root)
             events.record(message.workspace_id, events.MESSAGE_UPDATED, message_payload(root),
                           channel_id=message.channel_id)
@@ -401,7 +401,7 @@ def thread(actor: Actor, root_id: int, *, after: Any = None, limit: Any = None) 
     """The thread's first message and a page of its replies, oldest first."""
     root, access = access_message(actor.id, root_id)
     if root.thread_root_id is not None:
-        root = db.session.get(Message, root.thread_root_id)
+        root = db.session.get_one(Message, root.thread_root_id)
     page = history(actor, access.channel.id, after=after, limit=limit, thread_root_id=root.id)
     return {"root": message_payload(root), **page}
 

@@ -77,7 +77,7 @@ def rooms_for(user_id: int) -> list[str]:
     """Every room a socket of this person may listen to: their own, their active workspaces'
     and the channels they belong to in those workspaces."""
     roles = dict(db.session.execute(select(Membership.workspace_id, Membership.role).where(
-        Membership.user_id == user_id, Membership.active)).all())
+        Membership.user_id == user_id, Membership.active)).tuples().all())
     workspace_ids = list(roles)
     channel_ids = db.session.scalars(select(ChannelMember.channel_id).where(
         ChannelMember.user_id == user_id, ChannelMember.workspace_id.in_(workspace_ids or [0])))

@@ -48,7 +48,8 @@ def schedule(file_ids: list[int]) -> None:
     """Preview these files in the background of this process (unless PREVIEW_CONCURRENCY is 0:
     then they stay pending until a process that makes previews starts and resumes them)."""
     if file_ids and current_app.config["PREVIEW_CONCURRENCY"] > 0:
-        socketio.start_background_task(_work, current_app._get_current_object(), list(file_ids))  # type: ignore[attr-defined]
+        app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is a proxy typed as Flask
+        socketio.start_background_task(_work, app, list(file_ids))
 
 
 def resume() -> None:
@@ -123,7 +124,7 @@ def _record(sha: str, result: dict[str, Any] | None, thumbnail: Path | None) -> 
                                File.deleted_at.is_(None))
             .values(**values).returning(File.id, File.message_id)).all()
         for message_id in sorted({m for _, m in changed if m is not None}):
-            message = db.session.get(Message, message_id)
+            message = db.session.get_one(Message, message_id)
             events.record(message.workspace_id, events.MESSAGE_UPDATED, message_payload(message),
                           channel_id=message.channel_id)
         unsent = [i for i, m in changed if m is None]

@@ -42,7 +42,7 @@ def unread_counts(user_id: int, workspace_ids: list[int]) -> dict[int, tuple[int
                                   ChannelMember.user_id == user_id))
         .where(member_filter, Mention.user_id == user_id, Mention.message_id > ChannelMember.last_read_id)
         .group_by(Mention.channel_id)
-    ).all())
+    ).tuples().all())
     return {cid: (unread.get(cid, 0), mentions.get(cid, 0)) for cid in set(unread) | set(mentions)}
 
 

@@ -207,8 +207,8 @@ def _create_token(user_id: int, name: object) -> tuple[ApiToken, str]:
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with atomic():
         lock_row(User, user_id)  # tokens made at the same moment are counted one after another
-        active = db.session.scalar(select(func.count()).select_from(ApiToken).where(
-            ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)))
+        active = db.session.execute(select(func.count()).select_from(ApiToken).where(
+            ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))).scalar_one()
         if active >= 100:
             raise Conflict("revoke an old token first: at most 100 active tokens", code="too_many_tokens")
         token = ApiToken(user_id=user_id, name=label, token_digest=_digest(secret), prefix=secret[:12])
