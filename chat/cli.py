@@ -8,12 +8,12 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
-from chat.extensions import db
-from chat.models import User
 from chat.core import event_log
 from chat.core.actor import Actor
-from chat.services import channels, users, workspaces
 from chat.core.errors import ChatError
+from chat.extensions import db
+from chat.models import User
+from chat.services import channels, users, workspaces
 
 _T = TypeVar("_T")
 

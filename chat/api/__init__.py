@@ -12,12 +12,12 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from chat.authn import request_actor
-from chat.core.actor import Actor
-from chat.extensions import csrf
 from chat.core import ratelimits
-from chat.services.files import upload_request_limit
+from chat.core.actor import Actor
 from chat.core.errors import ChatError, Invalid, NotFound, Unauthorized, error_body
 from chat.core.validation import parse_json
+from chat.extensions import csrf
+from chat.services.files import upload_request_limit
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication

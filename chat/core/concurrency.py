@@ -17,8 +17,8 @@ from contextlib import contextmanager
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from chat.extensions import Model, db
 from chat.core.errors import Conflict
+from chat.extensions import Model, db
 
 
 def lock_row(model: type[Model], row_id: int) -> None:

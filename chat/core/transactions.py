@@ -20,9 +20,9 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from chat.extensions import db
 from chat.core import events
 from chat.core.prepared import Prepared, insert_returning_ids
+from chat.extensions import db
 
 _writer_lock = threading.RLock()
 _state = threading.local()

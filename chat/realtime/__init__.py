@@ -16,13 +16,13 @@ from flask_socketio import SocketIO, join_room
 from socketio import packet
 
 from chat.authn import session_actor, token_actor
-from chat.core.actor import Actor
-from chat.extensions import db, socketio
-from chat.models import User
 from chat.core import events, ratelimits
-from chat.services import channels, messages, presence, sync
+from chat.core.actor import Actor
 from chat.core.errors import ChatError, Invalid, TooLarge, error_body
 from chat.core.validation import check_bool, check_id, parse_json
+from chat.extensions import db, socketio
+from chat.models import User
+from chat.services import channels, messages, presence, sync
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import BindParameter, Select, and_, bindparam, or_, select, tuple_
 
-from chat.extensions import db
-from chat.models import Channel, ChannelKind, ChannelMember, Membership, Message, Role, User
 from chat.core.errors import Forbidden, NotFound
 from chat.core.prepared import Prepared
+from chat.extensions import db
+from chat.models import Channel, ChannelKind, ChannelMember, Membership, Message, Role, User
 
 
 def access_membership(user_id: int, workspace_id: int) -> Membership:
@@ -163,7 +163,7 @@ def _posters_query(size: int) -> Prepared:
                                        ChannelMember.user_id == Membership.user_id))
         # As _ACCESS: the plain lists for the indexes, the pairs against the crossings.
         .where(Channel.id.in_(channels), Membership.user_id.in_(users),
-               tuple_(Membership.user_id, Channel.id).in_([tuple_(u, c) for u, c in zip(users, channels)]))
+               tuple_(Membership.user_id, Channel.id).in_([tuple_(u, c) for u, c in zip(users, channels, strict=True)]))
     )
 
 

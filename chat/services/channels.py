@@ -7,19 +7,18 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from chat.core import events
+from chat.core.actor import Actor
+from chat.core.concurrency import recheck_on_conflict
+from chat.core.errors import Conflict, Forbidden, Invalid, NotFound
+from chat.core.transactions import atomic
+from chat.core.validation import check_bool, check_id, check_text
 from chat.extensions import db
 from chat.models import Channel, ChannelKind, ChannelMember, Membership, Role, User
 from chat.models._time import utcnow
-from chat.core import events
-from chat.core.actor import Actor
-from chat.services.access import (ChannelAccess, access_channel, access_membership,
-                                  check_can_manage)
-from chat.core.concurrency import recheck_on_conflict
-from chat.core.errors import Conflict, Forbidden, Invalid, NotFound
+from chat.services.access import ChannelAccess, access_channel, access_membership, check_can_manage
 from chat.services.payloads import channel_payload, member_payload
 from chat.services.summaries import unread_counts
-from chat.core.transactions import atomic
-from chat.core.validation import check_bool, check_id, check_text
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 MAX_GROUP_SIZE = 9

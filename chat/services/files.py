@@ -11,26 +11,25 @@ can never race with a new upload of the same content.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
-from collections.abc import Iterable
 from typing import IO, Any, cast
 
 from flask import current_app
 from sqlalchemy import CursorResult, Select, func, or_, select, text, update
 
+from chat.core import events
+from chat.core.actor import Actor
+from chat.core.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
+from chat.core.transactions import atomic, on_commit, on_rollback
+from chat.core.validation import check_limit, check_optional_id, check_text
 from chat.extensions import db, run_offloaded
 from chat.models import File, FileKind, Message, PreviewState, Workspace
 from chat.models._time import utcnow
-from chat.core import events
-from chat.core.actor import Actor
-from chat.services.access import (access_admin, access_channel, access_membership, check_can_post,
-                                  readable_channel_ids)
-from chat.core.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
+from chat.services.access import access_admin, access_channel, access_membership, check_can_post, readable_channel_ids
 from chat.services.filetypes import check_file_name, sniff
 from chat.services.payloads import file_payloads, message_payload, message_payloads
-from chat.core.transactions import atomic, on_commit, on_rollback
-from chat.core.validation import check_limit, check_optional_id, check_text
 from chat.storage import Staged, TooBig, storage
 
 MAX_FILES_PER_MESSAGE = 10
@@ -105,7 +104,7 @@ def upload_files(uploader: Actor, channel_id: int, uploads: list[tuple[Any, IO[b
     store = storage()
     staged: list[Staged] = []
     try:
-        for name, (_, stream) in zip(names, uploads):
+        for name, (_, stream) in zip(names, uploads, strict=True):
             try:
                 # Hashing and writing a large file is slow disk work: keep it off the event loop.
                 item = run_offloaded(store.stage, stream, limit)
@@ -136,7 +135,7 @@ def _add_files(uploader_id: int, workspace_id: int, channel_id: int, names: list
         known = {f.sha256: f for f in db.session.scalars(select(File).where(
             File.sha256.in_({item.sha256 for item in staged}),
             File.preview_state.in_([PreviewState.ready, PreviewState.failed])))}
-        for name, item in zip(names, staged):
+        for name, item in zip(names, staged, strict=True):
             kind, content_type = sniff(item.head)
             f = File(public_id=secrets.token_urlsafe(18), workspace_id=workspace_id, channel_id=channel_id,
                      uploader_id=uploader_id, name=name, size=item.size, sha256=item.sha256,
@@ -238,8 +237,10 @@ def _check_kind(value: Any) -> FileKind | None:
         raise Invalid("kind must be one of pdf, image, other", field="kind") from None
 
 
-def _page(query: Select[tuple[File]], *, kind: Any, user_id: Any, before: Any, limit: Any) -> tuple[list[File], bool]:
-    kind, user_id, before = _check_kind(kind), check_optional_id(user_id, "user_id"), check_optional_id(before, "before")
+def _page(query: Select[tuple[File]], *, kind: Any, user_id: Any, before: Any,
+          limit: Any) -> tuple[list[File], bool]:
+    kind, user_id, before = (_check_kind(kind), check_optional_id(user_id, "user_id"),
+                             check_optional_id(before, "before"))
     limit = check_limit(limit, default=50, maximum=200)
     if kind is not None:
         query = query.where(File.kind == kind)
@@ -276,7 +277,7 @@ def list_workspace_files(actor: Actor, workspace_id: int, *, kind: Any = None, u
 
 def _with_position(rows: list[File]) -> list[dict[str, Any]]:
     # The numeric row id is the pagination cursor; the public id stays the only handle on content.
-    return [{**payload, "position": f.id} for f, payload in zip(rows, file_payloads(rows))]
+    return [{**payload, "position": f.id} for f, payload in zip(rows, file_payloads(rows), strict=True)]
 
 
 def search_files(actor: Actor, workspace_id: int, q: Any, *, limit: Any = None) -> dict[str, Any]:
@@ -294,7 +295,7 @@ def search_files(actor: Actor, workspace_id: int, q: Any, *, limit: Any = None) 
     messages = {m["id"]: m for m in message_payloads(list(db.session.scalars(
         select(Message).where(Message.id.in_({f.message_id for f in rows})))))}
     return {"results": [{"file": payload, "message": messages[f.message_id], "snippet": _snippet(f.text, q)}
-                        for f, payload in zip(rows, file_payloads(rows))]}
+                        for f, payload in zip(rows, file_payloads(rows), strict=True)]}
 
 
 def _snippet(body: str | None, q: str, around: int = 80) -> str | None:

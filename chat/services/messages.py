@@ -12,24 +12,37 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from chat.extensions import db
-from chat.models import (Channel, ChannelKind, ChannelMember, File, Membership, Mention, Message,
-                         Reaction, User)
-from chat.models._time import utcnow
 from chat.core import events
 from chat.core.actor import Actor
-from chat.services import files
-from chat.services.access import (ChannelAccess, Poster, access_channel, access_membership, access_message,
-                                  check_can_post, posters)
 from chat.core.errors import ChatError, Conflict, Forbidden, Invalid, NotFound
 from chat.core.group_commit import GroupCommit, Job
-from chat.services.payloads import (author_payload, file_payloads, message_payload, message_payloads,
-                                    new_message_payload)
 from chat.core.prepared import Prepared
-from chat.services.rendering import Rendered, mention_candidates, render
 from chat.core.transactions import atomic, in_transaction, insert_many
-from chat.core.validation import (BLANK_CHARS, UNICODE_SPACE_CHARS, check_client_msg_id, check_id, check_limit,
-                                      check_message_body, check_optional_id, check_text)
+from chat.core.validation import (
+    BLANK_CHARS,
+    UNICODE_SPACE_CHARS,
+    check_client_msg_id,
+    check_id,
+    check_limit,
+    check_message_body,
+    check_optional_id,
+    check_text,
+)
+from chat.extensions import db
+from chat.models import Channel, ChannelKind, ChannelMember, File, Membership, Mention, Message, Reaction, User
+from chat.models._time import utcnow
+from chat.services import files
+from chat.services.access import (
+    ChannelAccess,
+    Poster,
+    access_channel,
+    access_membership,
+    access_message,
+    check_can_post,
+    posters,
+)
+from chat.services.payloads import author_payload, file_payloads, message_payload, message_payloads, new_message_payload
+from chat.services.rendering import Rendered, mention_candidates, render
 
 log = logging.getLogger(__name__)
 _EMOJI_SHORTCODE = re.compile(r"^[a-z0-9_+-]{1,40}$")
@@ -39,9 +52,9 @@ def _people_for_mentions(workspace_id: int, body: str) -> dict[str, int]:
     names = mention_candidates(body)
     if not names:
         return {}
-    return {username: user_id for username, user_id in db.session.execute(
+    return dict(db.session.execute(
         select(User.username, User.id).join(Membership, Membership.user_id == User.id)
-        .where(Membership.workspace_id == workspace_id, Membership.active, User.username.in_(names)))}
+        .where(Membership.workspace_id == workspace_id, Membership.active, User.username.in_(names))).tuples().all())
 
 
 def _mentioned(channel_id: int, kind: ChannelKind, rendered_ids: set[int], everyone: bool,
@@ -139,8 +152,8 @@ def _write_together(jobs: list[_Send], *, retries_possible: bool) -> None:
             # Plain values for what follows (payloads, files, thread roots): the rows are stored,
             # and ORM objects would cost more than the rest of the send.
             messages = [SimpleNamespace(id=message_id, edited_at=None, deleted_at=None, pinned_at=None,
-                                        last_reply_at=None, **row) for message_id, row in zip(ids, rows)]
-            payloads = [_write_details(message, plan) for message, (_job, plan) in zip(messages, planned)]
+                                        last_reply_at=None, **row) for message_id, row in zip(ids, rows, strict=True)]
+            payloads = [_write_details(message, plan) for message, (_job, plan) in zip(messages, planned, strict=True)]
             last = {message.channel_id: message.id for message in messages}  # a channel's last send wins
             _SET_LAST_MESSAGE.run_many([{"channel": cid, "message": mid} for cid, mid in last.items()])
     except IntegrityError:
@@ -148,7 +161,7 @@ def _write_together(jobs: list[_Send], *, retries_possible: bool) -> None:
         if len(planned) > 1 or not retries_possible or _answer_retries([planned[0][0]]):
             raise
         return
-    for (job, _plan_), payload in zip(planned, payloads):
+    for (job, _), payload in zip(planned, payloads, strict=True):
         job.finish((payload, True))
 
 

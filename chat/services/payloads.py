@@ -10,8 +10,7 @@ from flask import current_app
 from sqlalchemy import bindparam, select
 
 from chat.extensions import db
-from chat.models import (ApiToken, Channel, File, Invite, Membership, Message, PreviewState, Reaction,
-                         User, Workspace)
+from chat.models import ApiToken, Channel, File, Invite, Membership, Message, PreviewState, Reaction, User, Workspace
 
 
 def iso(value: datetime | None) -> str | None:

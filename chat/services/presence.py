@@ -21,15 +21,15 @@ from flask import current_app
 from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.orm import aliased
 
-from chat.extensions import db
-from chat.models import ChannelMember, ChatServer, Membership, Role, SocketConnection
-from chat.models._time import utcnow
 from chat.core import events
 from chat.core.actor import Actor
-from chat.services.access import access_channel, access_membership, check_can_post
 from chat.core.errors import Invalid
 from chat.core.transactions import atomic
 from chat.core.validation import check_optional_id
+from chat.extensions import db
+from chat.models import ChannelMember, ChatServer, Membership, Role, SocketConnection
+from chat.models._time import utcnow
+from chat.services.access import access_channel, access_membership, check_can_post
 
 ONLINE, AWAY, OFFLINE = "online", "away", "offline"
 MAX_ASKED = 1000  # user ids one presence request may name

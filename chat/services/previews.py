@@ -21,12 +21,12 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import func, select, update
 
+from chat.core import events
+from chat.core.transactions import atomic
 from chat.extensions import db, socketio
 from chat.models import File, Message, PreviewState
-from chat.core import events
 from chat.services.files import blob_key, thumbnail_key
 from chat.services.payloads import file_payloads, message_payload
-from chat.core.transactions import atomic
 from chat.storage import storage
 
 log = logging.getLogger(__name__)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
-
-from collections.abc import Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml, isMdAsciiPunct, isPunctChar, isWhiteSpace
@@ -163,7 +162,7 @@ def _simple_inline(src: str) -> str | None:
             pos = closer.end()
             continue
         can_open, can_close = _flanking(src, start, end)
-        if can_open and can_close or len(marker) > 2:
+        if (can_open and can_close) or len(marker) > 2:
             return None
         if can_close:
             if not open_runs or open_runs[-1][1] != marker:

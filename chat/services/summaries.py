@@ -7,7 +7,6 @@ from sqlalchemy import and_, func, select
 from chat.extensions import db
 from chat.models import ChannelMember, Membership, Mention, Message
 
-
 # Unread counts stop here: the client shows "999+" from this number on.
 UNREAD_CAP = 1000
 

@@ -11,15 +11,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import func, select
 
-from chat.extensions import db
-from chat.models import ApiToken, User
-from chat.models._time import utcnow
 from chat.core import events, hashing, ratelimits
 from chat.core.actor import Actor
 from chat.core.concurrency import lock_row, recheck_on_conflict
 from chat.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from chat.core.transactions import atomic
 from chat.core.validation import check_text
+from chat.extensions import db
+from chat.models import ApiToken, User
+from chat.models._time import utcnow
 
 TOKEN_PREFIX = "chat_"
 EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\.[^@\s\x00-\x1f\x7f-\x9f]+$"

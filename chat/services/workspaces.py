@@ -9,20 +9,20 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from chat.core import events, ratelimits
+from chat.core.actor import Actor
+from chat.core.concurrency import lock_row
+from chat.core.errors import Conflict, Forbidden, Invalid, NotFound
+from chat.core.transactions import atomic
+from chat.core.validation import check_bool, check_text
 from chat.extensions import db
 from chat.models import Channel, ChannelKind, Invite, Membership, Role, User, Workspace
 from chat.models._time import utcnow
-from chat.core import events, ratelimits
-from chat.core.actor import Actor
 from chat.services import presence
 from chat.services.access import access_admin, access_membership
 from chat.services.channels import create_default_channel, join_default_channels
-from chat.core.concurrency import lock_row
-from chat.core.errors import Conflict, Forbidden, Invalid, NotFound
 from chat.services.payloads import member_payload, workspace_payload
 from chat.services.summaries import unread_counts
-from chat.core.transactions import atomic
-from chat.core.validation import check_bool, check_text
 
 MAX_INVITE_HOURS = 30 * 24
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 import os
 from urllib.parse import urlparse
 
-from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, send_from_directory,
-                   url_for)
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
 from chat.authn import session_actor
 from chat.core.actor import Actor
+from chat.core.errors import ChatError
 from chat.extensions import csrf
 from chat.services import users, workspaces
-from chat.core.errors import ChatError
 from chat.services.payloads import me_payload
 
 web = Blueprint("web", __name__)

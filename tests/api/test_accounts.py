@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 import requests
+import socketio
 
 from tests.api.helpers import API, Browser, assert_error
 from tests.support import PASSWORD, Server, SocketClient, sign_up
@@ -21,7 +22,7 @@ def _signup_body(**overrides: object) -> dict:
 
 
 def test_sign_up_then_exchange_password_for_a_token(server: Server) -> None:
-    data = _signup_body(email="  MiXed{}@Example.TEST  ".format(uuid.uuid4().hex[:6]))
+    data = _signup_body(email=f"  MiXed{uuid.uuid4().hex[:6]}@Example.TEST  ")
     created = _post(server, "/auth/signup", data)
     assert created.status_code == 201, created.text
     user = created.json()["user"]
@@ -68,7 +69,7 @@ def test_tokens_are_listed_without_secrets_and_revocation_takes_effect_at_once(s
     created = person.post("/tokens", {"name": "ci script"})
     assert created["name"] == "ci script" and created["token"].startswith("chat_")
     listed = person.get("/tokens")["tokens"]
-    assert [t["id"] for t in listed][0] == created["id"]  # newest first
+    assert listed[0]["id"] == created["id"]  # newest first
     assert all("token" not in t for t in listed)
     assert {t["name"] for t in listed} >= {"ci script"}
     bearer = {"Authorization": f"Bearer {created['token']}"}
@@ -81,7 +82,7 @@ def test_tokens_are_listed_without_secrets_and_revocation_takes_effect_at_once(s
     assert revoked["revoked"] is True and revoked["id"] == created["id"]
     assert_error(person.request("GET", "/me", headers=bearer), 401, "unauthorized")
     assert_error(person.request("POST", "/workspaces", headers=bearer, json={"name": "X"}), 401, "unauthorized")
-    with pytest.raises(Exception):
+    with pytest.raises(socketio.exceptions.ConnectionError):
         SocketClient.connect(server.url, created["token"])
     # Revoking again is harmless; the list still shows it, revoked; the person's other token works.
     assert person.call("DELETE", f"/tokens/{created['id']}")["revoked"] is True
@@ -153,7 +154,7 @@ def test_password_change_ends_every_other_session_but_keeps_this_one(server: Ser
         assert here.request("GET", "/me").json()["id"] == person.id
         assert_error(elsewhere.request("GET", "/me"), 401, "unauthorized")
         elsewhere_socket.wait_for("disconnect")
-        with pytest.raises(Exception):
+        with pytest.raises(socketio.exceptions.ConnectionError):
             SocketClient.connect(server.url, None, headers={"Cookie": elsewhere.cookie_header(),
                                                             "Origin": server.url}, transports=["polling"])
         # The new password signs in; the old one no longer does. API tokens stay valid.

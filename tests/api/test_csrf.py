@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
+import socketio
 
 from tests.api.helpers import API, Browser, assert_error, history, send, unique
 from tests.support import PASSWORD, Cast, Server, SocketClient, create_workspace, sign_up
@@ -80,14 +81,14 @@ def test_signing_up_and_getting_a_token_need_no_session(server: Server) -> None:
 def test_websocket_from_a_foreign_origin_is_refused(cast: Cast, browser: Browser) -> None:
     cookie = browser.cookie_header()
     for transport in ("polling", "websocket"):
-        with pytest.raises(Exception):
+        with pytest.raises(socketio.exceptions.ConnectionError):
             SocketClient.connect(cast.server_url, None, headers={"Cookie": cookie, "Origin": "https://evil.example"},
                                  transports=[transport])
-        with pytest.raises(Exception):
+        with pytest.raises(socketio.exceptions.ConnectionError):
             SocketClient.connect(cast.server_url, cast.bob.token, headers={"Origin": "https://evil.example"},
                                  transports=[transport])
     # A look-alike of the server's own origin is foreign too.
-    with pytest.raises(Exception):
+    with pytest.raises(socketio.exceptions.ConnectionError):
         SocketClient.connect(cast.server_url, None, transports=["polling"],
                              headers={"Cookie": cookie, "Origin": cast.server_url + ".evil.example"})
     # The same origin with the session cookie is fine and is Bob.

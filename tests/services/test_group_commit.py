@@ -5,8 +5,8 @@ import threading
 import time
 
 from chat.core.actor import Actor
-from chat.services import channels, messages, users, workspaces
 from chat.core.transactions import atomic
+from chat.services import channels, messages, users, workspaces
 
 
 def test_a_send_inside_another_transaction_joins_it_instead_of_waiting_for_a_batch(app) -> None:
@@ -21,11 +21,10 @@ def test_a_send_inside_another_transaction_joins_it_instead_of_waiting_for_a_bat
     holding, results = threading.Event(), {}
 
     def writer() -> None:  # holds the writer lock, then sends from inside its transaction
-        with app.app_context():
-            with atomic():
-                holding.set()
-                time.sleep(0.3)  # the other send is now leading a batch, waiting for our lock
-                results["inside"] = messages.send_message(alice, general, "from inside")[0]["id"]
+        with app.app_context(), atomic():
+            holding.set()
+            time.sleep(0.3)  # the other send is now leading a batch, waiting for our lock
+            results["inside"] = messages.send_message(alice, general, "from inside")[0]["id"]
 
     def leader() -> None:
         holding.wait(5)
