@@ -4,8 +4,17 @@
 ``flask --app app <command>`` imports this module for the administration commands.
 Nothing outside this file knows which async framework runs.
 """
+from __future__ import annotations
+
 import os
 import warnings
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # nothing is imported at run time before the monkey-patching below
+    import socket
+    from collections.abc import Iterable
+
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 ASYNC_MODE = os.environ.get("CHAT_ASYNC_MODE", "eventlet")
 # eventlet is in bug-fix-only maintenance and prints a banner on import; we know (docs/deployment.md).
@@ -53,7 +62,7 @@ def _cooperative_postgres() -> None:
         psycopg2.extensions.set_wait_callback(psycopg2.extras.wait_select)
 
 
-def _tcp_nodelay(wsgi_app):  # type: ignore[no-untyped-def]
+def _tcp_nodelay(wsgi_app: WSGIApplication) -> WSGIApplication:
     """Turn off Nagle's algorithm on every client connection.
 
     A socket event is answered with small frames written back to back (the broadcast to the
@@ -62,7 +71,7 @@ def _tcp_nodelay(wsgi_app):  # type: ignore[no-untyped-def]
     """
     import socket
 
-    def serve(environ, start_response):  # type: ignore[no-untyped-def]
+    def serve(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         sock = environ.get("werkzeug.socket")  # threading
         if sock is None and "eventlet.input" in environ:
             sock = environ["eventlet.input"].get_socket()
@@ -80,11 +89,11 @@ def _tcp_nodelay(wsgi_app):  # type: ignore[no-untyped-def]
     return serve
 
 
-def _eventlet_chunked_input(wsgi_app):  # type: ignore[no-untyped-def]
+def _eventlet_chunked_input(wsgi_app: WSGIApplication) -> WSGIApplication:
     """eventlet's server de-chunks a `Transfer-Encoding: chunked` body and ends it at the last
     chunk, but does not say so (`wsgi.input_terminated`, as gevent's and Werkzeug's servers do):
     without it Werkzeug reads a body with no Content-Length as empty."""
-    def serve(environ, start_response):  # type: ignore[no-untyped-def]
+    def serve(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
             environ["wsgi.input_terminated"] = True
         return wsgi_app(environ, start_response)
@@ -92,7 +101,7 @@ def _eventlet_chunked_input(wsgi_app):  # type: ignore[no-untyped-def]
     return serve
 
 
-def _eventlet_protocol():  # type: ignore[no-untyped-def]
+def _eventlet_protocol() -> type[Any]:
     """eventlet's HTTP protocol, answering a request head over its limits (a header line of
     8 KiB, 64 KiB in all) the way the app answers one (chat.api.headers_too_large) instead of
     with an empty 400."""
@@ -101,7 +110,7 @@ def _eventlet_protocol():  # type: ignore[no-untyped-def]
     from chat.api import headers_too_large
 
     class Protocol(eventlet.wsgi.HttpProtocol):
-        def parse_request(self):  # type: ignore[no-untyped-def]
+        def parse_request(self) -> bool:
             try:
                 return super().parse_request()
             except (eventlet.wsgi.HeaderLineTooLong, eventlet.wsgi.HeadersTooLarge):
@@ -116,7 +125,7 @@ def _eventlet_protocol():  # type: ignore[no-untyped-def]
     return Protocol
 
 
-def _server_options() -> dict:
+def _server_options() -> dict[str, Any]:
     """Options of the chosen async mode's WSGI server."""
     options = _connection_limit()
     if ASYNC_MODE == "eventlet":
@@ -124,7 +133,7 @@ def _server_options() -> dict:
     return options
 
 
-def _connection_limit() -> dict:
+def _connection_limit() -> dict[str, Any]:
     """Every open socket is a file: lift the soft open-files limit to the hard one, and let
     eventlet hold that many connections (its WSGI server stops accepting at 1,024 by default,
     however many sockets the process could keep). gevent and threading have no such cap."""
@@ -188,7 +197,7 @@ def _listen_backlog() -> int:
         return socket.SOMAXCONN
 
 
-def _listen(host: str, port: int):  # type: ignore[no-untyped-def]
+def _listen(host: str, port: int) -> socket.socket:
     """The listening socket, made here the same way in every async mode (the servers' own
     defaults differ: eventlet listened with a backlog of 50 and SO_REUSEPORT, which let a second
     server start on a taken port and silently take half its connections). SO_REUSEADDR only:
@@ -214,7 +223,7 @@ def _listen(host: str, port: int):  # type: ignore[no-untyped-def]
     return sock
 
 
-def _serve(listener) -> None:  # type: ignore[no-untyped-def]
+def _serve(listener: socket.socket) -> None:
     """Serve the app on the listening socket, as ``socketio.run`` would in each mode."""
     if ASYNC_MODE == "eventlet":
         import eventlet.wsgi
@@ -254,9 +263,9 @@ def main() -> None:
     listener = _listen(host, port)  # first: a second server on a taken port must change nothing
     _use_os_threads_for_cpu_work()
     _cooperative_postgres()
-    app.wsgi_app = _tcp_nodelay(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = _tcp_nodelay(app.wsgi_app)  # type: ignore[method-assign,assignment]  # WSGI middleware, Flask's way
     if ASYNC_MODE == "eventlet":
-        app.wsgi_app = _eventlet_chunked_input(app.wsgi_app)  # type: ignore[method-assign]
+        app.wsgi_app = _eventlet_chunked_input(app.wsgi_app)  # type: ignore[method-assign,assignment]  # WSGI middleware too
     if app.config["AUTO_MIGRATE"]:
         upgrade_schema(app)
     with app.app_context():

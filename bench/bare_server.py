@@ -31,7 +31,7 @@ if __name__ == "__main__":  # monkey-patch first, as app.py does
 import argparse  # noqa: E402
 import itertools  # noqa: E402
 import socket  # noqa: E402
-from datetime import datetime, timezone  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
 from typing import Any  # noqa: E402
 
 import socketio  # noqa: E402
@@ -58,7 +58,7 @@ def build(mode: str) -> tuple[socketio.Server, socketio.WSGIApp]:
         payload = {"id": n, "workspace_id": 1, "channel_id": channel_id, "author": {"id": 0},
                    "client_msg_id": data.get("client_msg_id"), "thread_root_id": None,
                    "body": data.get("body"), "html": data.get("body"),
-                   "created_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds")}
+                   "created_at": datetime.now(UTC).isoformat(timespec="milliseconds")}
         envelope = {"id": n, "type": "message.created", "workspace_id": 1, "channel_id": channel_id,
                     "data": payload}
         sio.emit("message.created", envelope, to=f"channel:{channel_id}")
@@ -87,9 +87,9 @@ def serve(mode: str, host: str, port: int, nodelay: bool = True) -> None:
     print(f"bare socket.io server on http://{host}:{port} ({mode}, TCP_NODELAY={nodelay})", flush=True)
     listener = _listener(host, port, nodelay, BACKLOG[mode])
     if mode == "eventlet":
-        import eventlet.wsgi
-
         import resource
+
+        import eventlet.wsgi
 
         # As app.py: as many connections as open files (eventlet's default stops at 1,024).
         eventlet.wsgi.server(listener, app, log_output=False,

@@ -190,13 +190,13 @@ async def _crowd(conn: Any, spec: dict) -> None:
             marks = [c.catch_ups for c in clients]
             conn.send(("marked", None))
         elif cmd == "await_back":
-            ok = await _wait(clients, lambda c: c.catch_ups > marks[clients.index(c)], args["timeout_s"])
-            back = [c.caught_up_ns for c, m in zip(clients, marks) if c.catch_ups > m]
+            ok = await _wait(clients, lambda c, marks=marks: c.catch_ups > marks[clients.index(c)], args["timeout_s"])
+            back = [c.caught_up_ns for c, m in zip(clients, marks, strict=True) if c.catch_ups > m]
             conn.send(("back", {"all": ok, "back": len(back), "last_ns": max(back, default=0),
                                 "connect_failures": sum(c.connect_failures for c in clients)}))
         elif cmd == "collect":
             acked = set(args["acked"])
-            await _wait(clients, lambda c: acked <= c.state.message_ids, args["drain_s"])
+            await _wait(clients, lambda c, acked=acked: acked <= c.state.message_ids, args["drain_s"])
             conn.send(("result", {
                 "clients": len(clients),
                 "lost": sum(len(acked - c.state.message_ids) for c in clients),

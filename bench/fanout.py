@@ -6,8 +6,9 @@
 For each async mode the bare socket.io server and the chat server run in turn, with the same
 clients. Members are raw engine.io websockets (aiohttp, see loadclients.py) spread over ``--procs``
 worker processes; the sender is one more process, a ``socketio.AsyncClient`` that sends
-``message.send`` open-loop on a fixed schedule (not waiting for acks). Delivery latency is measured from just before the emit to the ``message.created``
-arrival at every member; a message is lost when it was acked but a member never got it.
+``message.send`` open-loop on a fixed schedule (not waiting for acks). Delivery latency is measured
+from just before the emit to the ``message.created`` arrival at every member; a message is lost
+when it was acked but a member never got it.
 """
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def run_fanout(target: harness.Target, member_auths: list[dict], sender_auth: di
         got = [w.expect("result", 60) for w in receivers]
         profile = profiler.finish() if profiler else None
     finally:
-        for w in receivers + [sender]:
+        for w in [*receivers, sender]:
             w.join()
     latencies = array("q")
     for g in got:
@@ -95,10 +96,7 @@ def main() -> None:
               "params": vars(args), "runs": runs}
     for mode in modes:
         for kind in kinds:
-            if kind == "bare":
-                target = harness.start_bare(mode, work)
-            else:
-                target = harness.start_chat(work, mode)
+            target = harness.start_bare(mode, work) if kind == "bare" else harness.start_chat(work, mode)
             try:
                 if kind == "bare":
                     auths, sender_auth, channel_id = [{"channels": [1]}] * args.members, {"channels": [1]}, 1

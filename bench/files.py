@@ -22,11 +22,18 @@ import socketio
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import (base_args, machine_description, now_utc, remove_dir, scratch_dir,  # noqa: E402
-                     start_chat, summarize_ms, write_result)
-
-from tests.files import samples  # noqa: E402
-from tests.support import Person, create_workspace, sign_up  # noqa: E402
+from harness import (
+    base_args,
+    machine_description,
+    now_utc,
+    remove_dir,
+    scratch_dir,
+    start_chat,
+    summarize_ms,
+    write_result,
+)
+from tests.files import samples
+from tests.support import Person, create_workspace, sign_up
 
 MB = 1024 * 1024
 
@@ -153,7 +160,7 @@ def bench_preview_latency(person: Person, channel_id: int, make, runs: int) -> d
                 # The preview may be ready before the message exists: then it is in the send's reply.
                 if message["files"][0]["preview"]["state"] != "pending":
                     ready.setdefault(message["id"], time.perf_counter())
-                cond.wait_for(lambda: message["id"] in ready, timeout=60)
+                cond.wait_for(lambda message=message: message["id"] in ready, timeout=60)
             samples_ns.append(int((ready[message["id"]] - started) * 1e9))
             upload_ns.append(int((uploaded - started) * 1e9))
             states.append(person.get(f"/files/{file_id}")["preview"]["state"])
@@ -165,7 +172,7 @@ def bench_preview_latency(person: Person, channel_id: int, make, runs: int) -> d
 
 def bench_parallel_previews(person: Person, channel_id: int, pid: int, make, count: int) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     docs = [make(1000 + i) for i in range(count)]
-    idle_server, idle_tree = tree_rss_kib(pid)
+    idle_server, _idle_tree = tree_rss_kib(pid)
     sampler = MemorySampler(pid)
     sampler.start()
     started = time.perf_counter()

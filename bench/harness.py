@@ -20,7 +20,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +33,7 @@ RESULTS = BENCH / "results"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.support import (Server, create_workspace, free_port, invite, sign_up, start_server,  # noqa: E402
-                           stop_process)
+from tests.support import Server, create_workspace, free_port, invite, sign_up, start_server, stop_process  # noqa: E402
 
 MODES = ("eventlet", "gevent", "threading")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -116,7 +115,7 @@ def summarize_ms(samples_ns: Any) -> dict[str, float]:
 
 def write_result(name: str, result: dict[str, Any], out: str | None = None) -> Path:
     RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = Path(out) if out else RESULTS / f"{name}-{stamp}.json"
     path.write_text(json.dumps(result, indent=2, default=str) + "\n")
     return path
@@ -130,7 +129,7 @@ def base_args(description: str) -> argparse.ArgumentParser:
 
 
 def now_utc() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 # --- servers under test -------------------------------------------------------------------
@@ -217,7 +216,7 @@ class Population:
         path.write_text(json.dumps(self.__dict__))
 
     @classmethod
-    def load(cls, path: Path) -> "Population":
+    def load(cls, path: Path) -> Population:
         return cls(**json.loads(path.read_text()))
 
 
@@ -306,11 +305,13 @@ def summarize_collapsed(path: Path, top: int = 25) -> dict[str, Any]:
         if any(frames[-1].startswith(p) or p in frames[-1] for p in idle_leaves):
             idle += n
             continue
-        for frame in set(_short(f) for f in frames):
+        for frame in {_short(f) for f in frames}:
             inclusive[frame] = inclusive.get(frame, 0) + n
         leaf[_short(frames[-1])] = leaf.get(_short(frames[-1]), 0) + n
     busy = max(total - idle, 1)
-    rank = lambda d: [(k, round(100 * v / busy, 1)) for k, v in sorted(d.items(), key=lambda kv: -kv[1])[:top]]
+    def rank(d: dict[str, int]) -> list[tuple[str, float]]:
+        return [(k, round(100 * v / busy, 1)) for k, v in sorted(d.items(), key=lambda kv: -kv[1])[:top]]
+
     return {"samples": total, "idle_samples": idle, "busy_samples": total - idle,
             "inclusive_pct_of_busy": rank(inclusive), "self_pct_of_busy": rank(leaf), "collapsed": str(path)}
 

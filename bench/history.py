@@ -263,8 +263,9 @@ def plans(app: Any, ids: dict[str, Any]) -> dict[str, Any]:
     is_history = lambda s: "FROM messages" in s and "ORDER BY" in s   # noqa: E731
     is_count = lambda s: "count(" in s.lower()                         # noqa: E731
     return {
-        "history_newest": explain(app, lambda: messages.history(Actor.cli(db.session.get(User, ids["reader_id"])), g, limit=50),
-                                  is_history),
+        "history_newest": explain(
+            app, lambda: messages.history(Actor.cli(db.session.get(User, ids["reader_id"])), g, limit=50),
+            is_history),
         "history_before_cursor": explain(
             app, lambda: messages.history(Actor.cli(db.session.get(User, ids["reader_id"])), g, before=deep, limit=50),
             is_history),

@@ -62,7 +62,8 @@ def run_idle(target: harness.Target, auths: list[dict], *, steps: list[int], pro
             w.join(60)
     return {"server": target.kind, "mode": target.mode, "requested": len(auths), "points": points,
             "connected": connected, "failed": failed, "held_s": hold_s, "still_connected_after_hold": still,
-            "kib_per_socket": points[-1].get("kib_per_socket"), "rss_mib_at_max": round(points[-1]["rss_kib"] / 1024, 1),
+            "kib_per_socket": points[-1].get("kib_per_socket"),
+            "rss_mib_at_max": round(points[-1]["rss_kib"] / 1024, 1),
             "idle_cpu": idle_cpu}
 
 

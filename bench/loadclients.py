@@ -69,7 +69,7 @@ async def _disconnect_all(clients: list[Any], timeout_s: float = 20) -> None:
     try:
         await asyncio.wait_for(asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True),
                                timeout_s)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
 
 
@@ -129,7 +129,7 @@ async def _receivers(conn: Any, spec: dict) -> None:
     tag = spec["tag"]
     marker = f'"client_msg_id":"{tag}-'
     n = len(spec["auths"])
-    seen: list[dict[int, int]] = [dict() for _ in range(n)]   # per socket: seq -> latency ns
+    seen: list[dict[int, int]] = [{} for _ in range(n)]   # per socket: seq -> latency ns
     dup = [0]
     disconnected = [0]
     progress = asyncio.Event()
@@ -176,7 +176,7 @@ async def _receivers(conn: Any, spec: dict) -> None:
                          "connect_s": round(time.monotonic() - t0, 2)}))
     await _command(conn)          # ("go", None): the sender starts now
     cpu0, wall0 = _cpu_now(), time.monotonic()
-    cmd, args = await _command(conn)          # ("collect", {"acked": [...], "drain_s": s})
+    _cmd, args = await _command(conn)         # ("collect", {"acked": [...], "drain_s": s})
     acked = set(args["acked"])
     deadline = time.monotonic() + args["drain_s"]
     while time.monotonic() < deadline:
@@ -185,7 +185,7 @@ async def _receivers(conn: Any, spec: dict) -> None:
         progress.clear()
         try:
             await asyncio.wait_for(progress.wait(), 0.2)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
     cpu, wall = _cpu_now() - cpu0, time.monotonic() - wall0
     latencies = array("q")
@@ -303,7 +303,9 @@ async def _closed_loop_senders(conn: Any, spec: dict) -> None:
                 code = reply.get("error", {}).get("code", "?") if isinstance(reply, dict) else repr(reply)
                 errors[code] = errors.get(code, 0) + 1
 
-    await asyncio.gather(*(loop(k, sio, s["channel_id"]) for k, (sio, s) in enumerate(zip(clients, senders))))
+    # strict=False: clients that failed to connect were dropped (the "ready" report counts them).
+    pairs = enumerate(zip(clients, senders, strict=False))
+    await asyncio.gather(*(loop(k, sio, s["channel_id"]) for k, (sio, s) in pairs))
     conn.send(("result", {"acked": len(ack_lat), "ack_latencies_ns": ack_lat.tobytes(), "errors": errors,
                           "per_second": per_second[:int(duration)], "wall_s": round(time.monotonic() - t0, 3),
                           "cpu_s": round(_cpu_now() - cpu0, 3)}))

@@ -68,7 +68,7 @@ def main() -> None:
         stats = pstats.Stats(profiler)
         total = stats.total_tt
         rows = []
-        for (file, line, name), (cc, nc, tt, ct, _) in stats.stats.items():
+        for (file, line, name), (_cc, nc, tt, ct, _) in stats.stats.items():
             where = file.split("site-packages/")[-1].split("/work/main/")[-1]
             rows.append({"function": f"{name} ({where}:{line})", "calls_per_send": round(nc / args.sends, 1),
                          "cum_pct": round(100 * ct / total, 1), "self_pct": round(100 * tt / total, 1)})
@@ -77,7 +77,8 @@ def main() -> None:
         print(f"send_message in-process: {plain * 1000:.2f} ms per send ({1 / plain:.0f} sends/s on one core)")
         print(f"written in batches of {args.batch}: {batched * 1000:.3f} ms per send")
         for r in top_cum:
-            print(f"{r['cum_pct']:5.1f}% cum {r['self_pct']:5.1f}% self {r['calls_per_send']:6.1f}/send  {r['function']}")
+            print(f"{r['cum_pct']:5.1f}% cum {r['self_pct']:5.1f}% self {r['calls_per_send']:6.1f}/send  "
+                  f"{r['function']}")
         result = {"benchmark": "profile_send", "started": harness.now_utc(), "machine": harness.machine_description(),
                   "params": vars(args), "ms_per_send": round(plain * 1000, 3),
                   "ms_per_send_in_batch": round(batched * 1000, 3), "top_cumulative": top_cum,

@@ -15,7 +15,7 @@ import json
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--modes", default="all", help="async modes for fanout/sends/idle (default all)")
     parser.add_argument("--only", default=",".join(STEPS), help=f"comma-separated subset of {STEPS}")
     args = parser.parse_args()
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(exist_ok=True)
     quick = ["--quick"] if args.quick else []
     commands = {
@@ -72,10 +72,10 @@ def tables(o: dict[str, Any], quick: bool = False) -> str:
                   + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".", ""]
     if "fanout" in o:
         p = o["fanout"]["params"]
-        lines += [f"**Fan-out**: {p['members']} members in one channel, 1 sender at {p['rate']:.0f} msg/s "
-                  f"for {p['duration']:.0f} s (delivery = send → arrival at each member).", "",
-                  "| mode | server | delivered / expected | lost | p50 ms | p99 ms | max ms | chat/bare p99 | "
-                  "server CPU |", "|---|---|---|---|---|---|---|---|---|"]
+        lines += [(f"**Fan-out**: {p['members']} members in one channel, 1 sender at {p['rate']:.0f} msg/s "
+                   f"for {p['duration']:.0f} s (delivery = send → arrival at each member)."), "",
+                  ("| mode | server | delivered / expected | lost | p50 ms | p99 ms | max ms | chat/bare p99 | "
+                   "server CPU |"), "|---|---|---|---|---|---|---|---|---|"]
         ratios = o["fanout"].get("ratios", {})
         for r in o["fanout"]["runs"]:
             d = r["delivery"]
@@ -86,8 +86,8 @@ def tables(o: dict[str, Any], quick: bool = False) -> str:
         lines.append("")
     if "sends" in o:
         p = o["sends"]["params"]
-        lines += [f"**Persisted sends**: {p['senders']} senders, closed loop (next send when the ack is back), "
-                  f"{p['duration']:.0f} s; chat = committed to SQLite.", "",
+        lines += [(f"**Persisted sends**: {p['senders']} senders, closed loop (next send when the ack is back), "
+                   f"{p['duration']:.0f} s; chat = committed to SQLite."), "",
                   "| mode | server | acked msg/s | chat/bare | ack p50 ms | ack p99 ms | errors | server CPU |",
                   "|---|---|---|---|---|---|---|---|"]
         ratios = o["sends"].get("ratios", {})
@@ -99,20 +99,20 @@ def tables(o: dict[str, Any], quick: bool = False) -> str:
         lines.append("")
     if "profile-send" in o:
         p = o["profile-send"]
-        lines += [f"**Cost of one send** in-process (profile_send.py, SQLite, no sockets): "
-                  f"{p['ms_per_send']} ms of one core per `send_message`. Where it goes (cumulative share "
-                  f"under cProfile, chat and rendering functions):", "",
+        lines += [(f"**Cost of one send** in-process (profile_send.py, SQLite, no sockets): "
+                   f"{p['ms_per_send']} ms of one core per `send_message`. Where it goes (cumulative share "
+                   f"under cProfile, chat and rendering functions):"), "",
                   "| function | calls/send | cumulative % |", "|---|---|---|"]
         for r in p["top_cumulative"]:
-            if "chat/" in r["function"] or "markdown_it/main.py" in r["function"] and "render" in r["function"]:
+            if "chat/" in r["function"] or ("markdown_it/main.py" in r["function"] and "render" in r["function"]):
                 lines.append(f"| `{r['function']}` | {r['calls_per_send']} | {r['cum_pct']} |")
         lines.append("")
     hist = [o[k] for k in ("history-sqlite", "history-postgresql") if k in o]
     if hist:
-        lines += [f"**History** ({hist[0]['data']['general_top_level']:,} top-level messages among "
-                  f"{sum(hist[0]['data']['rows_by_channel'].values()):,} rows; page = 50 messages; "
-                  f"in-process = the service function with a fresh session per call; HTTP = one keep-alive "
-                  f"client, eventlet server).", "",
+        lines += [(f"**History** ({hist[0]['data']['general_top_level']:,} top-level messages among "
+                   f"{sum(hist[0]['data']['rows_by_channel'].values()):,} rows; page = 50 messages; "
+                   f"in-process = the service function with a fresh session per call; HTTP = one keep-alive "
+                   f"client, eventlet server)."), "",
                   "| backend | query | p50 ms | p99 ms | max ms |", "|---|---|---|---|---|"]
         for h in hist:
             for name, t in h["timings"].items():
@@ -121,8 +121,8 @@ def tables(o: dict[str, Any], quick: bool = False) -> str:
         lines.append("")
     if "idle" in o:
         lines += ["**Idle sockets** (memory per socket = RSS growth / sockets; held past one ping interval).", "",
-                  "| mode | server | connected | failed | still connected after hold | RSS MiB | KiB/socket | "
-                  "idle CPU |", "|---|---|---|---|---|---|---|---|"]
+                  ("| mode | server | connected | failed | still connected after hold | RSS MiB | KiB/socket | "
+                   "idle CPU |"), "|---|---|---|---|---|---|---|---|"]
         for r in o["idle"]["runs"]:
             lines.append(f"| {r['mode']} | {r['server']} | {r['connected']:,} | {r['failed']} | "
                          f"{r['still_connected_after_hold']:,} | {_f(r['rss_mib_at_max'], 0)} | "

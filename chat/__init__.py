@@ -21,7 +21,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     # Keep payloads in the order they are built (id first) and skip sorting every key of every
     # message on each response: a history page has thousands.
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # DefaultJSONProvider's; typed as its base
     if not app.config["SERVER_ID"]:
         app.config["SERVER_ID"] = f"{socket.gethostname()}:{app.config['CHAT_PORT']}"
 
@@ -59,7 +59,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from chat.web import web
 
     app.register_blueprint(api)
-    app.wsgi_app = limit_request_headers(app.wsgi_app)  # type: ignore[method-assign]  # Socket.IO's too
+    # WSGI middleware, as Flask documents (Socket.IO's requests pass through it too).
+    app.wsgi_app = limit_request_headers(app.wsgi_app)  # type: ignore[method-assign,assignment]  # middleware
     app.register_blueprint(web)
     register_handlers(socketio)
     register_cli(app)
@@ -67,7 +68,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         # request.remote_addr becomes the client's address, as the last proxies saw it.
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
+        proxied = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = proxied  # type: ignore[method-assign]  # WSGI middleware, as Flask documents
     return app
 
 

@@ -3,20 +3,23 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 import click
 from flask import Flask
 from sqlalchemy import select
 
+from chat.core import event_log, jobs
+from chat.core.actor import Actor
+from chat.core.errors import ChatError
 from chat.extensions import db
 from chat.models import User
 from chat.models._time import utcnow
-from chat.core import event_log, jobs
-from chat.core.actor import Actor
 from chat.services import channels, users, workspaces
-from chat.core.errors import ChatError
 
+_T = TypeVar("_T")
 
 def _user(email: str) -> User:
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
@@ -31,7 +34,7 @@ def _actor(email: str) -> Actor:
 
 
 def register_cli(app: Flask) -> None:
-    def run(fn):  # type: ignore[no-untyped-def]
+    def run(fn: Callable[[], _T]) -> _T:
         try:
             return fn()
         except ChatError as err:

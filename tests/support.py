@@ -178,7 +178,8 @@ def invite(admin: Person, workspace: Workspace, person: Person, role: str = "mem
     person.post(f"/invites/{code}/accept")
 
 
-def owner_and_member(server_url: str, owner: str, member: str, workspace: str = "Acme") -> tuple[Person, Person, Workspace]:
+def owner_and_member(server_url: str, owner: str, member: str,
+                     workspace: str = "Acme") -> tuple[Person, Person, Workspace]:
     """Two people in a new workspace: its owner and a member who joined by invite link."""
     alice, bob = sign_up(server_url, owner), sign_up(server_url, member)
     acme = create_workspace(alice, workspace)
@@ -201,7 +202,8 @@ class Cast:
 
 
 def make_cast(server_url: str) -> Cast:
-    alice, bob, gus, olga = (sign_up(server_url, n) for n in ("Alice Owner", "Bob Member", "Gus Guest", "Olga Outsider"))
+    alice, bob, gus, olga = (sign_up(server_url, n)
+                             for n in ("Alice Owner", "Bob Member", "Gus Guest", "Olga Outsider"))
     acme = create_workspace(alice, "Acme")
     globex = create_workspace(olga, "Globex")
     invite(alice, acme, bob)

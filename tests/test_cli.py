@@ -23,7 +23,8 @@ def test_operator_sets_up_a_workspace_from_the_command_line(tmp_path: Path) -> N
     made = flask(tmp_path, "create-user", "Ann@Example.test", "--name", "Ann Admin", "--username", "ann",
                  "--password", "a long password")
     assert made.returncode == 0, made.stderr
-    assert flask(tmp_path, "create-user", "ben@example.test", "--name", "Ben", "--password", "another password").returncode == 0
+    ben = flask(tmp_path, "create-user", "ben@example.test", "--name", "Ben", "--password", "another password")
+    assert ben.returncode == 0
     ws = flask(tmp_path, "create-workspace", "Initech", "--owner", "ann@example.test")
     assert ws.returncode == 0, ws.stderr
     workspace_id = ws.stdout.split()[1]

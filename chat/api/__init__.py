@@ -3,20 +3,24 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, g, jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from chat.authn import request_actor
-from chat.core.actor import Actor
-from chat.extensions import csrf
 from chat.core import ratelimits
-from chat.services.files import upload_request_limit
+from chat.core.actor import Actor
 from chat.core.errors import ChatError, Invalid, NotFound, Unauthorized, error_body
 from chat.core.validation import parse_json
+from chat.extensions import csrf
+from chat.services.files import upload_request_limit
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -107,23 +111,24 @@ def query_choice(name: str, choices: tuple[str, ...]) -> str | None:
 
 
 @api.errorhandler(ChatError)
-def _chat_error(err: ChatError):  # type: ignore[no-untyped-def]
+def _chat_error(err: ChatError) -> ResponseReturnValue:
     headers = {"Retry-After": str(err.retry_after)} if err.retry_after is not None else {}
     return jsonify(err.to_dict()), err.status, headers
 
 
 @api.errorhandler(CSRFError)
-def _csrf_error(err: CSRFError):  # type: ignore[no-untyped-def]
+def _csrf_error(err: CSRFError) -> ResponseReturnValue:
     return jsonify(error_body("csrf_failed", "missing or invalid CSRF token (send X-CSRFToken)")), 400
 
 
 @api.app_errorhandler(HTTPException)
-def _http_error(err: HTTPException):  # type: ignore[no-untyped-def]
+def _http_error(err: HTTPException) -> ResponseReturnValue:
     if not request.path.startswith(api.url_prefix or "/api"):
         return err  # HTML pages keep Flask's own error pages
+    status = err.code or 500
     code = {404: "not_found", 405: "method_not_allowed", 413: "too_large",
-            500: "internal_error"}.get(err.code or 500, "http_error")
-    return jsonify(error_body(code, err.description or err.name)), err.code
+            500: "internal_error"}.get(status, "http_error")
+    return jsonify(error_body(code, err.description or err.name)), status
 
 
 def headers_too_large(path: str) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -139,11 +144,11 @@ def headers_too_large(path: str) -> tuple[str, list[tuple[str, str]], bytes]:
             [("Content-Type", content_type), ("Content-Length", str(len(body)))], body)
 
 
-def limit_request_headers(wsgi_app: Callable) -> Callable:
+def limit_request_headers(wsgi_app: WSGIApplication) -> WSGIApplication:
     """WSGI middleware: refuse heads over MAX_HEADER_LINE / MAX_HEADER_SECTION with
     headers_too_large. eventlet's server refuses them itself (app.py makes it say the same);
     gevent's and Werkzeug's let far larger heads through, so the same rule is kept here."""
-    def app(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         # "Name: value\r\n" for each header (repeated headers arrive joined, counted as one).
         sizes = [len(key) - 1 + len(value) for key, value in environ.items()
                  if key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")]

@@ -1,7 +1,8 @@
 """Files: multipart upload, metadata, lists, search and downloads (with Range, for PDF viewers)."""
 from __future__ import annotations
 
-from flask import jsonify, request, send_file
+from flask import Response, jsonify, request, send_file
+from flask.typing import ResponseReturnValue
 from werkzeug.http import parse_range_header
 
 from chat.api import actor, api, query_choice, query_int
@@ -17,43 +18,43 @@ _CSP_SANDBOX = "default-src 'none'; sandbox; frame-ancestors 'none'"
 
 
 @api.post("/channels/<int:channel_id>/files")
-def upload_files(channel_id: int):  # type: ignore[no-untyped-def]
+def upload_files(channel_id: int) -> ResponseReturnValue:
     # The request size limit for this endpoint is raised in api._authenticate, before the body is read.
     uploads = [(item.filename, item.stream) for item in request.files.getlist("file")]
     return jsonify({"files": files.upload_files(actor(), channel_id, uploads)}), 201
 
 
 @api.get("/channels/<int:channel_id>/files")
-def channel_files(channel_id: int):  # type: ignore[no-untyped-def]
+def channel_files(channel_id: int) -> ResponseReturnValue:
     return jsonify(files.list_channel_files(actor(), channel_id, kind=request.args.get("kind"),
                                             user_id=query_int("user_id"), before=query_int("before"),
                                             limit=query_int("limit")))
 
 
 @api.get("/workspaces/<int:workspace_id>/files")
-def workspace_files(workspace_id: int):  # type: ignore[no-untyped-def]
+def workspace_files(workspace_id: int) -> ResponseReturnValue:
     return jsonify(files.list_workspace_files(actor(), workspace_id, kind=request.args.get("kind"),
                                               user_id=query_int("user_id"), before=query_int("before"),
                                               limit=query_int("limit")))
 
 
 @api.get("/workspaces/<int:workspace_id>/files/search")
-def search_files(workspace_id: int):  # type: ignore[no-untyped-def]
+def search_files(workspace_id: int) -> ResponseReturnValue:
     return jsonify(files.search_files(actor(), workspace_id, request.args.get("q"), limit=query_int("limit")))
 
 
 @api.get("/workspaces/<int:workspace_id>/storage")
-def storage_usage(workspace_id: int):  # type: ignore[no-untyped-def]
+def storage_usage(workspace_id: int) -> ResponseReturnValue:
     return jsonify(files.storage_usage(actor(), workspace_id))
 
 
 @api.get("/files/<file_id>")
-def get_file(file_id: str):  # type: ignore[no-untyped-def]
+def get_file(file_id: str) -> ResponseReturnValue:
     return jsonify(files.get_file(actor(), file_id))
 
 
 @api.delete("/files/<file_id>")
-def delete_file(file_id: str):  # type: ignore[no-untyped-def]
+def delete_file(file_id: str) -> ResponseReturnValue:
     return jsonify(files.delete_file(actor(), file_id))
 
 
@@ -71,7 +72,7 @@ def _ignore_unusable_range() -> None:
 
 
 @api.get("/files/<file_id>/content")
-def file_content(file_id: str):  # type: ignore[no-untyped-def]
+def file_content(file_id: str) -> ResponseReturnValue:
     f, path = files.file_content(actor(), file_id)
     _ignore_unusable_range()
     inline = f.content_type in _INLINE_TYPES and query_choice("download", ("0", "1")) != "1"
@@ -84,7 +85,7 @@ def file_content(file_id: str):  # type: ignore[no-untyped-def]
 
 
 @api.get("/files/<file_id>/thumbnail")
-def file_thumbnail(file_id: str):  # type: ignore[no-untyped-def]
+def file_thumbnail(file_id: str) -> ResponseReturnValue:
     f, path = files.file_content(actor(), file_id, thumbnail=True)
     _ignore_unusable_range()
     response = send_file(path, mimetype="image/webp", conditional=True, etag=f"{f.sha256}-thumbnail",
@@ -94,7 +95,7 @@ def file_thumbnail(file_id: str):  # type: ignore[no-untyped-def]
     return _private(response)
 
 
-def _private(response):  # type: ignore[no-untyped-def]
+def _private(response: Response) -> Response:
     # Access is checked on every request: caches may keep the bytes but must ask us (ETag) each time.
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -11,11 +11,12 @@ from functools import cache
 from typing import Any
 
 from flask import jsonify
+from flask.typing import ResponseReturnValue
 
 from chat.api import api
+from chat.core.validation import text_pattern
 from chat.services.messages import EMOJI_PATTERN
 from chat.services.users import EMAIL_PATTERN, USERNAME_INPUT_PATTERN
-from chat.core.validation import text_pattern
 
 Schema = dict[str, Any]
 
@@ -166,10 +167,10 @@ def error_response(status: int, codes: list[str]) -> Schema:
     return response
 
 
-READ = [{"bearerAuth": []}, {"cookieAuth": []}]
+READ: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"cookieAuth": []}]
 # Cookie-authenticated writes must also carry the CSRF token header.
-WRITE = [{"bearerAuth": []}, {"cookieAuth": [], "csrfToken": []}]
-PUBLIC: list = []
+WRITE: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"cookieAuth": [], "csrfToken": []}]
+PUBLIC: list[dict[str, list[str]]] = []
 
 
 def op(endpoint: str, method: str, summary: str, *, tag: str, ok: Schema, status: int = 200,
@@ -309,7 +310,9 @@ SCHEMAS: dict[str, Schema] = {
         "client_msg_id": nullable(CLIENT_MSG_ID),
         "thread_root_id": nullable({**ID, "description": "the thread's first message, null at top level"}),
         "body": {"type": "string", "maxLength": 8000, "description": "Markdown source; empty once deleted"},
-        "html": {"type": "string", "description": "server-rendered safe HTML; text-direction controls (U+202A-202E, U+2066-2069) show as `<U+202E>`; empty once deleted"},
+        "html": {"type": "string", "description": ("server-rendered safe HTML; text-direction controls "
+                                                   "(U+202A-202E, U+2066-2069) show as `<U+202E>`; "
+                                                   "empty once deleted")},
         "mentions_channel": boolean("the message uses @channel, @here or @everyone"),
         "reply_count": COUNT, "last_reply_at": nullable(TIMESTAMP),
         "reactions": array(ref("Reaction"), description="in order of first use"),
@@ -322,7 +325,9 @@ SCHEMAS: dict[str, Schema] = {
         "id": PATH_PARAMS["file_id"], "workspace_id": ID, "channel_id": ID,
         "message_id": nullable({**ID, "description": "null until sent in a message; until then only "
                                                      "the uploader can see the file"}),
-        "uploader": ref("User"), "name": text(1, 255, "the name given at upload, without folders and without invisible or text-direction characters"),
+        "uploader": ref("User"),
+        "name": text(1, 255, "the name given at upload, without folders and without invisible or "
+                             "text-direction characters"),
         "size": {"type": "integer", "minimum": 1, "description": "bytes"},
         "content_type": {"type": "string", "description": "decided from the content, never the name"},
         "kind": {"type": "string", "enum": ["pdf", "image", "other"]},
@@ -868,5 +873,5 @@ def spec() -> dict[str, Any]:
 
 
 @api.get("/openapi.json")
-def openapi():  # type: ignore[no-untyped-def]
+def openapi() -> ResponseReturnValue:
     return jsonify(spec())

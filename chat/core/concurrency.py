@@ -17,11 +17,11 @@ from contextlib import contextmanager
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from chat.extensions import db
 from chat.core.errors import Conflict
+from chat.extensions import Model, db
 
 
-def lock_row(model: type, row_id: int) -> None:
+def lock_row(model: type[Model], row_id: int) -> None:
     """Inside ``atomic()``, before the checks it protects and before any ``events.record``:
     hold the row until commit, so every transaction that locks it runs its checks after the
     previous one committed.
@@ -35,7 +35,7 @@ def lock_row(model: type, row_id: int) -> None:
 
     Objects loaded before the lock are expired, so the checks read the rows as they are now.
     """
-    table = model.__table__  # type: ignore[attr-defined]
+    table = model.__table__
     if db.engine.dialect.name == "postgresql":
         db.session.execute(select(table.c.id).where(table.c.id == row_id).with_for_update(key_share=True))
     else:

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 ORDERED_HOST = "chat-ordered"
 
 
-class OrderedRedisManager(RedisManager):  # type: ignore[misc]
+class OrderedRedisManager(RedisManager):
     def publish_in_order(self, event: str, data: Any, room: str | list[str], namespace: str) -> None:
         """Publish an emit that every process, this one too, delivers from the queue (to each
         socket once, when ``room`` lists several rooms)."""

@@ -10,10 +10,10 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import delete, func, select
 
+from chat.core.transactions import atomic
 from chat.extensions import db
 from chat.models import Event, EventLogState
 from chat.models._time import utcnow
-from chat.core.transactions import atomic
 
 BATCH = 5000  # events deleted per transaction: short write locks, even for a large backlog
 

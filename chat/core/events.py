@@ -16,11 +16,11 @@ from typing import Any
 from socketio import PubSubManager
 from sqlalchemy import bindparam, select, text, update
 
+from chat.core import transactions  # imports this module too; used only at run time
+from chat.core.delivery import OrderedRedisManager, Outbox
 from chat.extensions import db, socketio
 from chat.models import Event, SocketConnection
 from chat.models._time import utcnow
-from chat.core import transactions  # imports this module too; used only at run time
-from chat.core.delivery import OrderedRedisManager, Outbox
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ def assign_ids() -> None:
     now = utcnow()
     ids = transactions.insert_many(Event.__table__, [{**row, "created_at": now} for row, _ in unnumbered])
     links = dict(db.session.execute(_LINK, {"ids": ids}).tuples().all())
-    for event_id, (_, envelope) in zip(ids, unnumbered):
+    for event_id, (_, envelope) in zip(ids, unnumbered, strict=True):
         envelope["id"], envelope["prev_id"] = event_id, links[event_id]
 
 

@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 
 from flask import current_app
 
-from chat.extensions import run_offloaded
 from chat.core.errors import Busy
+from chat.extensions import run_offloaded
 
 T = TypeVar("T")
 

@@ -11,21 +11,22 @@ parameters (SQLite keeps datetimes as text). Rows come back as plain tuples.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from chat.extensions import db
 
 
 class _Compiled:
     def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect))  # DML and SELECT compile to SQL
         self.sql = compiled.string
-        self.names: Sequence[str] = compiled.positiontup if dialect.positional else ()  # type: ignore[assignment]
+        self.names: Sequence[str] = (compiled.positiontup or ()) if dialect.positional else ()
         self.processors: dict[str, Callable[[Any], Any]] = {}
         for name, bind in compiled.binds.items():
             processor = bind.type.bind_processor(dialect)
@@ -53,7 +54,7 @@ class Prepared:
             compiled = self._compiled[dialect.name] = _Compiled(self.statement, dialect)
         return compiled
 
-    def rows(self, params: dict[str, Any]) -> list[tuple]:
+    def rows(self, params: dict[str, Any]) -> Sequence[tuple[Any, ...]]:
         """Run once; the rows it returns (none for a statement without RETURNING)."""
         return _run(self, [params], many=False)
 
@@ -62,11 +63,12 @@ class Prepared:
         _run(self, params, many=True)
 
 
-def _run(prepared: Prepared, params: list[dict[str, Any]], *, many: bool) -> list[tuple]:
+def _run(prepared: Prepared, params: list[dict[str, Any]], *, many: bool) -> Sequence[tuple[Any, ...]]:
     connection = db.session.connection()  # the session's transaction, begun if need be
     compiled = prepared._for(connection.dialect)
-    driver_params = [compiled.parameters(p) for p in params]
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    # All tuples (positional dialects) or all dicts (named ones): one shape per dialect.
+    driver_params: list[Any] = [compiled.parameters(p) for p in params]
+    cursor = connection.connection.cursor()
     try:
         listeners = connection.dispatch.before_cursor_execute
         if listeners:  # statement listeners (logging, the tests' statement counts) still see it
@@ -88,5 +90,5 @@ def _run(prepared: Prepared, params: list[dict[str, Any]], *, many: bool) -> lis
 def insert_returning_ids(table: Table, columns: tuple[str, ...], size: int) -> Prepared:
     """INSERT of ``size`` rows in one statement, RETURNING their ids; the parameters of row i
     are named ``<column>_<i>``. One Prepared per shape, kept by the caller."""
-    rows = [{column: bindparam(f"{column}_{i}") for column in columns} for i in range(size)]
+    rows: list[dict[str, Any]] = [{column: bindparam(f"{column}_{i}") for column in columns} for i in range(size)]
     return Prepared(table.insert().values(rows).returning(table.c.id))

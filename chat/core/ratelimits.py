@@ -31,8 +31,8 @@ from functools import lru_cache
 from flask import current_app
 from limits import RateLimitItem, parse_many
 
-from chat.extensions import limiter
 from chat.core.errors import RateLimited
+from chat.extensions import limiter
 
 log = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from chat.extensions import db
 from chat.core import events
 from chat.core.prepared import Prepared, insert_returning_ids
+from chat.extensions import db
 
 _writer_lock = threading.RLock()
 _state = threading.local()
@@ -46,7 +46,7 @@ def atomic() -> Iterator[None]:
     _state.depth = 1
     _state.on_commit, _state.on_rollback, _state.after_commit = [], [], []
     _state.scratch = {}
-    after: list[Callable[[], None]] = []
+    after: list[Callable[[], object]] = []
     try:
         try:
             yield
@@ -101,7 +101,7 @@ _CHUNK = 100
 _inserts: dict[tuple[str, tuple[str, ...], int], Prepared] = {}
 
 
-def on_commit(fn: Callable[[], None]) -> None:
+def on_commit(fn: Callable[[], object]) -> None:
     """Run fn once the current transaction has committed (for side effects outside the database)."""
     _state.on_commit.append(fn)
 
@@ -115,18 +115,18 @@ def transaction_local(key: str, factory: Callable[[], Any]) -> Any:
     return scratch[key]
 
 
-def after_commit(fn: Callable[[], None]) -> None:
+def after_commit(fn: Callable[[], object]) -> None:
     """Run fn once the current transaction has committed, its locks are released and its events
     have gone out: for follow-up work that writes in a transaction of its own (handing the
     transaction's jobs to the queue, ``core/jobs``). Not run if the transaction rolls back."""
     _state.after_commit.append(fn)
 
 
-def on_rollback(fn: Callable[[], None]) -> None:
+def on_rollback(fn: Callable[[], object]) -> None:
     """Run fn if the current transaction rolls back (to undo side effects made inside it)."""
     _state.on_rollback.append(fn)
 
 
-def _run_all(callbacks: list[Callable[[], None]]) -> None:
+def _run_all(callbacks: list[Callable[[], object]]) -> None:
     for fn in callbacks:
         fn()

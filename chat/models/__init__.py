@@ -1,5 +1,5 @@
 """Typed SQLAlchemy models, one module per noun. Every tenant row carries workspace_id."""
-from chat.models.channel import Channel, ChannelMember, ChannelKind
+from chat.models.channel import Channel, ChannelKind, ChannelMember
 from chat.models.connection import SocketConnection
 from chat.models.event import Event, EventLogState
 from chat.models.file import File, FileKind, PreviewState

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chat.extensions import db
+from chat.extensions import Model
 from chat.models._time import utcnow
 
 
@@ -21,7 +21,7 @@ class ChannelKind(str, enum.Enum):
         return self in (ChannelKind.dm, ChannelKind.group)
 
 
-class Channel(db.Model):
+class Channel(Model):
     __tablename__ = "channels"
     __table_args__ = (
         UniqueConstraint("workspace_id", "name"),
@@ -45,7 +45,7 @@ class Channel(db.Model):
     last_message_id: Mapped[int | None]
 
 
-class ChannelMember(db.Model):
+class ChannelMember(Model):
     __tablename__ = "channel_members"
     __table_args__ = (
         UniqueConstraint("channel_id", "user_id"),

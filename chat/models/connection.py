@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chat.extensions import db
+from chat.extensions import Model
 from chat.models._time import utcnow
 
 
-class SocketConnection(db.Model):
+class SocketConnection(Model):
     """One open Socket.IO connection (a tab or device), shared by all server processes.
 
     Presence is derived from these rows, so several tabs count correctly, and deactivation can

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chat.extensions import db
+from chat.extensions import Model
 from chat.models._time import utcnow
 
 
-class Event(db.Model):
+class Event(Model):
     """The durable event log a reconnecting client replays from its cursor.
 
     Events are written in the same transaction as the change they describe, and writers are
@@ -43,7 +43,7 @@ class Event(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class EventLogState(db.Model):
+class EventLogState(Model):
     """One row: how far the log has been pruned. A cursor below it may have missed events."""
 
     __tablename__ = "event_log_state"

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chat.extensions import db
+from chat.extensions import Model
 from chat.models._time import utcnow
 
 
@@ -25,7 +25,7 @@ class PreviewState(str, enum.Enum):
     failed = "failed"    # broken, encrypted, too big or too slow to preview
 
 
-class File(db.Model):
+class File(Model):
     """A file shared in a conversation. Its bytes live in storage under their SHA-256, so the
     same content uploaded twice is kept once; ``public_id`` is the unguessable name in URLs."""
 

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chat.extensions import db
+from chat.extensions import Model
 from chat.models._time import utcnow
 
 
-class Message(db.Model):
+class Message(Model):
     __tablename__ = "messages"
     __table_args__ = (
         # History (top level or one thread) newest first, and unread counts, walk this index.
@@ -36,7 +36,7 @@ class Message(db.Model):
     deleted_at: Mapped[datetime | None]
 
 
-class Mention(db.Model):
+class Mention(Model):
     __tablename__ = "mentions"
     __table_args__ = (
         UniqueConstraint("message_id", "user_id"),
@@ -50,7 +50,7 @@ class Mention(db.Model):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
 
 
-class Reaction(db.Model):
+class Reaction(Model):
     __tablename__ = "reactions"
     __table_args__ = (UniqueConstraint("message_id", "user_id", "emoji"),)
 

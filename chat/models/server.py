@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chat.extensions import db
+from chat.extensions import Model
 from chat.models._time import utcnow
 
 
-class ChatServer(db.Model):
+class ChatServer(Model):
     """A server process that holds sockets, and when it last said it was alive.
 
     Connection rows of a process silent for longer than PRESENCE_SERVER_TIMEOUT_SECONDS no

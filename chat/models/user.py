@@ -6,11 +6,11 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chat.extensions import db
+from chat.extensions import Model
 from chat.models._time import utcnow
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,7 +27,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_epoch}"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A personal API token. Only a SHA-256 digest of the secret is stored."""
 
     __tablename__ = "api_tokens"

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chat.extensions import db
+from chat.extensions import Model
 from chat.models._time import utcnow
 
 
@@ -21,7 +21,7 @@ class Role(str, enum.Enum):
         return self in (Role.owner, Role.admin)
 
 
-class Workspace(db.Model):
+class Workspace(Model):
     __tablename__ = "workspaces"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,7 +32,7 @@ class Workspace(db.Model):
     max_file_size: Mapped[int | None] = mapped_column(BigInteger)
 
 
-class Membership(db.Model):
+class Membership(Model):
     """A person's place in a workspace. Deactivated members keep their history but lose access."""
 
     __tablename__ = "memberships"
@@ -46,7 +46,7 @@ class Membership(db.Model):
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Invite(db.Model):
+class Invite(Model):
     __tablename__ = "invites"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,6 +16,10 @@ import resource
 import sys
 import time
 import warnings
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the functions import Pillow themselves, when they run
+    from PIL import Image
 
 THUMBNAIL_BOX = (480, 480)
 MAX_IMAGE_PIXELS = 50_000_000       # about 7000 x 7000; more is treated as a decompression bomb
@@ -33,7 +37,7 @@ def limit(memory_bytes: int, cpu_seconds: int) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
 
 
-def _save_thumbnail(image, out: str) -> None:  # type: ignore[no-untyped-def]
+def _save_thumbnail(image: Image.Image, out: str) -> None:
     if image.mode not in ("RGB", "RGBA"):
         image = image.convert("RGBA" if "transparency" in image.info or image.mode in ("LA", "PA") else "RGB")
     image.save(out, "WEBP", quality=80, method=4)

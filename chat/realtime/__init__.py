@@ -16,14 +16,14 @@ from flask_socketio import SocketIO, join_room
 from socketio import packet
 
 from chat.authn import session_actor, token_actor
-from chat.core.actor import Actor
-from chat.extensions import db, socketio
-from chat.models import User
 from chat.core import events, ratelimits
-from chat.services import channels, messages, presence, sync
-from chat.services.payloads import ok_payload, presence_status_payload, read_position_payload
+from chat.core.actor import Actor
 from chat.core.errors import ChatError, Invalid, TooLarge, error_body
 from chat.core.validation import check_bool, check_id, parse_json
+from chat.extensions import db, socketio
+from chat.models import User
+from chat.services import channels, messages, presence, sync
+from chat.services.payloads import ok_payload, presence_status_payload, read_position_payload
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,7 @@ class EventPacket(packet.Packet):
     would otherwise drop the packet (or fail on it) without a word."""
 
     json = _PayloadJSON
+    data: Any  # set by packet.Packet (python-socketio is untyped)
 
     def decode(self, encoded_packet: Any) -> int:
         attachments = super().decode(encoded_packet)
@@ -105,7 +106,7 @@ def _on_connect(auth: Any = None) -> bool:
     actor = _authenticate(auth)
     if actor is None:
         return False  # refused: the client sees a connect_error
-    sid = request.sid  # type: ignore[attr-defined]
+    sid = request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO on socket events
     _socket_users[sid] = (actor, time.monotonic())
     presence.connected(actor, sid, current_app.config["SERVER_ID"])
     for room in presence.rooms_for(actor.id):
@@ -114,7 +115,7 @@ def _on_connect(auth: Any = None) -> bool:
 
 
 def _on_disconnect(*_args: Any) -> None:
-    sid = request.sid  # type: ignore[attr-defined]
+    sid = request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO on socket events
     known = _socket_users.pop(sid, None)
     if known is not None:
         presence.disconnected(known[0].id, sid)

@@ -28,14 +28,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Union
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, false, not_, or_, select, true, tuple_
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, false, not_, or_, select, true, tuple_
 from sqlalchemy.orm import QueryableAttribute, aliased
 from sqlalchemy.sql import ClauseElement
 
-from chat.extensions import db
-from chat.models import Channel, ChannelKind, ChannelMember, Membership, Message, Role, User
 from chat.core.errors import ChatError, Conflict, Forbidden, NotFound
 from chat.core.prepared import Prepared
+from chat.extensions import db
+from chat.models import Channel, ChannelKind, ChannelMember, Membership, Message, Role, User
 
 
 def access_membership(user_id: int, workspace_id: int) -> Membership:
@@ -448,8 +448,8 @@ def posters(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Poster]:
 
 @functools.cache
 def _posters_query(size: int) -> Prepared:
-    users = [bindparam(f"u{i}") for i in range(size)]
-    channels = [bindparam(f"c{i}") for i in range(size)]
+    users: list[BindParameter[int]] = [bindparam(f"u{i}") for i in range(size)]
+    channels: list[BindParameter[int]] = [bindparam(f"c{i}") for i in range(size)]
     return Prepared(
         select(Membership.user_id, Channel.id, Channel.workspace_id, Membership.role, Membership.active,
                Channel.kind, Channel.broadcast, Channel.archived_at, Channel.is_default, Channel.created_by,
@@ -460,7 +460,7 @@ def _posters_query(size: int) -> Prepared:
                                        ChannelMember.user_id == Membership.user_id))
         # As _ACCESS: the plain lists for the indexes, the pairs against the crossings.
         .where(Channel.id.in_(channels), Membership.user_id.in_(users),
-               tuple_(Membership.user_id, Channel.id).in_([tuple_(u, c) for u, c in zip(users, channels)]))
+               tuple_(Membership.user_id, Channel.id).in_([tuple_(u, c) for u, c in zip(users, channels, strict=True)]))
     )
 
 

@@ -8,19 +8,19 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from chat.core import events
+from chat.core.actor import Actor
+from chat.core.concurrency import recheck_on_conflict
+from chat.core.errors import Conflict, Forbidden, Invalid, NotFound
+from chat.core.transactions import atomic
+from chat.core.validation import check_bool, check_id, check_text
 from chat.extensions import db
 from chat.models import Channel, ChannelKind, ChannelMember, Membership, Role, User
 from chat.models._time import utcnow
-from chat.core import events
-from chat.core.actor import Actor
 from chat.services import access as rules
 from chat.services.access import access_channel, access_membership
-from chat.core.concurrency import recheck_on_conflict
-from chat.core.errors import Conflict, Forbidden, Invalid, NotFound
 from chat.services.payloads import channel_payload, member_payload, read_position_payload
 from chat.services.summaries import unread_counts
-from chat.core.transactions import atomic
-from chat.core.validation import check_bool, check_id, check_text
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 MAX_GROUP_SIZE = 9
@@ -320,7 +320,7 @@ def browse_channels(actor: Actor, workspace_id: int) -> list[dict[str, Any]]:
         ChannelMember.user_id == actor.id, ChannelMember.workspace_id == workspace_id)))
     counts = dict(db.session.execute(
         select(ChannelMember.channel_id, func.count()).where(ChannelMember.workspace_id == workspace_id)
-        .group_by(ChannelMember.channel_id)).all())
+        .group_by(ChannelMember.channel_id)).tuples().all())
     query = select(Channel).where(
         Channel.workspace_id == workspace_id, Channel.kind == ChannelKind.public,
         Channel.id.in_(rules.channel_ids(rules.can_read_channel, actor.id, [workspace_id])))

@@ -11,25 +11,26 @@ can never race with a new upload of the same content.
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 from collections.abc import Iterable
-from typing import Any, BinaryIO
+from datetime import timedelta
+from functools import partial
+from typing import IO, Any, cast
 
 from flask import current_app
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import CursorResult, Select, func, or_, select, text, update
 
+from chat.core import events, jobs
+from chat.core.actor import Actor
+from chat.core.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
+from chat.core.transactions import atomic, on_commit, on_rollback
+from chat.core.validation import check_limit, check_optional_id, check_text
 from chat.extensions import db, run_offloaded
 from chat.models import File, FileKind, Message, PreviewState, Workspace
 from chat.models._time import utcnow
-from chat.core import events, jobs
-from chat.core.actor import Actor
 from chat.services import access as rules
 from chat.services.access import access_admin, access_channel, access_membership
-from chat.core.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from chat.services.filetypes import check_file_name, sniff
 from chat.services.payloads import file_payloads, message_payload, message_payloads
-from chat.core.transactions import atomic, on_commit, on_rollback
-from chat.core.validation import check_limit, check_optional_id, check_text
 from chat.storage import Staged, TooBig, storage
 
 MAX_FILES_PER_MESSAGE = 10
@@ -78,17 +79,17 @@ def _lock_content(sha256s: Iterable[str]) -> None:
                            {"c": _CONTENT_LOCK_CLASS, "k": int(sha[:7], 16)})
 
 
-def _human(size: int) -> str:
+def _human(size: float) -> str:
     for unit in ("bytes", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
             return f"{size:g} {unit}" if unit == "bytes" else f"{size:.1f} {unit}".replace(".0 ", " ")
-        size /= 1024  # type: ignore[assignment]
+        size /= 1024
     return str(size)
 
 
 # --- upload ------------------------------------------------------------------------------------
 
-def upload_files(uploader: Actor, channel_id: int, uploads: list[tuple[Any, BinaryIO]]) -> list[dict[str, Any]]:
+def upload_files(uploader: Actor, channel_id: int, uploads: list[tuple[Any, IO[bytes]]]) -> list[dict[str, Any]]:
     """Keep the uploaded files for the uploader to send in ``channel_id``. Nothing is kept unless
     every file is acceptable. A preview job is queued for each file that gets one."""
     if not uploads:
@@ -98,11 +99,11 @@ def upload_files(uploader: Actor, channel_id: int, uploads: list[tuple[Any, Bina
     names = [check_file_name(name) for name, _ in uploads]
     access = access_channel(uploader.id, channel_id)
     rules.can_post_in_channel.check(access.standing)
-    limit = max_file_size(db.session.get(Workspace, access.channel.workspace_id))
+    limit = max_file_size(db.session.get_one(Workspace, access.channel.workspace_id))
     store = storage()
     staged: list[Staged] = []
     try:
-        for name, (_, stream) in zip(names, uploads):
+        for name, (_, stream) in zip(names, uploads, strict=True):
             try:
                 # Hashing and writing a large file is slow disk work: keep it off the event loop.
                 item = run_offloaded(store.stage, stream, limit)
@@ -130,7 +131,7 @@ def _add_files(uploader_id: int, workspace_id: int, channel_id: int, names: list
         known = {f.sha256: f for f in db.session.scalars(select(File).where(
             File.sha256.in_({item.sha256 for item in staged}),
             File.preview_state.in_([PreviewState.ready, PreviewState.failed])))}
-        for name, item in zip(names, staged):
+        for name, item in zip(names, staged, strict=True):
             kind, content_type = sniff(item.head)
             f = File(public_id=secrets.token_urlsafe(18), workspace_id=workspace_id, channel_id=channel_id,
                      uploader_id=uploader_id, name=name, size=item.size, sha256=item.sha256,
@@ -194,9 +195,10 @@ def attach(files: list[File], message_id: int) -> None:
     """Inside the sending transaction: the files become part of the message."""
     if not files:
         return
-    result = db.session.execute(update(File).where(
+    # An UPDATE without RETURNING gives a CursorResult (SQLAlchemy types Session.execute more loosely).
+    result = cast(CursorResult[Any], db.session.execute(update(File).where(
         File.id.in_([f.id for f in files]), File.message_id.is_(None), File.deleted_at.is_(None))
-        .values(message_id=message_id).execution_options(synchronize_session="fetch"))
+        .values(message_id=message_id).execution_options(synchronize_session="fetch")))
     if result.rowcount != len(files):  # another send took one of them meanwhile
         raise Conflict("this file was already sent", code="file_already_sent")
 
@@ -246,8 +248,10 @@ def _check_kind(value: Any) -> FileKind | None:
         raise Invalid("kind must be one of pdf, image, other", field="kind") from None
 
 
-def _page(query, *, kind: Any, user_id: Any, before: Any, limit: Any) -> tuple[list[File], bool]:  # type: ignore[no-untyped-def]
-    kind, user_id, before = _check_kind(kind), check_optional_id(user_id, "user_id"), check_optional_id(before, "before")
+def _page(query: Select[tuple[File]], *, kind: Any, user_id: Any, before: Any,
+          limit: Any) -> tuple[list[File], bool]:
+    kind, user_id, before = (_check_kind(kind), check_optional_id(user_id, "user_id"),
+                             check_optional_id(before, "before"))
     limit = check_limit(limit, default=50, maximum=200)
     if kind is not None:
         query = query.where(File.kind == kind)
@@ -259,7 +263,7 @@ def _page(query, *, kind: Any, user_id: Any, before: Any, limit: Any) -> tuple[l
     return rows[:limit], len(rows) > limit
 
 
-def _shared():  # type: ignore[no-untyped-def]
+def _shared() -> Select[tuple[File]]:
     return select(File).where(File.message_id.is_not(None), File.deleted_at.is_(None))
 
 
@@ -284,7 +288,7 @@ def list_workspace_files(actor: Actor, workspace_id: int, *, kind: Any = None, u
 
 def _with_position(rows: list[File]) -> list[dict[str, Any]]:
     # The numeric row id is the pagination cursor; the public id stays the only handle on content.
-    return [{**payload, "position": f.id} for f, payload in zip(rows, file_payloads(rows))]
+    return [{**payload, "position": f.id} for f, payload in zip(rows, file_payloads(rows), strict=True)]
 
 
 def search_files(actor: Actor, workspace_id: int, q: Any, *, limit: Any = None) -> dict[str, Any]:
@@ -302,7 +306,7 @@ def search_files(actor: Actor, workspace_id: int, q: Any, *, limit: Any = None) 
     messages = {m["id"]: m for m in message_payloads(list(db.session.scalars(
         select(Message).where(Message.id.in_({f.message_id for f in rows})))))}
     return {"results": [{"file": payload, "message": messages[f.message_id], "snippet": _snippet(f.text, q)}
-                        for f, payload in zip(rows, file_payloads(rows))]}
+                        for f, payload in zip(rows, file_payloads(rows), strict=True)]}
 
 
 def _snippet(body: str | None, q: str, around: int = 80) -> str | None:
@@ -363,8 +367,8 @@ def release(files: list[File]) -> None:
         for key in (blob_key(sha), thumbnail_key(sha)):
             trash = f"trash/{secrets.token_hex(8)}"
             if store.rename(key, trash):
-                on_commit(lambda trash=trash: store.delete(trash))
-                on_rollback(lambda trash=trash, key=key: store.rename(trash, key))
+                on_commit(partial(store.delete, trash))
+                on_rollback(partial(store.rename, trash, key))
 
 
 def forget_unsent(older_than: timedelta = timedelta(hours=24)) -> int:
@@ -384,6 +388,6 @@ def storage_usage(actor: Actor, workspace_id: int) -> dict[str, Any]:
     access_admin(actor.id, workspace_id)
     used, count = db.session.execute(select(func.coalesce(func.sum(File.size), 0), func.count())
                                      .where(File.workspace_id == workspace_id, File.deleted_at.is_(None))).one()
-    workspace = db.session.get(Workspace, workspace_id)
+    workspace = db.session.get_one(Workspace, workspace_id)
     return {"workspace_id": workspace_id, "used_bytes": int(used), "file_count": count,
             "max_file_size": max_file_size(workspace), "max_file_size_ceiling": file_size_ceiling()}

@@ -9,9 +9,9 @@ import re
 import unicodedata
 from typing import Any
 
-from chat.models import FileKind
 from chat.core.errors import Invalid
 from chat.core.validation import strip_hidden
+from chat.models import FileKind
 
 MAX_NAME_LENGTH = 255
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -67,7 +67,7 @@ def check_file_name(value: Any) -> str:
         raise Invalid("the file name is empty once its folders are removed", field="name",
                       code="invalid_file_name")
     if len(name) > MAX_NAME_LENGTH:
-        stem, dot, ext = name.rpartition(".")
+        _, dot, ext = name.rpartition(".")
         keep = ext if dot and len(ext) <= 16 else ""
         name = name[: MAX_NAME_LENGTH - len(keep) - 1] + "." + keep if keep else name[:MAX_NAME_LENGTH]
     return name

@@ -12,23 +12,30 @@ from typing import Any
 from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from chat.core import events
+from chat.core.actor import Actor
+from chat.core.errors import ChatError, Conflict, Forbidden, Invalid, NotFound
+from chat.core.group_commit import GroupCommit, Job
+from chat.core.prepared import Prepared
+from chat.core.transactions import atomic, in_transaction, insert_many
+from chat.core.validation import (
+    BLANK_CHARS,
+    UNICODE_SPACE_CHARS,
+    check_client_msg_id,
+    check_id,
+    check_limit,
+    check_message_body,
+    check_optional_id,
+    check_text,
+)
 from chat.extensions import db
 from chat.models import Channel, File, Membership, Mention, Message, Reaction, User
 from chat.models._time import utcnow
-from chat.core import events
-from chat.core.actor import Actor
-from chat.services import files
 from chat.services import access as rules
+from chat.services import files
 from chat.services.access import Poster, access_channel, access_membership, access_message, posters
-from chat.core.errors import ChatError, Conflict, Forbidden, Invalid, NotFound
-from chat.core.group_commit import GroupCommit, Job
-from chat.services.payloads import (author_payload, file_payloads, message_payload, message_payloads,
-                                    new_message_payload)
-from chat.core.prepared import Prepared
+from chat.services.payloads import author_payload, file_payloads, message_payload, message_payloads, new_message_payload
 from chat.services.rendering import Rendered, mention_candidates, render
-from chat.core.transactions import atomic, in_transaction, insert_many
-from chat.core.validation import (BLANK_CHARS, UNICODE_SPACE_CHARS, check_client_msg_id, check_id, check_limit,
-                                      check_message_body, check_optional_id, check_text)
 
 log = logging.getLogger(__name__)
 _EMOJI_SHORTCODE = re.compile(r"^[a-z0-9_+-]{1,40}$")
@@ -38,9 +45,9 @@ def _people_for_mentions(workspace_id: int, body: str) -> dict[str, int]:
     names = mention_candidates(body)
     if not names:
         return {}
-    return {username: user_id for username, user_id in db.session.execute(
+    return dict(db.session.execute(
         select(User.username, User.id).join(Membership, Membership.user_id == User.id)
-        .where(Membership.workspace_id == workspace_id, Membership.active, User.username.in_(names)))}
+        .where(Membership.workspace_id == workspace_id, Membership.active, User.username.in_(names))).tuples().all())
 
 
 def _mentioned(channel_id: int, rendered_ids: set[int], everyone: bool, author_id: int) -> set[int]:
@@ -137,8 +144,8 @@ def _write_together(jobs: list[_Send], *, retries_possible: bool) -> None:
             # Plain values for what follows (payloads, files, thread roots): the rows are stored,
             # and ORM objects would cost more than the rest of the send.
             messages = [SimpleNamespace(id=message_id, edited_at=None, deleted_at=None, pinned_at=None,
-                                        last_reply_at=None, **row) for message_id, row in zip(ids, rows)]
-            payloads = [_write_details(message, plan) for message, (_job, plan) in zip(messages, planned)]
+                                        last_reply_at=None, **row) for message_id, row in zip(ids, rows, strict=True)]
+            payloads = [_write_details(message, plan) for message, (_job, plan) in zip(messages, planned, strict=True)]
             last = {message.channel_id: message.id for message in messages}  # a channel's last send wins
             _SET_LAST_MESSAGE.run_many([{"channel": cid, "message": mid} for cid, mid in last.items()])
     except IntegrityError:
@@ -146,7 +153,7 @@ def _write_together(jobs: list[_Send], *, retries_possible: bool) -> None:
         if len(planned) > 1 or not retries_possible or _answer_retries([planned[0][0]]):
             raise
         return
-    for (job, _plan_), payload in zip(planned, payloads):
+    for (job, _), payload in zip(planned, payloads, strict=True):
         job.finish((payload, True))
 
 
@@ -277,7 +284,7 @@ def delete_message(actor: Actor, message_id: int) -> dict[str, Any]:
         if message.thread_root_id is not None:
             db.session.execute(update(Message).where(Message.id == message.thread_root_id)
                                .values(reply_count=Message.reply_count - 1))
-            root = db.session.get(Message, message.thread_root_id)
+            root = db.session.get_one(Message, message.thread_root_id)
             db.session.refresh(root)
             events.record(message.workspace_id, events.MESSAGE_UPDATED, message_payload(root),
                           channel_id=message.channel_id)
@@ -390,7 +397,7 @@ def thread(actor: Actor, root_id: int, *, after: Any = None, limit: Any = None) 
     """The thread's first message and a page of its replies, oldest first."""
     root, access = access_message(actor.id, root_id)
     if root.thread_root_id is not None:
-        root = db.session.get(Message, root.thread_root_id)
+        root = db.session.get_one(Message, root.thread_root_id)
     page = history(actor, access.channel.id, after=after, limit=limit, thread_root_id=root.id)
     return {"root": message_payload(root), **page}
 

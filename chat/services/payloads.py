@@ -17,8 +17,19 @@ from flask import current_app
 from sqlalchemy import bindparam, select
 
 from chat.extensions import db
-from chat.models import (ApiToken, Channel, ChannelMember, File, Invite, Membership, Message, PreviewState,
-                         Reaction, User, Workspace)
+from chat.models import (
+    ApiToken,
+    Channel,
+    ChannelMember,
+    File,
+    Invite,
+    Membership,
+    Message,
+    PreviewState,
+    Reaction,
+    User,
+    Workspace,
+)
 
 if TYPE_CHECKING:
     from chat.services.channels import ChannelView
@@ -173,7 +184,7 @@ def message_payloads(messages: list[Message], authors: dict[int, dict[str, Any]]
     reactions: dict[int, dict[str, list[int]]] = defaultdict(dict)
     for message_id, emoji, user_id in db.session.execute(_REACTIONS, ids):
         reactions[message_id].setdefault(emoji, []).append(user_id)
-    files: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    files: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
     for f in db.session.scalars(_FILES, ids):
         # A file's uploader is the author of the message that shared it.
         files[f.message_id].append(file_payload_by(f, authors[f.uploader_id]))
@@ -183,7 +194,8 @@ def message_payloads(messages: list[Message], authors: dict[int, dict[str, Any]]
 
 def author_payloads(user_ids: set[int]) -> dict[int, dict[str, Any]]:
     """``user_payload`` of each person, by id, in one query of three columns."""
-    return {row.id: user_payload(row) for row in db.session.execute(_AUTHORS, {"ids": sorted(user_ids)})}
+    return {user_id: author_payload(user_id, username, display_name)
+            for user_id, username, display_name in db.session.execute(_AUTHORS, {"ids": sorted(user_ids)})}
 
 
 # Built once: on a history page, building and keying statements cost about what running them did.

@@ -21,16 +21,16 @@ from flask import current_app
 from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.orm import aliased
 
-from chat.extensions import db
-from chat.models import ChatServer, Membership, SocketConnection
-from chat.models._time import utcnow
 from chat.core import events
 from chat.core.actor import Actor
-from chat.services import access as rules
-from chat.services.access import access_channel, access_membership
 from chat.core.errors import Invalid
 from chat.core.transactions import atomic
 from chat.core.validation import check_optional_id
+from chat.extensions import db
+from chat.models import ChatServer, Membership, SocketConnection
+from chat.models._time import utcnow
+from chat.services import access as rules
+from chat.services.access import access_channel, access_membership
 
 ONLINE, AWAY, OFFLINE = "online", "away", "offline"
 MAX_ASKED = 1000  # user ids one presence request may name
@@ -78,7 +78,7 @@ def rooms_for(user_id: int) -> list[str]:
     """Every room a socket of this person may listen to: their own, their active workspaces'
     and the channels they are in (``access.is_in_channel``)."""
     roles = dict(db.session.execute(select(Membership.workspace_id, Membership.role).where(
-        Membership.user_id == user_id, Membership.active)).all())
+        Membership.user_id == user_id, Membership.active)).tuples().all())
     channel_ids = db.session.scalars(rules.channel_ids(rules.is_in_channel, user_id))
     return ([events.user_room(user_id)]
             + [room for w, role in roles.items()

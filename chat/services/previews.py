@@ -23,12 +23,12 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select, update
 
+from chat.core import events
+from chat.core.transactions import atomic
 from chat.extensions import db
 from chat.models import File, Message, PreviewState
-from chat.core import events
 from chat.services.files import blob_key, thumbnail_key
 from chat.services.payloads import file_payloads, message_payload
-from chat.core.transactions import atomic
 from chat.storage import storage
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def _record(sha: str, result: dict[str, Any] | None, thumbnail: Path | None) -> 
                                File.deleted_at.is_(None))
             .values(**values).returning(File.id, File.message_id)).all()
         for message_id in sorted({m for _, m in changed if m is not None}):
-            message = db.session.get(Message, message_id)
+            message = db.session.get_one(Message, message_id)
             events.record(message.workspace_id, events.MESSAGE_UPDATED, message_payload(message),
                           channel_id=message.channel_id)
         unsent = [i for i, m in changed if m is None]

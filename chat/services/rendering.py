@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml, isMdAsciiPunct, isPunctChar, isWhiteSpace
+from markdown_it.renderer import RendererHTML
 from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 
 SPECIAL_MENTIONS = ("channel", "here", "everyone")
 _MENTION = re.compile(r"@([A-Za-z0-9][A-Za-z0-9_.-]{0,31})")
@@ -52,14 +56,15 @@ def _mention_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
-def _render_mention(self, tokens, idx, options, env) -> str:  # type: ignore[no-untyped-def]
+def _render_mention(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
     token = tokens[idx]
     if token.meta["special"]:
         return f'<span class="mention mention-special">@{escape(token.content)}</span>'
     return f'<span class="mention" data-user-id="{token.meta["user_id"]}">@{escape(token.content)}</span>'
 
 
-def _render_link_open(self, tokens, idx, options, env) -> str:  # type: ignore[no-untyped-def]
+def _render_link_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                      env: EnvType) -> str:
     tokens[idx].attrSet("target", "_blank")
     tokens[idx].attrSet("rel", "noopener noreferrer nofollow")
     return self.renderToken(tokens, idx, options, env)
@@ -157,7 +162,7 @@ def _simple_inline(src: str) -> str | None:
             pos = closer.end()
             continue
         can_open, can_close = _flanking(src, start, end)
-        if can_open and can_close or len(marker) > 2:
+        if (can_open and can_close) or len(marker) > 2:
             return None
         if can_close:
             if not open_runs or open_runs[-1][1] != marker:

@@ -8,7 +8,6 @@ from chat.extensions import db
 from chat.models import ChannelMember, Mention, Message
 from chat.services.access import channel_ids, is_in_channel
 
-
 # Unread counts stop here: the client shows "999+" from this number on.
 UNREAD_CAP = 1000
 
@@ -44,5 +43,5 @@ def unread_counts(user_id: int, workspace_ids: list[int]) -> dict[int, tuple[int
                                   ChannelMember.user_id == user_id))
         .where(member_filter, Mention.user_id == user_id, Mention.message_id > ChannelMember.last_read_id)
         .group_by(Mention.channel_id)
-    ).all())
+    ).tuples().all())
     return {cid: (unread.get(cid, 0), mentions.get(cid, 0)) for cid in set(unread) | set(mentions)}

@@ -7,14 +7,14 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from chat.extensions import db
-from chat.models import Event
 from chat.core import event_log
 from chat.core.actor import Actor
 from chat.core.errors import Gone, Invalid
 from chat.core.events import envelope_of
-from chat.services import access
 from chat.core.validation import check_limit
+from chat.extensions import db
+from chat.models import Event
+from chat.services import access
 
 MAX_PAGE = 1000
 MAX_CURSOR = 2**63 - 1

@@ -11,15 +11,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import func, select
 
-from chat.extensions import db
-from chat.models import ApiToken, User
-from chat.models._time import utcnow
 from chat.core import events, hashing, ratelimits
 from chat.core.actor import Actor
 from chat.core.concurrency import lock_row, recheck_on_conflict
 from chat.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from chat.core.transactions import atomic
 from chat.core.validation import check_text
+from chat.extensions import db
+from chat.models import ApiToken, User
+from chat.models._time import utcnow
 
 TOKEN_PREFIX = "chat_"
 EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\.[^@\s\x00-\x1f\x7f-\x9f]+$"
@@ -207,8 +207,8 @@ def _create_token(user_id: int, name: object) -> tuple[ApiToken, str]:
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with atomic():
         lock_row(User, user_id)  # tokens made at the same moment are counted one after another
-        active = db.session.scalar(select(func.count()).select_from(ApiToken).where(
-            ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)))
+        active = db.session.execute(select(func.count()).select_from(ApiToken).where(
+            ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))).scalar_one()
         if active >= 100:
             raise Conflict("revoke an old token first: at most 100 active tokens", code="too_many_tokens")
         token = ApiToken(user_id=user_id, name=label, token_digest=_digest(secret), prefix=secret[:12])

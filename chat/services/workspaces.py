@@ -10,20 +10,20 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from chat.core import events, ratelimits
+from chat.core.actor import Actor
+from chat.core.concurrency import lock_row
+from chat.core.errors import Conflict, Forbidden, Invalid, NotFound
+from chat.core.transactions import atomic
+from chat.core.validation import check_bool, check_text
 from chat.extensions import db
 from chat.models import Channel, ChannelKind, Invite, Membership, Role, User, Workspace
 from chat.models._time import utcnow
-from chat.core import events, ratelimits
-from chat.core.actor import Actor
 from chat.services import presence
 from chat.services.access import access_admin, access_membership, reads_public_channels
 from chat.services.channels import create_default_channel, join_default_channels
-from chat.core.concurrency import lock_row
-from chat.core.errors import Conflict, Forbidden, Invalid, NotFound
 from chat.services.payloads import member_payload, workspace_payload
 from chat.services.summaries import unread_counts
-from chat.core.transactions import atomic
-from chat.core.validation import check_bool, check_text
 
 MAX_INVITE_HOURS = 30 * 24
 
@@ -112,7 +112,7 @@ def list_workspaces(actor: Actor) -> list[dict[str, Any]]:
     ids = [w.id for w, _ in rows]
     counts = unread_counts(actor.id, ids)
     channel_workspace = dict(db.session.execute(
-        select(Channel.id, Channel.workspace_id).where(Channel.id.in_(list(counts) or [0]))).all())
+        select(Channel.id, Channel.workspace_id).where(Channel.id.in_(list(counts) or [0]))).tuples().all())
     direct = set(db.session.scalars(select(Channel.id).where(
         Channel.id.in_(list(counts) or [0]), Channel.kind.in_([k for k in ChannelKind if k.is_direct]))))
     totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
@@ -127,7 +127,7 @@ def list_workspaces(actor: Actor) -> list[dict[str, Any]]:
 
 def get_workspace(actor: Actor, workspace_id: int) -> WorkspaceView:
     membership = access_membership(actor.id, workspace_id)
-    return WorkspaceView(db.session.get(Workspace, workspace_id), membership)
+    return WorkspaceView(db.session.get_one(Workspace, workspace_id), membership)
 
 
 def update_workspace(actor: Actor, workspace_id: int, changes: dict[str, Any]) -> Workspace:
@@ -140,7 +140,7 @@ def update_workspace(actor: Actor, workspace_id: int, changes: dict[str, Any]) -
         raise Invalid("send name and/or max_file_size", field=sorted(unknown)[0] if unknown else None)
     name = check_text(changes["name"], "name", max_length=80) if "name" in changes else None
     max_size = check_max_file_size(changes["max_file_size"]) if "max_file_size" in changes else None
-    workspace = db.session.get(Workspace, workspace_id)
+    workspace = db.session.get_one(Workspace, workspace_id)
     with atomic():
         if name is not None:
             workspace.name = name
@@ -159,8 +159,8 @@ def list_members(actor: Actor, workspace_id: int, *, include_inactive: bool = Fa
 
 
 def _owner_count(workspace_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(Membership).where(
-        Membership.workspace_id == workspace_id, Membership.role == Role.owner, Membership.active))
+    return db.session.execute(select(func.count()).select_from(Membership).where(
+        Membership.workspace_id == workspace_id, Membership.role == Role.owner, Membership.active)).scalar_one()
 
 
 def update_member(actor: Actor, workspace_id: int, user_id: int, changes: dict[str, Any]) -> WorkspaceMember:
@@ -189,7 +189,7 @@ def update_member(actor: Actor, workspace_id: int, user_id: int, changes: dict[s
         losing_owner = target.role == Role.owner and target.active and (role != Role.owner or not active)
         if losing_owner and _owner_count(workspace_id) <= 1:
             raise Conflict("a workspace needs at least one active owner", code="last_owner")
-        user = db.session.get(User, user_id)
+        user = db.session.get_one(User, user_id)
         deactivating = target.active and not active
         reactivating = not target.active and active
         role_changed = role != target.role
@@ -205,7 +205,7 @@ def update_member(actor: Actor, workspace_id: int, user_id: int, changes: dict[s
             events.join_rooms(user_id, presence.rooms_for(user_id))
             # Their open tabs learn that the workspace is back.
             events.record(workspace_id, events.WORKSPACE_JOINED,
-                          workspace_payload(db.session.get(Workspace, workspace_id)), target_user_id=user_id)
+                          workspace_payload(db.session.get_one(Workspace, workspace_id)), target_user_id=user_id)
     return WorkspaceMember(user, target)
 
 
@@ -265,7 +265,7 @@ def _usable_invite(code: Any) -> Invite:
 
 def preview_invite(code: Any) -> dict[str, Any]:
     invite = _usable_invite(code)
-    workspace = db.session.get(Workspace, invite.workspace_id)
+    workspace = db.session.get_one(Workspace, invite.workspace_id)
     return {"workspace": {"id": workspace.id, "name": workspace.name}, "role": invite.role.value,
             "expires_at": invite.expires_at.isoformat() + "Z"}
 

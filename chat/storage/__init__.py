@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import IO, Protocol
 
-from flask import current_app
+from flask import Flask, current_app
 
 
 class TooBig(Exception):
@@ -27,7 +27,7 @@ class Staged:
 
 
 class Storage(Protocol):
-    def stage(self, stream: BinaryIO, max_bytes: int) -> Staged:
+    def stage(self, stream: IO[bytes], max_bytes: int) -> Staged:
         """Copy the stream to a temporary place, hashing it; raise TooBig past max_bytes."""
 
     def keep(self, staged: Staged, key: str) -> None:
@@ -59,7 +59,7 @@ def storage() -> Storage:
     return current_app.extensions["chat.storage"]
 
 
-def init_app(app) -> None:  # type: ignore[no-untyped-def]
+def init_app(app: Flask) -> None:
     from chat.storage.local import LocalStorage
 
     app.extensions["chat.storage"] = LocalStorage(Path(app.config["UPLOAD_FOLDER"]))

@@ -11,7 +11,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from chat.storage import Staged, TooBig
 
@@ -31,7 +31,7 @@ class LocalStorage:
             raise ValueError(f"storage key escapes the storage root: {key!r}")
         return target
 
-    def stage(self, stream: BinaryIO, max_bytes: int) -> Staged:
+    def stage(self, stream: IO[bytes], max_bytes: int) -> Staged:
         digest = hashlib.sha256()
         size = 0
         head = b""

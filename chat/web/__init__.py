@@ -4,15 +4,16 @@ from __future__ import annotations
 import os
 from urllib.parse import urlparse
 
-from flask import (Blueprint, abort, flash, redirect, render_template, request, send_from_directory,
-                   url_for)
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
 from chat.authn import session_actor
+from chat.core.actor import Actor
+from chat.core.errors import ChatError
 from chat.extensions import csrf
 from chat.services import users, workspaces
-from chat.core.errors import ChatError
 from chat.services.payloads import me_payload
 
 web = Blueprint("web", __name__)
@@ -27,7 +28,7 @@ def _check_csrf() -> None:
 
 
 @web.errorhandler(CSRFError)
-def _csrf_failed(err: CSRFError):  # type: ignore[no-untyped-def]
+def _csrf_failed(err: CSRFError) -> ResponseReturnValue:
     flash("The form had expired. Please try again.")
     return redirect(request.full_path if request.method == "GET" else request.path), 303
 
@@ -39,7 +40,7 @@ _VENDOR = {
 
 
 @web.after_request
-def _security_headers(response):  # type: ignore[no-untyped-def]
+def _security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -58,7 +59,15 @@ def _safe_next(target: str | None) -> str:
     return url_for("web.index")
 
 
-def _form_error(err: ChatError, status: int, page: str):  # type: ignore[no-untyped-def]
+def _signed_in() -> Actor:
+    """The person signed in: the pages that ask are @login_required."""
+    actor = session_actor(request)
+    if actor is None:
+        abort(401)
+    return actor
+
+
+def _form_error(err: ChatError, status: int, page: str) -> ResponseReturnValue:
     """A form shown again with its error: ``status``, unless the server asks for a pause
     (429 rate_limited, 503 busy), which keeps its own status and Retry-After."""
     if err.retry_after is None:
@@ -67,14 +76,14 @@ def _form_error(err: ChatError, status: int, page: str):  # type: ignore[no-unty
 
 
 @web.get("/vendor/<path:name>")
-def vendor(name: str):  # type: ignore[no-untyped-def]
+def vendor(name: str) -> ResponseReturnValue:
     if name not in _VENDOR:
         abort(404)
     return send_from_directory(_VENDOR[name], name, max_age=3600)
 
 
 @web.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     if request.method == "POST":
         try:
             user = users.authenticate(request.form.get("email", ""), request.form.get("password", ""),
@@ -88,7 +97,7 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @web.route("/signup", methods=["GET", "POST"])
-def signup():  # type: ignore[no-untyped-def]
+def signup() -> ResponseReturnValue:
     if request.method == "POST":
         form = request.form
         try:
@@ -103,24 +112,24 @@ def signup():  # type: ignore[no-untyped-def]
 
 
 @web.post("/logout")
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     logout_user()
     return redirect(url_for("web.login"))
 
 
 @web.get("/")
 @login_required
-def index():  # type: ignore[no-untyped-def]
-    return render_template("app.html", me=me_payload(users.get_me(session_actor(request))))
+def index() -> ResponseReturnValue:
+    return render_template("app.html", me=me_payload(users.get_me(_signed_in())))
 
 
 @web.route("/invite/<code>", methods=["GET", "POST"])
 @login_required
-def invite(code: str):  # type: ignore[no-untyped-def]
+def invite(code: str) -> ResponseReturnValue:
     try:
         preview = workspaces.preview_invite(code)
         if request.method == "POST":
-            joined = workspaces.accept_invite(session_actor(request), code)
+            joined = workspaces.accept_invite(_signed_in(), code)
             return redirect(url_for("web.index", workspace=joined.id))
     except ChatError as err:
         return render_template("invite.html", error=err.message, preview=None), err.status

@@ -60,7 +60,8 @@ class Browser:
         return "; ".join(f"{c.name}={c.value}" for c in self.session.cookies)
 
 
-def team(server_url: str, *, members: int = 1, guests: int = 0, name: str = "Team") -> tuple[Person, Workspace, list[Person], list[Person]]:
+def team(server_url: str, *, members: int = 1, guests: int = 0,
+         name: str = "Team") -> tuple[Person, Workspace, list[Person], list[Person]]:
     """A fresh workspace for tests that change roles, membership or settings: (owner, ws, members, guests)."""
     owner = sign_up(server_url, f"Owner {name}")
     ws = create_workspace(owner, name)

@@ -21,7 +21,7 @@ def _signup_body(**overrides: object) -> dict:
 
 
 def test_sign_up_then_exchange_password_for_a_token(server: Server) -> None:
-    data = _signup_body(email="  MiXed{}@Example.TEST  ".format(uuid.uuid4().hex[:6]))
+    data = _signup_body(email=f"  MiXed{uuid.uuid4().hex[:6]}@Example.TEST  ")
     created = _post(server, "/auth/signup", data)
     assert created.status_code == 201, created.text
     user = created.json()["user"]
@@ -68,7 +68,7 @@ def test_tokens_are_listed_without_secrets_and_revocation_takes_effect_at_once(s
     created = person.post("/tokens", {"name": "ci script"})
     assert created["name"] == "ci script" and created["token"].startswith("chat_")
     listed = person.get("/tokens")["tokens"]
-    assert [t["id"] for t in listed][0] == created["id"]  # newest first
+    assert listed[0]["id"] == created["id"]  # newest first
     assert all("token" not in t for t in listed)
     assert {t["name"] for t in listed} >= {"ci script"}
     bearer = {"Authorization": f"Bearer {created['token']}"}

@@ -119,8 +119,8 @@ def test_a_lone_surrogate_anywhere_is_invalid_json_on_every_door(cast: Cast, cha
         # A surrogate in a key is no better than one in a value.
         ("POST", f"/channels/{channel}/messages", '{"body": "hi", "\\udc00": 1}', token),
         # The unauthenticated doors.
-        ("POST", "/auth/signup", f'{{"email": "s@example.test", "password": {LONE_SURROGATE}, '
-                                 f'"display_name": {LONE_SURROGATE}}}', None),
+        ("POST", "/auth/signup", (f'{{"email": "s@example.test", "password": {LONE_SURROGATE}, '
+                                  f'"display_name": {LONE_SURROGATE}}}'), None),
         ("POST", "/auth/token", f'{{"email": {LONE_SURROGATE}, "password": {LONE_SURROGATE}}}', None),
     ]
     for method, path, text, auth in cases:
@@ -165,7 +165,8 @@ def test_a_whole_number_written_with_a_fraction_is_an_integer(cast: Cast, channe
 def check_oversized_headers(server: Server) -> None:
     person = sign_up(server.url, "Head Tester")
     auth = f"Authorization: Bearer {person.token}\r\n".encode()
-    big = b"GET /api/v1/me HTTP/1.1\r\nHost: t\r\n" + auth + b"X-Big: " + b"a" * 60_000 + b"\r\nConnection: close\r\n\r\n"
+    big = (b"GET /api/v1/me HTTP/1.1\r\nHost: t\r\n" + auth + b"X-Big: " + b"a" * 60_000
+           + b"\r\nConnection: close\r\n\r\n")
     assert_raw_error(raw_http(server.url, big), 431, "headers_too_large")
     ranges = "bytes=" + ",".join(f"{i * 10}-{i * 10 + 1}" for i in range(1000))
     assert_error(person.request("GET", "/me", headers={"Range": ranges}), 431, "headers_too_large")

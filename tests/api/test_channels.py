@@ -78,7 +78,8 @@ def test_private_channels_are_by_invitation_only(cast: Cast) -> None:
                  f"/channels/{private['id']}/members", f"/messages/{secret['id']}"):
         assert_error(cast.alice.request("GET", path), 404, "not_found")
     assert_error(cast.alice.request("POST", f"/channels/{private['id']}/join"), 404, "not_found")
-    assert private["id"] not in [c["id"] for c in cast.alice.get(f"/workspaces/{cast.acme.id}/channels/browse")["channels"]]
+    browsed = cast.alice.get(f"/workspaces/{cast.acme.id}/channels/browse")["channels"]
+    assert private["id"] not in [c["id"] for c in browsed]
 
     cast.bob.post(f"/channels/{private['id']}/members", {"user_id": cast.alice.id})
     assert [m["id"] for m in history(cast.alice, private["id"])["messages"]] == [secret["id"]]

@@ -6,8 +6,7 @@ import pytest
 import requests
 
 from tests.api.helpers import API, Browser, assert_error, history, send, unique
-from tests.support import (BAD_ORIGIN, PASSWORD, Cast, Server, SocketClient, create_workspace, sign_up,
-                           socket_refusal)
+from tests.support import BAD_ORIGIN, PASSWORD, Cast, Server, SocketClient, create_workspace, sign_up, socket_refusal
 
 
 @pytest.fixture

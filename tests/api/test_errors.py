@@ -124,7 +124,8 @@ def test_exactly_8000_characters_and_newlines_tabs_are_fine(cast: Cast, channel:
 
 def test_bad_json_bodies_on_other_doors(cast: Cast) -> None:
     for method, path in (("POST", "/workspaces"), ("PATCH", "/me"), ("POST", "/tokens"),
-                         ("POST", f"/workspaces/{cast.acme.id}/direct"), ("POST", f"/channels/{cast.acme.general_id}/read"),
+                         ("POST", f"/workspaces/{cast.acme.id}/direct"),
+                         ("POST", f"/channels/{cast.acme.general_id}/read"),
                          ("PATCH", f"/workspaces/{cast.acme.id}/members/{cast.bob.id}")):
         assert_error(_raw(cast, method, path, data=b"{not json"), 400, "invalid_json")
     names_before = [w["name"] for w in cast.alice.get("/workspaces")["workspaces"]]

@@ -237,7 +237,8 @@ def test_another_workspace_gets_404_on_every_route_and_changes_nothing(app, cast
     finally:
         socket.close()
     # The sweep really covered the id routes of every kind.
-    assert {"DELETE /api/v1/messages/<int:message_id>", "PATCH /api/v1/workspaces/<int:workspace_id>/members/<int:user_id>",
+    assert {"DELETE /api/v1/messages/<int:message_id>",
+            "PATCH /api/v1/workspaces/<int:workspace_id>/members/<int:user_id>",
             "POST /api/v1/invites/<code>/accept", "DELETE /api/v1/tokens/<int:token_id>",
             "GET /api/v1/files/<file_id>/content", "DELETE /api/v1/files/<file_id>"} <= set(tried)
     after = acme_state(cast, acme)

@@ -36,7 +36,8 @@ def test_a_retried_send_returns_the_original_instead_of_a_duplicate(cast: Cast) 
     channel = _channel(cast, cast.bob)
     client_id = f"retry-{uuid.uuid4()}"
     first = cast.bob.request("POST", f"/channels/{channel}/messages", json={"body": "once", "client_msg_id": client_id})
-    second = cast.bob.request("POST", f"/channels/{channel}/messages", json={"body": "once", "client_msg_id": client_id})
+    second = cast.bob.request("POST", f"/channels/{channel}/messages",
+                              json={"body": "once", "client_msg_id": client_id})
     assert (first.status_code, second.status_code) == (201, 200)
     assert second.json() == first.json() and first.json()["client_msg_id"] == client_id
     # Even with a different body the stored original wins: the id names the send, not the text.

@@ -113,7 +113,7 @@ def test_one_email_or_username_signing_up_at_once_makes_one_account(server: Serv
             code, field = "username_taken", "username"
         calls = [(url, "POST", "/auth/signup", None,
                   {**body, "password": "correct horse battery", "display_name": "Racer"})
-                 for url, body in zip((server.url, twin.url) * 2, bodies)]
+                 for url, body in zip((server.url, twin.url) * 2, bodies, strict=True)]
         responses = _at_once(calls)
         assert sorted(r.status_code for r in responses) == [201, 409, 409, 409], [r.text for r in responses]
         for r in responses:

@@ -283,7 +283,8 @@ def test_two_processes_share_their_counters_over_redis(tmp_path: Path, postgres_
         acme = create_workspace(alice)
         on_second = Person(second.url, alice.token, alice.user, alice.email)
         for body, person in (("one", alice), ("two", on_second), ("three", alice)):
-            assert person.request("POST", f"/channels/{acme.general_id}/messages", json={"body": body}).status_code == 201
+            sent = person.request("POST", f"/channels/{acme.general_id}/messages", json={"body": body})
+            assert sent.status_code == 201
         assert_rate_limited(on_second.request("POST", f"/channels/{acme.general_id}/messages", json={"body": "four"}))
         assert_rate_limited(alice.request("POST", f"/channels/{acme.general_id}/messages", json={"body": "four"}))
 

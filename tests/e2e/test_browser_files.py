@@ -50,7 +50,7 @@ def drop_file(page: Page, data: bytes, name: str, content_type: str) -> None:
 
 
 def test_pdf_dropped_in_channel_is_seen_live_previewed_viewed_and_found(server: Server, new_context) -> None:
-    alice, bob, acme = owner_and_member(server.url, "Alice Sharer", "Bob Viewer")
+    alice, bob, _acme = owner_and_member(server.url, "Alice Sharer", "Bob Viewer")
     alice_page = sign_in(new_context(), server.url, alice)
     bob_page = sign_in(new_context(), server.url, bob)
     report = samples.pdf(["Quarterly report: the zebracorn division grew", "Page two", "Page three"])

@@ -62,7 +62,8 @@ def test_a_shared_pdf_reaches_the_channel_live_and_its_preview_follows(cast: Cas
     with connected(cast.bob) as bob_socket:
         message = share(cast.alice, cast.acme.general_id, "contract.pdf", data, "please review")
         f = message["files"][0]
-        assert (f["name"], f["kind"], f["content_type"], f["size"]) == ("contract.pdf", "pdf", "application/pdf", len(data))
+        assert (f["name"], f["kind"], f["content_type"], f["size"]) == (
+            "contract.pdf", "pdf", "application/pdf", len(data))
         assert f["uploader"]["id"] == cast.alice.user["id"] and f["message_id"] == message["id"]
 
         created = bob_socket.wait_for("message.created", lambda e: e["data"]["id"] == message["id"])
@@ -270,7 +271,7 @@ def test_the_type_comes_from_the_content_not_the_name(cast: Cast) -> None:
     assert download.headers["Content-Disposition"].startswith("attachment")
 
 
-@pytest.mark.parametrize("name, data", [
+@pytest.mark.parametrize(("name", "data"), [
     ("truncated.pdf", samples.pdf(["cut short"])[:200]),
     ("locked.pdf", samples.pdf(["secret"], encrypted=True)),
     ("bomb.png", samples.png_bomb()),
@@ -293,7 +294,7 @@ def test_a_pdf_with_thousands_of_pages_is_previewed_within_bounds(cast: Cast) ->
     assert done["preview"]["state"] == "ready" and done["preview"]["page_count"] == 5000
 
 
-@pytest.mark.parametrize("name, code", [
+@pytest.mark.parametrize(("name", "code"), [
     ("bad\x07name.txt", "invalid_file_name"),
     ("colour\x1b[31m.txt", "invalid_file_name"),
     ("../", "invalid_file_name"),

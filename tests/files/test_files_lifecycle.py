@@ -50,7 +50,8 @@ def test_uploads_nobody_sent_are_forgotten_after_a_day(tmp_path: Path) -> None:
         ws = create_workspace(alice)
         upload = lambda name, data: alice.request(  # noqa: E731
             "POST", f"/channels/{ws.general_id}/files", files=[("file", (name, data))]).json()["files"][0]["id"]
-        stale, fresh, sent = upload("stale.txt", b"old draft"), upload("fresh.txt", b"new draft"), upload("sent.txt", b"s")
+        stale, fresh = upload("stale.txt", b"old draft"), upload("fresh.txt", b"new draft")
+        sent = upload("sent.txt", b"s")
         alice.post(f"/channels/{ws.general_id}/messages", {"file_ids": [sent]})
     finally:
         first.stop()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REDIS_URL
-from tests.support import CatchUpClient, Cast, make_cast, start_server
+from tests.support import Cast, CatchUpClient, make_cast, start_server
 
 
 def _head(person) -> int:

@@ -3,6 +3,7 @@ old content leaves the log when a message changes, and the log is pruned with a 
 for cursors it no longer reaches."""
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from tests.support import ROOT, CatchUpClient, Cast, Person, make_cast, start_server
+from tests.support import ROOT, Cast, CatchUpClient, Person, make_cast, start_server
 
 
 def _head(person: Person) -> int:
@@ -58,7 +59,7 @@ def test_each_event_names_the_previous_event_of_its_audience(cast: Cast) -> None
     assert {cast.acme.general_id, side["id"]} <= set(by_stream)
     for stream_events in by_stream.values():
         assert stream_events[0]["prev_id"] < stream_events[0]["id"]
-        for before, after in zip(stream_events, stream_events[1:]):
+        for before, after in itertools.pairwise(stream_events):
             assert after["prev_id"] == before["id"], (before, after)
     # The side channel's events began after our cursor: its first names nothing we lack.
     assert by_stream[side["id"]][0]["prev_id"] <= start
@@ -90,7 +91,7 @@ def test_edits_reactions_files_and_deletions_leave_no_old_content_in_the_log(cas
             assert gone not in text, gone
         assert "second wording" in text and "kept-notes.txt" in text and "reply text here" in text
         about = [e for e in log if e["data"].get("id") == message["id"]]
-        assert [e["type"] for e in about][0] == "message.created"  # the fact stays, in place
+        assert about[0]["type"] == "message.created"  # the fact stays, in place
         assert all(e["data"].get("redacted") for e in about[:-1])
         assert about[-1]["data"]["body"] == "second wording" and about[-1]["data"]["reply_count"] == 1
 

@@ -145,7 +145,8 @@ def test_revoked_token_cannot_open_a_socket(cast: Cast) -> None:
 def test_other_workspace_never_receives_or_reaches_events(cast: Cast) -> None:
     olga, alice = cast.olga.socket(), cast.alice.socket()
     try:
-        private = cast.alice.post(f"/workspaces/{cast.acme.id}/channels", {"name": f"secret-{uuid.uuid4().hex[:6]}", "private": True})
+        private = cast.alice.post(f"/workspaces/{cast.acme.id}/channels",
+                                  {"name": f"secret-{uuid.uuid4().hex[:6]}", "private": True})
         sent = _send(alice, private["id"], "acme secret")
         _send(alice, cast.acme.general_id, "acme general news")
         alice.call("typing.start", {"channel_id": cast.acme.general_id})
@@ -221,7 +222,8 @@ def test_read_position_follows_the_person_across_tabs(cast: Cast) -> None:
         assert channels[cast.acme.general_id]["unread_count"] >= 1
         ack = bob_tab1.call("channel.read", {"channel_id": cast.acme.general_id, "message_id": sent["id"]})
         assert ack["data"]["last_read_id"] == sent["id"]
-        bob_tab2.wait_for("channel.read", lambda d: d["channel_id"] == cast.acme.general_id and d["last_read_id"] == sent["id"])
+        bob_tab2.wait_for("channel.read",
+                          lambda d: d["channel_id"] == cast.acme.general_id and d["last_read_id"] == sent["id"])
         channels = {c["id"]: c for c in cast.bob.get(f"/workspaces/{cast.acme.id}/channels")["channels"]}
         assert channels[cast.acme.general_id]["unread_count"] == 0
     finally:

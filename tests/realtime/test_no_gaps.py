@@ -55,7 +55,9 @@ def test_concurrent_senders_on_two_processes_leave_no_gaps(tmp_path: Path, postg
             lock = threading.Lock()
             barrier = threading.Barrier(len(people))
 
-            def send_all(index: int) -> None:
+            # This round's values, bound now: a thread outliving its join would otherwise see the next round's.
+            def send_all(index: int, round_: int = round_, barrier: threading.Barrier = barrier,
+                         lock: threading.Lock = lock, acked: list[int] = acked) -> None:
                 rng = random.Random(f"{round_}-{index}")
                 barrier.wait()
                 for n in range(SENDS_PER_ROUND):
@@ -72,7 +74,7 @@ def test_concurrent_senders_on_two_processes_leave_no_gaps(tmp_path: Path, postg
                 t.join(120)
             assert len(acked) == len(people) * SENDS_PER_ROUND
             assert all(isinstance(i, int) for i in acked), [a for a in acked if not isinstance(a, int)][:3]
-            sent += acked
+            sent.extend(acked)
             for observer in observers:
                 observer.wait_until(lambda c: set(sent) <= set(c.message_ids()), timeout=60)
 

@@ -9,11 +9,11 @@ from flask import g
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from chat import realtime
 from chat.core.actor import MAX_USER_AGENT, Actor, Via
 from chat.extensions import db, socketio
 from chat.models import User
 from chat.services import users
-from chat import realtime
 
 
 @pytest.fixture(scope="module")

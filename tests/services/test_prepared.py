@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from chat.core.actor import Actor
+from chat.core.transactions import atomic, insert_many
 from chat.extensions import db
 from chat.models import Event, Message
 from chat.services import channels, messages, users, workspaces
-from chat.core.transactions import atomic, insert_many
 
 
 def test_many_rows_in_chunks_get_their_own_ids_in_order(app) -> None:

@@ -53,7 +53,7 @@ def _cold_cache() -> None:
 
 
 def test_history_page_costs_the_same_for_5_or_50_messages(world) -> None:
-    alice, bob, ws, general = world
+    alice, _bob, ws, _general = world
     small = channels.create_channel(alice, ws.id, "small").id
     large = channels.create_channel(alice, ws.id, "large").id
     _fill(alice, small, 5, react_as=alice)
@@ -67,7 +67,7 @@ def test_history_page_costs_the_same_for_5_or_50_messages(world) -> None:
 
 
 def test_channel_list_with_unread_counts_is_constant_in_channels(world) -> None:
-    alice, bob, ws, general = world
+    alice, bob, ws, _general = world
     _cold_cache()
     with count_queries() as before:
         channels.list_my_channels(bob, ws.id)
@@ -85,7 +85,7 @@ def test_channel_list_with_unread_counts_is_constant_in_channels(world) -> None:
 
 
 def test_sending_a_message_costs_a_fixed_number_of_queries(world) -> None:
-    alice, bob, ws, general = world
+    alice, _bob, _ws, general = world
     messages.send_message(alice, general, "warm up")
     _cold_cache()
     with count_queries() as plain:
@@ -102,7 +102,7 @@ def test_sending_a_message_costs_a_fixed_number_of_queries(world) -> None:
 
 
 def test_a_retried_send_costs_one_failed_insert_and_a_lookup(world) -> None:
-    alice, bob, _ws, general = world
+    alice, _bob, _ws, general = world
     first, created = messages.send_message(alice, general, "once", client_msg_id="qc-retry")
     _cold_cache()
     with count_queries() as retry:

@@ -3,9 +3,9 @@ channel's index, bench/README.md), and every count below the cap stays exact."""
 from __future__ import annotations
 
 from chat.core.actor import Actor
+from chat.core.transactions import atomic
 from chat.services import channels, messages, users, workspaces
 from chat.services.summaries import UNREAD_CAP, unread_counts
-from chat.core.transactions import atomic
 
 
 def test_a_reader_far_behind_sees_the_cap_and_the_exact_count_below_it(app) -> None:
