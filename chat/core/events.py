@@ -105,10 +105,9 @@ def record(workspace_id: int, type_: str, data: dict[str, Any], *,
     # transaction, which also gives the envelopes their ids.
     envelope = envelope_of(0, 0, type_, workspace_id, channel_id, data)
     _unnumbered().append((row, envelope))
-    room: str | list[str] = channel_room(channel_id) if channel_id is not None else user_room(target_user_id or 0)
-    if also_to is not None:
-        room = [room, also_to]
-    _pending().append(("durable", type_, envelope, room))
+    room = channel_room(channel_id) if channel_id is not None else user_room(target_user_id or 0)
+    rooms: str | list[str] = room if also_to is None else [room, also_to]
+    _pending().append(("durable", type_, envelope, rooms))
     return envelope
 
 

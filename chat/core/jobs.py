@@ -27,18 +27,18 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from huey import Huey
-from huey import signals
+from huey import Huey, signals
 from huey.api import Task
 from huey.constants import EmptyData
 from huey.consumer import Consumer, Scheduler, Worker
@@ -46,10 +46,10 @@ from huey.storage import RedisStorage, SqliteStorage
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import make_url
 
+from chat.core.transactions import after_commit, atomic, in_transaction, transaction_local
 from chat.extensions import db
 from chat.models import FailedJob, PendingJob
 from chat.models._time import utcnow
-from chat.core.transactions import after_commit, atomic, in_transaction, transaction_local
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ def submit(name: str, *, at: datetime | None = None, **kwargs: Any) -> None:
 
 def _new_batch() -> list[int]:
     ids: list[int] = []
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is a proxy typed as Flask
 
     def hand_over() -> None:
         try:
@@ -176,8 +176,8 @@ class _Huey(Huey):
         return result
 
 
-class _SqliteStorage(SqliteStorage):  # type: ignore[misc]
-    def _create_connection(self):  # type: ignore[no-untyped-def]
+class _SqliteStorage(SqliteStorage):
+    def _create_connection(self) -> sqlite3.Connection:
         conn = super()._create_connection()
         # As for the database (chat/database.py): durable across app crashes, cheap commits.
         conn.execute("pragma synchronous=NORMAL")
@@ -243,7 +243,7 @@ class _Queue:
         if spec is None:
             raise LookupError(f"no job named {name!r} in this program")
         started = time.time()
-        due = task.eta.replace(tzinfo=timezone.utc).timestamp() if task.eta is not None else queued_at
+        due = task.eta.replace(tzinfo=UTC).timestamp() if task.eta is not None else queued_at
         log.info("job %s %s started, %.3f s after it was due", name, _args(kwargs), started - max(due, queued_at))
         with self.app.app_context():
             spec.run(**kwargs)
@@ -363,7 +363,7 @@ def _args(kwargs: dict[str, Any]) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-class _Worker(Worker):  # type: ignore[misc]
+class _Worker(Worker):
     """Huey's worker, whose idle wait ends as soon as this process queues a job."""
 
     wake: threading.Event
@@ -378,7 +378,7 @@ class _Worker(Worker):  # type: ignore[misc]
         self.delay *= self.backoff
 
 
-class _Scheduler(Scheduler):  # type: ignore[misc]
+class _Scheduler(Scheduler):
     """Huey's scheduler (due and retried jobs, every second), with our periodic jobs."""
 
     periodic_task_seconds = 1
@@ -388,7 +388,7 @@ class _Scheduler(Scheduler):  # type: ignore[misc]
         self.queue.enqueue_due_periodic()
 
 
-class _Consumer(Consumer):  # type: ignore[misc]
+class _Consumer(Consumer):
     worker_class = _Worker
     scheduler_class = _Scheduler
 
@@ -433,7 +433,7 @@ _guard = threading.Lock()
 
 def queue(app: Flask | None = None) -> _Queue:
     """The app's queue, made on first use (commands that never queue a job never open it)."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is a proxy typed as Flask
     with _guard:
         q = app.extensions.get("chat.jobs")
         if q is None:
@@ -494,7 +494,7 @@ def overview(limit: int = 50) -> dict[str, list[Listed]]:
         "waiting for hand-over": [Listed(r.name, json.loads(r.kwargs), r.run_at, f"#{r.id}") for r in outbox],
         "queued": [of(t) for t in q.huey.pending(limit)],
         "scheduled": [of(t, f"{t.retries} retries left") for t in q.huey.scheduled(limit)],
-        "running": [Listed(t.args[0], t.args[1], datetime.fromtimestamp(deadline, timezone.utc).replace(tzinfo=None),
+        "running": [Listed(t.args[0], t.args[1], datetime.fromtimestamp(deadline, UTC).replace(tzinfo=None),
                            "lease until") for deadline, t in q.leases()],
         "failed": [Listed(r.name, json.loads(r.kwargs), r.failed_at,
                           f"#{r.id}, {r.attempts} attempts: {r.error.strip().splitlines()[-1]}") for r in failed],

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chat.extensions import db
+from chat.extensions import Model
 from chat.models._time import utcnow
 
 
-class PendingJob(db.Model):
+class PendingJob(Model):
     """A job written in the same transaction as the change that causes it (the outbox).
 
     Once that transaction commits, the row is handed to the job queue and deleted in one
@@ -26,7 +26,7 @@ class PendingJob(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class FailedJob(db.Model):
+class FailedJob(Model):
     """A job that failed on its last attempt: kept for `flask --app app jobs` to show and retry."""
 
     __tablename__ = "failed_jobs"

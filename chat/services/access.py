@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, Union
+from typing import Any
 
 from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, false, not_, or_, select, true, tuple_
 from sqlalchemy.orm import QueryableAttribute, aliased
@@ -56,7 +56,7 @@ def access_admin(user_id: int, workspace_id: int) -> Membership:
 # --- facts ---------------------------------------------------------------------------------------
 
 # A fact is a plain bool (about rows read) or a SQL boolean expression (about columns).
-Fact = Union[bool, ColumnElement[bool]]
+Fact = bool | ColumnElement[bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +232,8 @@ can_post_in_channel = Rule(
 # Channel settings and removing other people.
 can_manage_channel = Rule(
     can_read_channel,
-    Requirement(lambda s: _not(s.direct), _refuse(Forbidden, "direct conversations have no settings", "direct_channel")),
+    Requirement(lambda s: _not(s.direct),
+                _refuse(Forbidden, "direct conversations have no settings", "direct_channel")),
     Requirement(_manager, _refuse(Forbidden, "only admins and the channel creator can change this channel",
                                   "not_channel_manager")),
 )
@@ -260,7 +261,8 @@ can_leave_channel = Rule(
     is_in_channel,
     Requirement(lambda s: _not(s.direct),
                 _refuse(Forbidden, "you cannot leave a direct conversation", "direct_channel")),
-    Requirement(lambda s: _not(s.default), _refuse(Forbidden, "everyone stays in the default channel", "default_channel")),
+    Requirement(lambda s: _not(s.default),
+                _refuse(Forbidden, "everyone stays in the default channel", "default_channel")),
 )
 
 can_add_people = Rule(
@@ -280,7 +282,8 @@ can_choose_posters = Rule(
 
 can_remove_people = Rule(
     can_manage_channel,
-    Requirement(lambda s: _not(s.default), _refuse(Forbidden, "everyone stays in the default channel", "default_channel")),
+    Requirement(lambda s: _not(s.default),
+                _refuse(Forbidden, "everyone stays in the default channel", "default_channel")),
 )
 
 can_react_and_pin = Rule(can_read_channel, _JOINED_FIRST, _ARCHIVED)

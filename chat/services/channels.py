@@ -186,6 +186,7 @@ def join_channel(actor: Actor, channel_id: int) -> ChannelView:
 def leave_channel(actor: Actor, channel_id: int) -> None:
     access = access_channel(actor.id, channel_id)
     rules.can_leave_channel.check(access.standing)
+    assert access.member is not None  # can_leave_channel requires being in the channel
     with atomic():
         _remove_member_row(access.channel, access.member)
 
@@ -350,12 +351,14 @@ def mark_read(actor: Actor, channel_id: int, message_id: Any) -> ChannelMember:
     message_id = check_id(message_id, "message_id")
     access = access_channel(actor.id, channel_id)
     rules.is_in_channel.check(access.standing)
+    member = access.member
+    assert member is not None  # is_in_channel requires it
     newest = access.channel.last_message_id or 0
     position = min(message_id, newest)
-    if position > access.member.last_read_id:
+    if position > member.last_read_id:
         with atomic():
-            access.member.last_read_id = position
-            events.notify(events.CHANNEL_READ, {**read_position_payload(access.member),
+            member.last_read_id = position
+            events.notify(events.CHANNEL_READ, {**read_position_payload(member),
                                                 "workspace_id": access.channel.workspace_id},
                           events.user_room(actor.id))
-    return access.member
+    return member

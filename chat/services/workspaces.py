@@ -285,4 +285,4 @@ def accept_invite(actor: Actor, code: Any) -> WorkspaceView:
     except IntegrityError:  # accepted at the same moment in another tab: that acceptance stands
         invite = _usable_invite(code)
         membership = add_member(invite.workspace_id, user, invite.role)
-    return WorkspaceView(db.session.get(Workspace, membership.workspace_id), membership)
+    return WorkspaceView(db.session.get_one(Workspace, membership.workspace_id), membership)

@@ -161,7 +161,8 @@ def world(server: Server) -> World:
     for key in (("member", "creator"), ("member", "named poster"), ("deactivated", "in")):
         people[key] = sign_up(server.url, f"{key[0].title()} {key[1].split()[0]}")
         invite(boss, ws, people[key])
-    maker, poster, gone = people[("member", "creator")], people[("member", "named poster")], people[("deactivated", "in")]
+    maker, poster = people[("member", "creator")], people[("member", "named poster")]
+    gone = people[("deactivated", "in")]
     insiders = [people[(role, "in")] for role in ROLES] + [gone]
 
     channels: dict[tuple[str, str], int] = {}
@@ -171,14 +172,14 @@ def world(server: Server) -> World:
             channel_id = channels[(kind, state)] = channel["id"]
             if kind == "broadcast":  # only admins make one
                 boss.call("PATCH", f"/channels/{channel_id}", {"broadcast": True})
-            for person in insiders + [poster]:
+            for person in [*insiders, poster]:
                 maker.post(f"/channels/{channel_id}/members", {"user_id": person.id})
             if kind == "broadcast":  # only admins name posters
                 people[("admin", "in")].post(f"/channels/{channel_id}/members",
                                              {"user_id": poster.id, "can_post": True})
             if state == "archived":
                 maker.call("PATCH", f"/channels/{channel_id}", {"archived": True})
-    for role, person in zip((*ROLES, "deactivated"), insiders):
+    for role, person in zip((*ROLES, "deactivated"), insiders, strict=True):
         channels[("dm", role)] = person.post(f"/workspaces/{ws.id}/direct", {"user_ids": [maker.id]})["id"]
     group = maker.post(f"/workspaces/{ws.id}/direct", {"user_ids": [p.id for p in insiders]})["id"]
     for role in (*ROLES, "deactivated"):
@@ -261,7 +262,7 @@ def test_the_python_and_sql_forms_of_each_rule_agree_with_the_table(world: World
                                                                ChannelMember.user_id == user_id))
         standing = access.standing_of(channel, person, member)
         poster = access.posters({(user_id, channel_id)}).get((user_id, channel_id))
-        for (question, rule), answer in zip(questions.items(), expected):
+        for (question, rule), answer in zip(questions.items(), expected, strict=True):
             where = f"{_row_id(row)}: {question}"
             try:
                 rule.check(standing)

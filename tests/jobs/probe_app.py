@@ -24,12 +24,11 @@ if __name__ == "__main__":
 
         monkey.patch_all()
     sys.path.insert(0, str(ROOT))
-    import tests.jobs.probes  # noqa: E402,F401  (register the probe jobs)
+    import tests.jobs.probes  # noqa: F401  (register the probe jobs)
 
     runpy.run_path(str(ROOT / "app.py"), run_name="__main__")
 else:
-    from tests.jobs.probes import probe_cli
-
     from app import app
+    from tests.jobs.probes import probe_cli
 
     app.cli.add_command(probe_cli)

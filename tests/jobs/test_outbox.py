@@ -40,10 +40,14 @@ def test_the_embedded_queue_is_a_file_next_to_the_database(app: Flask) -> None:
 
 
 def test_a_rolled_back_transaction_queues_nothing(app: Flask) -> None:
-    with pytest.raises(RuntimeError), atomic():
-        jobs.enqueue("housekeeping.prune-events")
-        assert _outbox() == 1  # written with the change...
-        raise RuntimeError("the change fails")
+    def change_that_fails() -> None:
+        with atomic():
+            jobs.enqueue("housekeeping.prune-events")
+            assert _outbox() == 1  # written with the change...
+            raise RuntimeError("the change fails")
+
+    with pytest.raises(RuntimeError, match="the change fails"):
+        change_that_fails()
     assert _outbox() == 0 and _queued() == []  # ... and gone with it
 
 

@@ -15,8 +15,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from chat.core import events
 from chat.api.openapi import SOCKET_EVENTS
+from chat.core import events
 from tests.files.samples import png
 from tests.support import ROOT, Cast, barrier, invite, sign_up
 
@@ -27,7 +27,7 @@ def documented_events() -> dict[str, str]:
     """The event table of docs/realtime.md: event name -> kind (durable or ephemeral)."""
     text = (ROOT / "docs" / "realtime.md").read_text()
     section = text[text.index("## Server → client events"):text.index("### Presence")]
-    return {name: kind for name, kind in re.findall(r"^\| `([a-z_.]+)` \| (durable|ephemeral) \|", section, re.M)}
+    return dict(re.findall(r"^\| `([a-z_.]+)` \| (durable|ephemeral) \|", section, re.M))
 
 
 def emitted_names() -> dict[str, set[str]]:
@@ -51,8 +51,8 @@ def emitted_names() -> dict[str, set[str]]:
 def test_declared_documented_and_emitted_events_are_the_same_set() -> None:
     assert set(SOCKET_EVENTS) == events.SERVER_EVENTS
     assert not events.DURABLE_EVENTS & events.EPHEMERAL_EVENTS
-    assert documented_events() == {**{n: "durable" for n in events.DURABLE_EVENTS},
-                                   **{n: "ephemeral" for n in events.EPHEMERAL_EVENTS}}
+    assert documented_events() == {**dict.fromkeys(events.DURABLE_EVENTS, "durable"),
+                                   **dict.fromkeys(events.EPHEMERAL_EVENTS, "ephemeral")}
     emitted = emitted_names()
     assert emitted["record"] == events.DURABLE_EVENTS
     assert emitted["notify"] == events.EPHEMERAL_EVENTS

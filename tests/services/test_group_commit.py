@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -28,7 +28,7 @@ def people(app) -> tuple[Actor, Actor, int]:
 
 
 @pytest.fixture
-def batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[str]]]:
+def batches(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """The bodies of every batch the group commit hands to its writer, in order."""
     seen: list[list[str]] = []
     write = messages._sends._write
@@ -38,7 +38,7 @@ def batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[str]]]:
         write(jobs)
 
     monkeypatch.setattr(messages._sends, "_write", recording)
-    yield seen
+    return seen
 
 
 def _in_thread(app, fn: Callable[[], Any], results: dict[str, Any], key: str) -> threading.Thread:  # type: ignore[no-untyped-def]
