@@ -19,13 +19,14 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, delete, func, select
+from sqlalchemy import ColumnElement, Select, delete, func, insert, select
 
 from chat.extensions import db
 from chat.models import ChannelMember, ChatServer, Membership, Role, SocketConnection
 from chat.models._time import utcnow
 from chat.core import events
 from chat.core.actor import Actor
+from chat.core.group_commit import GroupCommit, Job
 from chat.services.access import access_channel, access_membership, check_can_post
 from chat.core.errors import Invalid
 from chat.core.transactions import atomic
@@ -104,11 +105,46 @@ def rooms_for(user_id: int) -> list[str]:
             + [events.channel_room(c) for c in channel_ids])
 
 
+class _RowChange(Job):
+    """A connection row to add (``row``) or remove (``sid``), written with others (``_rows``)."""
+
+    def __init__(self, row: dict[str, Any] | None = None, sid: str | None = None) -> None:
+        super().__init__()
+        self.row, self.sid = row, sid
+
+
+def _write_rows(batch: list[_RowChange]) -> None:
+    """Write a batch of connects and disconnects in one transaction: a reconnect storm of
+    thousands is then dozens of commits, not thousands (as sends are, core/group_commit.py)."""
+    added = [change.row for change in batch if change.row is not None]
+    removed = [change.sid for change in batch if change.sid is not None]
+    with atomic():
+        if added:
+            db.session.execute(insert(SocketConnection), added)
+        if removed:
+            db.session.execute(delete(SocketConnection).where(SocketConnection.sid.in_(removed))
+                               .execution_options(synchronize_session=False))
+    for change in batch:
+        change.finish(None)
+
+
+_rows: GroupCommit[_RowChange] = GroupCommit(_write_rows)
+
+
+def _queue_row_change(change: _RowChange) -> None:
+    """Wait for the change's batch holding no database connection: in a storm hundreds wait at
+    once, and each connection opened past the pool (then closed) costs more than the queries."""
+    db.session.close()
+    _rows.run(change)
+
+
 def connected(actor: Actor, sid: str, server_id: str) -> None:
-    # Status is read only where a change would be pushed: in a large workspace a connect is
-    # one row written.
     pushed = _pushed_workspace_ids(actor.id)
-    before = _status(actor.id) if pushed else ONLINE
+    if not pushed:  # nobody is told: the row is all there is to write
+        _queue_row_change(_RowChange(row={"sid": sid, "user_id": actor.id, "server_id": server_id,
+                                          "away": False, "connected_at": utcnow()}))
+        return
+    before = _status(actor.id)
     with atomic():
         db.session.merge(SocketConnection(sid=sid, user_id=actor.id, server_id=server_id, away=False))
         if before != ONLINE:
@@ -117,14 +153,16 @@ def connected(actor: Actor, sid: str, server_id: str) -> None:
 
 def disconnected(user_id: int, sid: str) -> None:
     pushed = _pushed_workspace_ids(user_id)
-    before = _status(user_id) if pushed else OFFLINE
+    if not pushed:
+        _queue_row_change(_RowChange(sid=sid))
+        return
+    before = _status(user_id)
     with atomic():
         db.session.execute(delete(SocketConnection).where(SocketConnection.sid == sid))
-        if pushed:
-            db.session.flush()
-            after = _status(user_id)
-            if after != before:
-                _announce(user_id, after, pushed)
+        db.session.flush()
+        after = _status(user_id)
+        if after != before:
+            _announce(user_id, after, pushed)
 
 
 def set_away(user_id: int, sid: str, away: bool) -> str:
