@@ -29,12 +29,16 @@ def bearer_token(request: Request) -> str | None:
 def token_actor(secret: str, request: Request) -> Actor | None:
     """The owner of the live personal token ``secret``, come through ``request``; None for any
     other secret."""
+    return token_actor_from(secret, request.remote_addr, request.headers.get("User-Agent"))
+
+
+def token_actor_from(secret: str, address: str | None, user_agent: str | None) -> Actor | None:
+    """``token_actor`` for a door that has no Flask request (a socket's connect)."""
     found = users.authenticate_token(secret)
     if found is None:
         return None
     user, token_id = found
-    return Actor.of(user, Via.token, token_id=token_id, address=request.remote_addr,
-                    user_agent=request.headers.get("User-Agent"))
+    return Actor.of(user, Via.token, token_id=token_id, address=address, user_agent=user_agent)
 
 
 def session_actor(request: Request) -> Actor | None:

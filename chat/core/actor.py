@@ -29,12 +29,16 @@ class Via(StrEnum):
 
 
 class _Person(Protocol):
-    """What an actor copies from a person (a ``chat.models.User`` row)."""
+    """What an actor copies from a person (a ``chat.models.User`` row, or a token's owner)."""
 
-    id: int
-    username: str
-    display_name: str
-    email: str
+    @property
+    def id(self) -> int: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def email(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,10 @@ from typing import Any
 
 from engineio import json as engineio_json
 from flask import current_app, request
-from flask_socketio import SocketIO, join_room
+from flask_socketio import SocketIO
 from socketio import packet
 
-from chat.authn import session_actor, token_actor
+from chat.authn import session_actor, token_actor_from
 from chat.core import events, ratelimits
 from chat.core.actor import Actor
 from chat.core.errors import ChatError, Invalid, TooLarge, error_body
@@ -88,36 +88,59 @@ class EventPacket(packet.Packet):
         return attachments
 
 
-def _authenticate(auth: Any) -> Actor | None:
-    """The socket's actor, built once when it connects: a token from the auth payload or an
-    Authorization header, else the cookie session."""
+def _bearer(auth: Any, environ: dict[str, Any]) -> str | None:
+    """The personal token a socket offers: in its auth payload, else an Authorization header."""
     token = auth.get("token") if isinstance(auth, dict) else None
-    header = request.headers.get("Authorization", "")
+    header = environ.get("HTTP_AUTHORIZATION", "")
     if not token and header.lower().startswith("bearer "):
         token = header[7:].strip()
-    if token:
-        return token_actor(token, request) if isinstance(token, str) else None
-    return session_actor(request)
+    return token or None
 
 
-def _on_connect(auth: Any = None) -> bool:
+def _authenticate(auth: Any, environ: dict[str, Any]) -> Actor | None:
+    """The socket's actor, built once when it connects: a token from the auth payload or an
+    Authorization header, else the cookie session. Only the cookie needs Flask's request
+    context (its session and Flask-Login): a token is judged from the WSGI environ, which
+    spares a reconnect storm of token clients a request context per socket."""
+    token = _bearer(auth, environ)
+    if token is not None:
+        if not isinstance(token, str):
+            return None
+        return token_actor_from(token, environ.get("REMOTE_ADDR"), environ.get("HTTP_USER_AGENT"))
+    with environ["flask.app"].request_context(environ):
+        return session_actor(request)
+
+
+def _on_connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+    """Registered on the Socket.IO server itself (see ``event``): an application context is
+    enough once the person is known."""
     if isinstance(auth, _Refused):
         return False  # the auth payload was not acceptable JSON
-    actor = _authenticate(auth)
-    if actor is None:
-        return False  # refused: the client sees a connect_error
-    sid = request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO on socket events
-    _socket_users[sid] = (actor, time.monotonic())
-    presence.connected(actor, sid, current_app.config["SERVER_ID"])
-    for room in presence.rooms_for(actor.id):
-        join_room(room)
+    with environ["flask.app"].app_context():
+        try:
+            actor = _authenticate(auth, environ)
+            if actor is None:
+                return False  # refused: the client sees a connect_error
+            _socket_users[sid] = (actor, time.monotonic())
+            for room in presence.rooms_for(actor.id):
+                socketio.server.enter_room(sid, room, namespace=events.NAMESPACE)
+            presence.connected(actor, sid, current_app.config["SERVER_ID"])
+        except Exception:
+            _socket_users.pop(sid, None)
+            db.session.rollback()
+            log.exception("socket connect failed")
+            return False
     return True
 
 
-def _on_disconnect(*_args: Any) -> None:
-    sid = request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO on socket events
+def _on_disconnect(sid: str, *_args: Any) -> None:
     known = _socket_users.pop(sid, None)
-    if known is not None:
+    if known is None:
+        return
+    environ = socketio.server.get_environ(sid, namespace=events.NAMESPACE)
+    if not environ:  # python-socketio keeps it until the handler has run; as Flask-SocketIO did
+        return
+    with environ["flask.app"].app_context():
         presence.disconnected(known[0].id, sid)
 
 
@@ -187,8 +210,8 @@ def _on_other_event(event_name: str, sid: str, *args: Any) -> dict[str, Any]:
 
 
 def register_handlers(socketio: SocketIO) -> None:
-    socketio.on_event("connect", _on_connect)
-    socketio.on_event("disconnect", _on_disconnect)
+    socketio.server.on("connect", _on_connect, namespace=events.NAMESPACE)
+    socketio.server.on("disconnect", _on_disconnect, namespace=events.NAMESPACE)
     socketio.server.on("*", _on_other_event, namespace=events.NAMESPACE)
 
     @event(socketio, "message.send")

@@ -14,16 +14,17 @@ Two rules keep presence affordable with thousands of people in one workspace (do
 """
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, delete, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Select, delete, func, insert, select
 
 from chat.core import events
 from chat.core.actor import Actor
 from chat.core.errors import Invalid
+from chat.core.group_commit import GroupCommit, Job
 from chat.core.transactions import atomic
 from chat.core.validation import check_optional_id
 from chat.extensions import db
@@ -50,26 +51,45 @@ def _status(user_id: int) -> str:
     return AWAY if all(flags) else ONLINE
 
 
+# Active member counts per workspace, read at most every SIZE_TTL seconds by each process: the
+# push-or-poll choice is made on every connect and disconnect, and counting a workspace of
+# thousands each time made a reconnect storm cost O(N²) rows read. A workspace crossing
+# PRESENCE_PUSH_LIMIT switches within SIZE_TTL seconds; its clients learn which from "live".
+SIZE_TTL = 10.0
+_sizes: dict[int, tuple[int, float]] = {}
+
+
+def _workspace_sizes(workspace_ids: list[int]) -> dict[int, int]:
+    now = time.monotonic()
+    sizes = {w: known[0] for w in workspace_ids if (known := _sizes.get(w)) and known[1] > now}
+    missing = [w for w in workspace_ids if w not in sizes]
+    if missing:
+        counted: dict[int, int] = dict(db.session.execute(
+            select(Membership.workspace_id, func.count()).where(
+                Membership.workspace_id.in_(missing), Membership.active)
+            .group_by(Membership.workspace_id)).tuples().all())
+        for w in missing:
+            sizes[w] = counted.get(w, 0)
+            _sizes[w] = (sizes[w], now + SIZE_TTL)
+    return sizes
+
+
 def _pushed_workspace_ids(user_id: int) -> list[int]:
     """The person's active workspaces small enough for presence to be pushed to everyone."""
-    others = aliased(Membership)
-    size = (select(func.count()).select_from(others)
-            .where(others.workspace_id == Membership.workspace_id, others.active).scalar_subquery())
-    return list(db.session.scalars(select(Membership.workspace_id).where(
-        Membership.user_id == user_id, Membership.active,
-        size <= current_app.config["PRESENCE_PUSH_LIMIT"])))
+    workspace_ids = list(db.session.scalars(select(Membership.workspace_id).where(
+        Membership.user_id == user_id, Membership.active)))
+    limit = current_app.config["PRESENCE_PUSH_LIMIT"]
+    return [w for w, size in _workspace_sizes(workspace_ids).items() if size <= limit]
 
 
 def pushes_presence(workspace_id: int) -> bool:
     """Whether presence.changed is pushed to this workspace's room (see the module's docstring)."""
-    size = db.session.scalar(select(func.count()).select_from(Membership).where(
-        Membership.workspace_id == workspace_id, Membership.active))
-    return (size or 0) <= current_app.config["PRESENCE_PUSH_LIMIT"]
+    return _workspace_sizes([workspace_id])[workspace_id] <= current_app.config["PRESENCE_PUSH_LIMIT"]
 
 
-def _announce(user_id: int, status: str) -> None:
+def _announce(user_id: int, status: str, workspace_ids: list[int]) -> None:
     data = {"user_id": user_id, "status": status}
-    for workspace_id in _pushed_workspace_ids(user_id):
+    for workspace_id in workspace_ids:
         events.notify(events.PRESENCE_CHANGED, {**data, "workspace_id": workspace_id},
                       events.workspace_room(workspace_id))
 
@@ -86,22 +106,64 @@ def rooms_for(user_id: int) -> list[str]:
             + [events.channel_room(c) for c in channel_ids])
 
 
+class _RowChange(Job):
+    """A connection row to add (``row``) or remove (``sid``), written with others (``_rows``)."""
+
+    def __init__(self, row: dict[str, Any] | None = None, sid: str | None = None) -> None:
+        super().__init__()
+        self.row, self.sid = row, sid
+
+
+def _write_rows(batch: list[_RowChange]) -> None:
+    """Write a batch of connects and disconnects in one transaction: a reconnect storm of
+    thousands is then dozens of commits, not thousands (as sends are, core/group_commit.py)."""
+    added = [change.row for change in batch if change.row is not None]
+    removed = [change.sid for change in batch if change.sid is not None]
+    with atomic():
+        if added:
+            db.session.execute(insert(SocketConnection), added)
+        if removed:
+            db.session.execute(delete(SocketConnection).where(SocketConnection.sid.in_(removed))
+                               .execution_options(synchronize_session=False))
+    for change in batch:
+        change.finish(None)
+
+
+_rows: GroupCommit[_RowChange] = GroupCommit(_write_rows)
+
+
+def _queue_row_change(change: _RowChange) -> None:
+    """Wait for the change's batch holding no database connection: in a storm hundreds wait at
+    once, and each connection opened past the pool (then closed) costs more than the queries."""
+    db.session.close()
+    _rows.run(change)
+
+
 def connected(actor: Actor, sid: str, server_id: str) -> None:
+    pushed = _pushed_workspace_ids(actor.id)
+    if not pushed:  # nobody is told: the row is all there is to write
+        _queue_row_change(_RowChange(row={"sid": sid, "user_id": actor.id, "server_id": server_id,
+                                          "away": False, "connected_at": utcnow()}))
+        return
     before = _status(actor.id)
     with atomic():
         db.session.merge(SocketConnection(sid=sid, user_id=actor.id, server_id=server_id, away=False))
         if before != ONLINE:
-            _announce(actor.id, ONLINE)
+            _announce(actor.id, ONLINE, pushed)
 
 
 def disconnected(user_id: int, sid: str) -> None:
+    pushed = _pushed_workspace_ids(user_id)
+    if not pushed:
+        _queue_row_change(_RowChange(sid=sid))
+        return
     before = _status(user_id)
     with atomic():
         db.session.execute(delete(SocketConnection).where(SocketConnection.sid == sid))
         db.session.flush()
         after = _status(user_id)
         if after != before:
-            _announce(user_id, after)
+            _announce(user_id, after, pushed)
 
 
 def set_away(user_id: int, sid: str, away: bool) -> str:
@@ -114,7 +176,7 @@ def set_away(user_id: int, sid: str, away: bool) -> str:
         db.session.flush()
         after = _status(user_id)
         if after != before:
-            _announce(user_id, after)
+            _announce(user_id, after, _pushed_workspace_ids(user_id))
     return after
 
 
@@ -127,7 +189,7 @@ def _drop_connections(condition: ColumnElement[bool]) -> None:
         .execution_options(synchronize_session=False)))
     for user_id in sorted(user_ids):
         if _status(user_id) == OFFLINE:
-            _announce(user_id, OFFLINE)
+            _announce(user_id, OFFLINE, _pushed_workspace_ids(user_id))
 
 
 def heartbeat(server_id: str) -> bool:

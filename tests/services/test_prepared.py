@@ -65,3 +65,39 @@ def test_a_constraint_broken_by_a_prepared_statement_raises_sqlalchemys_error(ap
     else:
         raise AssertionError("a repeated (user_id, client_msg_id) was stored twice")
     assert db.session.scalar(select(func.count()).select_from(Message).where(Message.client_msg_id == "dup")) == 1
+
+
+def test_token_authentication_prepared_agrees_with_the_orm(app) -> None:
+    """authenticate_token runs prepared: it finds the same person and token the ORM does, none
+    for a revoked or unknown secret, and writes the last use only when it is stale."""
+    from datetime import timedelta
+
+    from chat.models import ApiToken, User
+    from chat.models._time import utcnow
+
+    person = users.sign_up("pt@example.test", "password123", "P Token", "ptoken")
+    actor = Actor.cli(person)
+    token, secret = users.create_token(actor, "laptop")
+    found = users.authenticate_token(secret)
+    assert found is not None
+    owner, token_id = found
+    by_orm = db.session.execute(select(User, ApiToken).join(ApiToken, ApiToken.user_id == User.id)
+                                .where(ApiToken.id == token_id)).one()
+    assert (owner.id, owner.username, owner.display_name, owner.email) == (
+        by_orm.User.id, by_orm.User.username, by_orm.User.display_name, by_orm.User.email)
+    assert token_id == token.id
+
+    long_ago = utcnow() - timedelta(minutes=30)
+    with atomic():
+        db.session.get(ApiToken, token_id).last_used_at = long_ago
+    assert users.authenticate_token(secret) is not None
+    db.session.expire_all()
+    refreshed = db.session.get(ApiToken, token_id).last_used_at
+    assert refreshed > long_ago  # stale: written again
+    assert users.authenticate_token(secret) is not None
+    db.session.expire_all()
+    assert db.session.get(ApiToken, token_id).last_used_at == refreshed  # fresh: left alone
+
+    assert users.authenticate_token(secret[:-1] + ("x" if secret[-1] != "x" else "y")) is None
+    users.revoke_token(actor, token_id)
+    assert users.authenticate_token(secret) is None
