@@ -8,8 +8,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import Integer, bindparam, delete, func, select
 
+from chat.core.prepared import Prepared
 from chat.core.transactions import atomic
 from chat.extensions import db
 from chat.models import Event, EventLogState
@@ -18,9 +19,15 @@ from chat.models._time import utcnow
 BATCH = 5000  # events deleted per transaction: short write locks, even for a large backlog
 
 
+_PRUNED_THROUGH = Prepared(
+    select(EventLogState.pruned_through).where(EventLogState.id == bindparam("row", type_=Integer)))
+
+
 def pruned_through() -> int:
-    """Every event with an id at or below this one has been pruned (0: none)."""
-    return db.session.scalar(select(EventLogState.pruned_through).where(EventLogState.id == 1)) or 0
+    """Every event with an id at or below this one has been pruned (0: none). Prepared: every
+    sync asks."""
+    rows = _PRUNED_THROUGH.rows({"row": 1})
+    return (rows[0][0] if rows else 0) or 0
 
 
 def prune_as_configured() -> int:

@@ -313,9 +313,10 @@ def _condition(fact: Fact) -> ColumnElement[bool]:
     return true() if fact is True else false() if fact is False else fact
 
 
-def channel_ids(rule: Rule, user_id: int, workspace_ids: Iterable[int] | None = None) -> Select:
+def channel_ids(rule: Rule, user_id: int | ColumnElement[int], workspace_ids: Iterable[int] | None = None) -> Select:
     """The ids of the channels where ``rule`` allows the person (in these workspaces, or in
-    all of theirs): a subquery built from the rule's own definition."""
+    all of theirs): a subquery built from the rule's own definition. ``user_id`` may be a bound
+    parameter, for a statement prepared once (services/sync.py)."""
     channel, membership, member = aliased(Channel), aliased(Membership), aliased(ChannelMember)
     if rule.needs_joined:  # from the person's channel rows: a few, whatever the workspace's size
         query = (select(member.channel_id)
