@@ -167,7 +167,7 @@ def restart_under_load(args: Any, result: dict[str, Any], target: harness.Target
     sender.stop()
     sends = sender.sends
     acked = [s for s in sends if "ack_ns" in s]
-    counts = collect(workers, [s["message_id"] for s in acked], 60)
+    counts = collect(workers, [s["message_id"] for s in acked], args.drain)
     close(workers)
     up = [s for s in acked if s["first_ns"] < kill_ns - int(1e9) or s["first_ns"] >= ready_ns]
     result["restart"] = {
@@ -213,6 +213,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="messages/s during the restart")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds of sending before the kill")
     parser.add_argument("--after", type=float, default=10.0, help="seconds of sending after everyone is back")
+    parser.add_argument("--drain", type=float, default=60.0,
+                        help="seconds the clients get to receive every acknowledged message once the sends stop")
     parser.add_argument("--storms", default="250,500,1000,2000")
     parser.add_argument("--compare", default="250,500,1000", help="storm sizes with presence pushed to everyone")
     parser.add_argument("--mode", default="eventlet")

@@ -122,9 +122,13 @@ def _on_connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
             if actor is None:
                 return False  # refused: the client sees a connect_error
             _socket_users[sid] = (actor, time.monotonic())
-            for room in presence.rooms_for(actor.id):
+            rooms = presence.rooms_for(actor.id)
+            presence.connected(actor, sid, current_app.config["SERVER_ID"])  # may wait for a batch
+            # Enter the rooms last, with nothing that yields until the handler returns: an event
+            # emitted to a room between entering it and python-socketio's connect answer would
+            # reach the client before that answer, ahead of its catch-up (docs/realtime.md).
+            for room in rooms:
                 socketio.server.enter_room(sid, room, namespace=events.NAMESPACE)
-            presence.connected(actor, sid, current_app.config["SERVER_ID"])
         except Exception:
             _socket_users.pop(sid, None)
             db.session.rollback()
