@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -13,17 +12,16 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from chat.authn import request_actor
 from chat.core.actor import Actor
 from chat.extensions import csrf
-from chat.core import ratelimits
+from chat.core import limits, ratelimits
 from chat.services.files import upload_request_limit
 from chat.core.errors import ChatError, Invalid, NotFound, Unauthorized, error_body
-from chat.core.validation import parse_json
+from chat.core.validation import check_one_of, check_query_int, parse_json
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Endpoints reachable without signing in.
 PUBLIC_ENDPOINTS = {"api.openapi", "api.create_token_with_password", "api.signup", "api.invite_preview"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-MAX_ID = 2**63 - 1
 # The request head limits of eventlet's server (the default async mode), applied in every mode
 # so that all three answer alike: one header line under 8 KiB, all of them at most 64 KiB.
 MAX_HEADER_LINE = 8192
@@ -45,7 +43,7 @@ def _authenticate() -> None:
     if request.endpoint in ROUTE_LIMITS:
         ratelimits.for_person(ROUTE_LIMITS[request.endpoint], who.id)
     # An id beyond any database integer names nothing (and would overflow the driver).
-    if any(isinstance(v, int) and v > MAX_ID for v in (request.view_args or {}).values()):
+    if any(isinstance(v, int) and v > limits.MAX_ID for v in (request.view_args or {}).values()):
         raise NotFound("not found")
     if request.endpoint == "api.upload_files":
         # Uploads are the one large body; set before anything (the CSRF check) reads the form.
@@ -78,32 +76,15 @@ def body() -> dict[str, Any]:
     return data
 
 
-# Python's int() also takes "1_000", " 5 ", "+5" and other scripts' digits ("𝟚"); a query
-# integer is ASCII digits, with a minus sign only so that a negative value gets the range message.
-_QUERY_INT = re.compile(r"-?[0-9]+")
-
-
-def query_int(name: str, *, minimum: int = 1, maximum: int = MAX_ID) -> int | None:
-    """The integer query parameter ``name`` (None when absent), refused with 400 ``invalid``
-    and the field when it is empty, not decimal digits, or outside minimum..maximum (by default
-    an id: 1 to 2**63-1, which any database integer holds)."""
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    if not _QUERY_INT.fullmatch(raw):
-        raise Invalid(f"{name} must be an integer written in decimal digits", field=name)
-    # More digits than any bound has are out of range (and int() refuses over 4,300 of them).
-    if len(raw) > 20 or not minimum <= int(raw) <= maximum:
-        raise Invalid(f"{name} must be from {minimum} to {maximum}", field=name)
-    return int(raw)
+def query_int(name: str, *, minimum: int = 1, maximum: int = limits.MAX_ID) -> int | None:
+    """The integer query parameter ``name`` (None when absent): validation.check_query_int."""
+    return check_query_int(request.args.get(name), name, minimum=minimum, maximum=maximum)
 
 
 def query_choice(name: str, choices: tuple[str, ...]) -> str | None:
     """The query parameter ``name`` (None when absent), refused unless one of ``choices``."""
     raw = request.args.get(name)
-    if raw is not None and raw not in choices:
-        raise Invalid(f"{name} must be one of {', '.join(choices)}", field=name)
-    return raw
+    return None if raw is None else check_one_of(raw, name, choices)
 
 
 @api.errorhandler(ChatError)

@@ -13,9 +13,7 @@ from typing import Any
 from flask import jsonify
 
 from chat.api import api
-from chat.services.messages import EMOJI_PATTERN
-from chat.services.users import EMAIL_PATTERN, USERNAME_INPUT_PATTERN
-from chat.core.validation import text_pattern
+from chat.core.validation import EMAIL_PATTERN, EMOJI_PATTERN, USERNAME_INPUT_PATTERN, text_pattern
 
 Schema = dict[str, Any]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from chat.api import actor, api, body, query_choice
+from chat.core.validation import check_user_id_list
 from chat.services import presence, workspaces
 from chat.services.payloads import invite_payload, workspace_payload
 
@@ -43,7 +44,7 @@ def update_member(workspace_id: int, user_id: int):  # type: ignore[no-untyped-d
 
 @api.get("/workspaces/<int:workspace_id>/presence")
 def workspace_presence(workspace_id: int):  # type: ignore[no-untyped-def]
-    user_ids = presence.check_user_ids(request.args.get("user_ids"))
+    user_ids = check_user_id_list(request.args.get("user_ids"))
     return jsonify(presence.workspace_presence(actor(), workspace_id, user_ids))
 
 

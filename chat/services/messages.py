@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -16,7 +15,7 @@ from chat.extensions import db
 from chat.models import (Channel, ChannelKind, ChannelMember, File, Membership, Mention, Message,
                          Reaction, User)
 from chat.models._time import utcnow
-from chat.core import events
+from chat.core import events, limits
 from chat.core.actor import Actor
 from chat.services import files
 from chat.services.access import (ChannelAccess, Poster, access_channel, access_membership, access_message,
@@ -28,11 +27,10 @@ from chat.services.payloads import (author_payload, file_payloads, message_paylo
 from chat.core.prepared import Prepared
 from chat.services.rendering import Rendered, mention_candidates, render
 from chat.core.transactions import atomic, in_transaction, insert_many
-from chat.core.validation import (BLANK_CHARS, UNICODE_SPACE_CHARS, check_client_msg_id, check_id, check_limit,
-                                      check_message_body, check_optional_id, check_text)
+from chat.core.validation import (check_client_msg_id, check_emoji, check_file_ids, check_id, check_limit,
+                                  check_message_body, check_optional_id)
 
 log = logging.getLogger(__name__)
-_EMOJI_SHORTCODE = re.compile(r"^[a-z0-9_+-]{1,40}$")
 
 
 def _people_for_mentions(workspace_id: int, body: str) -> dict[str, int]:
@@ -77,7 +75,7 @@ def send_message(sender: Actor, channel_id: int, body: Any, *, client_msg_id: An
     ``file_ids`` are the sender's uploads to this channel (``files.upload_files``); a message
     with files may have an empty body. Sends that arrive together are committed together
     (``_write_sends``); each still gets its own answer or error, as if it had been alone."""
-    file_ids = files.check_file_ids(file_ids)
+    file_ids = check_file_ids(file_ids)
     body = check_message_body(body, allow_empty=bool(file_ids))
     job = _Send(sender, check_id(channel_id, "channel_id"), body, check_client_msg_id(client_msg_id),
                 check_optional_id(thread_root_id, "thread_root_id"), file_ids)
@@ -288,20 +286,6 @@ def delete_message(actor: Actor, message_id: int) -> dict[str, Any]:
     return data
 
 
-# check_emoji as one regular expression, for the OpenAPI document: a short name, or text with
-# something beyond ASCII and no whitespace or control characters.
-EMOJI_PATTERN = (f"^(?:[a-z0-9_+-]+|[^{BLANK_CHARS}]*[^\\x00-\\xa0{UNICODE_SPACE_CHARS}][^{BLANK_CHARS}]*)$")
-
-
-def check_emoji(value: Any) -> str:
-    emoji = check_text(value, "emoji", max_length=40)
-    if any(ch.isspace() for ch in emoji):
-        raise Invalid("emoji must not contain spaces", field="emoji")
-    if emoji.isascii() and not _EMOJI_SHORTCODE.match(emoji):
-        raise Invalid("emoji must be an emoji character or a short name like thumbsup", field="emoji")
-    return emoji
-
-
 def _check_can_touch(access: ChannelAccess) -> None:
     if access.member is None:
         raise Forbidden("join the channel first", code="not_in_channel")
@@ -365,7 +349,7 @@ def history(actor: Actor, channel_id: int, *, before: Any = None, after: Any = N
     whether more exist beyond the page in the direction asked.
     """
     before, after = check_optional_id(before, "before"), check_optional_id(after, "after")
-    limit = check_limit(limit)
+    limit = check_limit(limit, limits.HISTORY_PAGE)
     access_channel(actor.id, channel_id)
     direction = ("between" if before is not None else "after") if after is not None else \
         "before" if before is not None else "newest"

@@ -9,32 +9,24 @@ from sqlalchemy import func, or_, select
 
 from chat.extensions import db
 from chat.models import ChannelMember, Event
-from chat.core import event_log
+from chat.core import event_log, limits
 from chat.core.actor import Actor
-from chat.core.errors import Gone, Invalid
+from chat.core.errors import Gone
 from chat.core.events import envelope_of
 from chat.services.summaries import active_workspace_ids
-from chat.core.validation import check_limit
+from chat.core.validation import check_cursor, check_limit
 
-MAX_PAGE = 1000
-MAX_CURSOR = 2**63 - 1
 
 
 def latest_event_id() -> int:
     return db.session.scalar(select(func.max(Event.id))) or 0
 
 
-def check_cursor(since: Any) -> int:
-    if isinstance(since, bool) or not isinstance(since, int) or not 0 <= since <= MAX_CURSOR:
-        raise Invalid("since must be an event id: an integer from 0 to 2^63-1", field="since")
-    return since
-
-
 def events_since(actor: Actor, since: Any, limit: Any = None) -> dict[str, Any]:
     """A page of the events after ``since``; ``cursor_expired`` (410) when the log no longer
     reaches back that far, and the client must reload its state and resume from the head."""
     since = check_cursor(since)
-    limit = check_limit(limit, default=500, maximum=MAX_PAGE)
+    limit = check_limit(limit, limits.EVENTS_PAGE)
     # Read the head first: every event up to it has committed, so the query below sees all of
     # them and the cursor may skip to it; an event committed later arrives with a larger id.
     head = latest_event_id()
