@@ -1,6 +1,7 @@
-"""JSON REST API under /api/v1: parse, call one service function, serialize."""
+"""JSON REST API under /api/v1: parse into a typed model, call one service function, serialize."""
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -13,9 +14,10 @@ from chat.authn import request_actor
 from chat.core.actor import Actor
 from chat.extensions import csrf
 from chat.core import limits, ratelimits
+from chat.core.requests import Request, parse
 from chat.services.files import upload_request_limit
 from chat.core.errors import ChatError, Invalid, NotFound, Unauthorized, error_body
-from chat.core.validation import check_one_of, check_query_int, parse_json
+from chat.core.validation import parse_json
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -58,8 +60,9 @@ def actor() -> Actor:
 
 
 def body() -> dict[str, Any]:
-    """The JSON object sent with the request ({} when there is no body). The one parser of
-    request bodies: see validation.parse_json for what it refuses (``invalid_json``)."""
+    """The JSON object sent with the request ({} when there is no body), not yet checked
+    against a model (``with_body`` does that). The one parser of request bodies: see
+    validation.parse_json for what it refuses (``invalid_json``)."""
     raw = request.get_data(cache=True)
     limit = request.max_content_length
     if (request.content_length is None and limit is not None and len(raw) >= limit
@@ -76,15 +79,28 @@ def body() -> dict[str, Any]:
     return data
 
 
-def query_int(name: str, *, minimum: int = 1, maximum: int = limits.MAX_ID) -> int | None:
-    """The integer query parameter ``name`` (None when absent): validation.check_query_int."""
-    return check_query_int(request.args.get(name), name, minimum=minimum, maximum=maximum)
+def with_body(model: type[Request]) -> Callable:
+    """The route takes a JSON body checked as ``model`` (core/requests.py), passed to the view
+    as ``data``; the API document describes the body from the same model."""
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def parsed(**view_args: Any) -> Any:
+            return view(**view_args, data=parse(model, body()))
+        parsed.body_model = model  # type: ignore[attr-defined]
+        return parsed
+    return decorator
 
 
-def query_choice(name: str, choices: tuple[str, ...]) -> str | None:
-    """The query parameter ``name`` (None when absent), refused unless one of ``choices``."""
-    raw = request.args.get(name)
-    return None if raw is None else check_one_of(raw, name, choices)
+def with_query(model: type[Request]) -> Callable:
+    """The route takes query parameters checked as ``model``, passed to the view as ``params``
+    (a repeated parameter counts with its first value)."""
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def parsed(**view_args: Any) -> Any:
+            return view(**view_args, params=parse(model, request.args.to_dict()))
+        parsed.query_model = model  # type: ignore[attr-defined]
+        return parsed
+    return decorator
 
 
 @api.errorhandler(ChatError)

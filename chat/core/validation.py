@@ -1,6 +1,7 @@
 """check_* helpers: validate plain input values and raise Invalid with a clear message; the
-strict JSON parser. Each rule is written once, here, for the doors and the services alike; the
-limits come from core/limits.py."""
+strict JSON parser. Each rule is written once, here: the typed request models of the doors
+(core/requests.py) and the services call the same functions, and the limits come from
+core/limits.py."""
 from __future__ import annotations
 
 import json
@@ -39,14 +40,24 @@ def _hidden_bmp_chars() -> str:
     return "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
 
 
-def text_pattern(*, allow_empty: bool = False, multiline: bool = False) -> str:
+def text_pattern(*, allow_empty: bool = False, multiline: bool = False, max_length: int | None = None) -> str:
     """check_text's character rules as one regular expression (ECMA-262 and Python alike), for
     the OpenAPI document: no control characters (single-line: nor the hidden characters of the
     Basic Multilingual Plane, see below), and unless empty text is allowed, something besides
-    whitespace."""
+    whitespace.
+
+    With ``max_length``, the length too, counted as check_text counts it: once the whitespace
+    around the text is stripped (so " name " is as long as "name"), which a schema's maxLength
+    cannot say. NFC normalisation, which rarely changes a length, is left out."""
     refused = CONTROL_CHARS if multiline else SINGLE_LINE_CONTROL_CHARS + _hidden_bmp_chars()
-    allowed = f"[^{refused}]*"
-    return f"^{allowed}$" if allow_empty else f"^{allowed}[^{refused}{BLANK_CHARS}]{allowed}$"
+    allowed, visible = f"[^{refused}]", f"[^{refused}{BLANK_CHARS}]"
+    if max_length is None:
+        return f"^{allowed}*$" if allow_empty else f"^{allowed}*{visible}{allowed}*$"
+    # The characters str.strip() removes that check_text lets through.
+    line_breaks = r"\t\n\r" if multiline else ""
+    around = f"[{line_breaks} \\xa0{UNICODE_SPACE_CHARS}]"
+    core = visible if max_length == 1 else f"{visible}(?:{allowed}{{0,{max_length - 2}}}{visible})?"
+    return f"^{around}*{f'(?:{core})?' if allow_empty else core}{around}*$"
 
 
 # Request bodies and socket payloads are flat objects with a list or two: nothing legitimate
@@ -225,6 +236,12 @@ def check_username(value: Any, field: str = "username") -> str:
 
 CHANNEL_NAME_PATTERN = f"^[a-z0-9][a-z0-9_-]{{0,{limits.NAME_LENGTH - 1}}}$"
 _CHANNEL_NAME = re.compile(CHANNEL_NAME_PATTERN)
+# What check_channel_name takes, for the OpenAPI document: ASCII letters of either case, digits,
+# _, - and spaces (which become -), starting with a letter or digit, NAME_LENGTH at most once
+# the spaces around it are stripped.
+_SPACES = f"[ \\xa0{UNICODE_SPACE_CHARS}]"
+CHANNEL_NAME_INPUT_PATTERN = (f"^{_SPACES}*[A-Za-z0-9](?:[A-Za-z0-9_ -]{{0,{limits.NAME_LENGTH - 2}}}[A-Za-z0-9_-])?"
+                              f"{_SPACES}*$")
 
 
 def check_channel_name(value: Any, field: str = "name") -> str:
