@@ -1,9 +1,9 @@
-"""JSON REST API under /api/v1: parse, call one service function, serialize."""
+"""JSON REST API under /api/v1: parse into a typed model, call one service function, serialize."""
 from __future__ import annotations
 
+import functools
 import json
-import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, g, jsonify, request
@@ -12,9 +12,10 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from chat.authn import request_actor
-from chat.core import ratelimits
+from chat.core import limits, ratelimits
 from chat.core.actor import Actor
 from chat.core.errors import ChatError, Invalid, NotFound, Unauthorized, error_body
+from chat.core.requests import Request, parse
 from chat.core.validation import parse_json
 from chat.extensions import csrf
 from chat.services.files import upload_request_limit
@@ -27,7 +28,6 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 # Endpoints reachable without signing in.
 PUBLIC_ENDPOINTS = {"api.openapi", "api.create_token_with_password", "api.signup", "api.invite_preview"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-MAX_ID = 2**63 - 1
 # The request head limits of eventlet's server (the default async mode), applied in every mode
 # so that all three answer alike: one header line under 8 KiB, all of them at most 64 KiB.
 MAX_HEADER_LINE = 8192
@@ -49,7 +49,7 @@ def _authenticate() -> None:
     if request.endpoint in ROUTE_LIMITS:
         ratelimits.for_person(ROUTE_LIMITS[request.endpoint], who.id)
     # An id beyond any database integer names nothing (and would overflow the driver).
-    if any(isinstance(v, int) and v > MAX_ID for v in (request.view_args or {}).values()):
+    if any(isinstance(v, int) and v > limits.MAX_ID for v in (request.view_args or {}).values()):
         raise NotFound("not found")
     if request.endpoint == "api.upload_files":
         # Uploads are the one large body; set before anything (the CSRF check) reads the form.
@@ -64,8 +64,9 @@ def actor() -> Actor:
 
 
 def body() -> dict[str, Any]:
-    """The JSON object sent with the request ({} when there is no body). The one parser of
-    request bodies: see validation.parse_json for what it refuses (``invalid_json``)."""
+    """The JSON object sent with the request ({} when there is no body), not yet checked
+    against a model (``with_body`` does that). The one parser of request bodies: see
+    validation.parse_json for what it refuses (``invalid_json``)."""
     raw = request.get_data(cache=True)
     limit = request.max_content_length
     if (request.content_length is None and limit is not None and len(raw) >= limit
@@ -82,32 +83,31 @@ def body() -> dict[str, Any]:
     return data
 
 
-# Python's int() also takes "1_000", " 5 ", "+5" and other scripts' digits ("𝟚"); a query
-# integer is ASCII digits, with a minus sign only so that a negative value gets the range message.
-_QUERY_INT = re.compile(r"-?[0-9]+")
+View = Callable[..., ResponseReturnValue]
 
 
-def query_int(name: str, *, minimum: int = 1, maximum: int = MAX_ID) -> int | None:
-    """The integer query parameter ``name`` (None when absent), refused with 400 ``invalid``
-    and the field when it is empty, not decimal digits, or outside minimum..maximum (by default
-    an id: 1 to 2**63-1, which any database integer holds)."""
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    if not _QUERY_INT.fullmatch(raw):
-        raise Invalid(f"{name} must be an integer written in decimal digits", field=name)
-    # More digits than any bound has are out of range (and int() refuses over 4,300 of them).
-    if len(raw) > 20 or not minimum <= int(raw) <= maximum:
-        raise Invalid(f"{name} must be from {minimum} to {maximum}", field=name)
-    return int(raw)
+def with_body(model: type[Request]) -> Callable[[View], View]:
+    """The route takes a JSON body checked as ``model`` (core/requests.py), passed to the view
+    as ``data``; the API document describes the body from the same model."""
+    def decorator(view: View) -> View:
+        @functools.wraps(view)
+        def parsed(**view_args: Any) -> ResponseReturnValue:
+            return view(**view_args, data=parse(model, body()))
+        parsed.body_model = model  # type: ignore[attr-defined]  # a mark on the function, read by chat/api/openapi.py
+        return parsed
+    return decorator
 
 
-def query_choice(name: str, choices: tuple[str, ...]) -> str | None:
-    """The query parameter ``name`` (None when absent), refused unless one of ``choices``."""
-    raw = request.args.get(name)
-    if raw is not None and raw not in choices:
-        raise Invalid(f"{name} must be one of {', '.join(choices)}", field=name)
-    return raw
+def with_query(model: type[Request]) -> Callable[[View], View]:
+    """The route takes query parameters checked as ``model``, passed to the view as ``params``
+    (a repeated parameter counts with its first value)."""
+    def decorator(view: View) -> View:
+        @functools.wraps(view)
+        def parsed(**view_args: Any) -> ResponseReturnValue:
+            return view(**view_args, params=parse(model, request.args.to_dict()))
+        parsed.query_model = model  # type: ignore[attr-defined]  # a mark on the function, read by chat/api/openapi.py
+        return parsed
+    return decorator
 
 
 @api.errorhandler(ChatError)

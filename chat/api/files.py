@@ -5,7 +5,11 @@ from flask import Response, jsonify, request, send_file
 from flask.typing import ResponseReturnValue
 from werkzeug.http import parse_range_header
 
-from chat.api import actor, api, query_choice, query_int
+from chat.api import actor, api, with_query
+from chat.api.openapi import operation
+from chat.api.schemas import BINARY, array, ref, wrapped
+from chat.core import limits
+from chat.core.requests import DownloadQuery, FilesQuery, Schema, SearchQuery
 from chat.models import FileKind
 from chat.services import files
 
@@ -16,45 +20,86 @@ _INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "applicat
 _CSP_INLINE = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 _CSP_SANDBOX = "default-src 'none'; sandbox; frame-ancestors 'none'"
 
+UPLOAD: Schema = {"required": True, "content": {"multipart/form-data": {
+    "schema": {"type": "object", "required": ["file"], "properties": {
+        "file": array(BINARY, minItems=1, maxItems=limits.FILES_PER_MESSAGE)}},
+    "encoding": {"file": {"contentType": "application/octet-stream"}}}}}
+_BYTES: Schema = {"*/*": {"schema": BINARY}}
+BYTES: dict[str, Schema] = {"200": {"description": "The bytes", "content": _BYTES},
+         "206": {"description": "The part asked for with a Range header", "content": _BYTES},
+         "304": {"description": "Not modified (If-None-Match matched the ETag)"}}
+
 
 @api.post("/channels/<int:channel_id>/files")
+@operation("files", status=201, ok=wrapped("files", array(ref("File"))), request_body=UPLOAD,
+           ok_description="Kept; send them with POST /channels/{channel_id}/messages and `file_ids`",
+           errors={400: ["invalid", "no_files", "too_many_files", "invalid_file_name", "empty_file"],
+                   403: ["channel_archived", "not_in_channel", "broadcast_only"], 404: ["not_found"],
+                   413: ["too_large", "file_too_large"]})
 def upload_files(channel_id: int) -> ResponseReturnValue:
+    """Upload files to send in a conversation
+
+    One request may carry as many files as a message (`file` parts). Each must be within the workspace's
+    `max_file_size`; if any file is refused, none is kept. The type is decided from the content.
+    Previews (PDF first page, images) follow in the background.
+    """
     # The request size limit for this endpoint is raised in api._authenticate, before the body is read.
     uploads = [(item.filename, item.stream) for item in request.files.getlist("file")]
     return jsonify({"files": files.upload_files(actor(), channel_id, uploads)}), 201
 
 
 @api.get("/channels/<int:channel_id>/files")
-def channel_files(channel_id: int) -> ResponseReturnValue:
-    return jsonify(files.list_channel_files(actor(), channel_id, kind=request.args.get("kind"),
-                                            user_id=query_int("user_id"), before=query_int("before"),
-                                            limit=query_int("limit")))
+@operation("files", ok=ref("FilePage"), errors={404: ["not_found"]})
+@with_query(FilesQuery)
+def channel_files(channel_id: int, params: FilesQuery) -> ResponseReturnValue:
+    """Files shared in a conversation, newest first"""
+    return jsonify(files.list_channel_files(actor(), channel_id, kind=params.kind, user_id=params.user_id,
+                                            before=params.before, limit=params.limit))
 
 
 @api.get("/workspaces/<int:workspace_id>/files")
-def workspace_files(workspace_id: int) -> ResponseReturnValue:
-    return jsonify(files.list_workspace_files(actor(), workspace_id, kind=request.args.get("kind"),
-                                              user_id=query_int("user_id"), before=query_int("before"),
-                                              limit=query_int("limit")))
+@operation("files", ok=ref("FilePage"), errors={404: ["not_found"]})
+@with_query(FilesQuery)
+def workspace_files(workspace_id: int, params: FilesQuery) -> ResponseReturnValue:
+    """Files shared in every conversation you can read, newest first"""
+    return jsonify(files.list_workspace_files(actor(), workspace_id, kind=params.kind, user_id=params.user_id,
+                                              before=params.before, limit=params.limit))
 
 
 @api.get("/workspaces/<int:workspace_id>/files/search")
-def search_files(workspace_id: int) -> ResponseReturnValue:
-    return jsonify(files.search_files(actor(), workspace_id, request.args.get("q"), limit=query_int("limit")))
+@operation("files", ok=ref("FileSearchResults"), errors={404: ["not_found"]})
+@with_query(SearchQuery)
+def search_files(workspace_id: int, params: SearchQuery) -> ResponseReturnValue:
+    """Find files by name or by words inside PDFs
+
+    Case-insensitive substring match on the file name and the text extracted from PDFs, in
+    conversations you can read; each result carries the sharing message.
+    """
+    return jsonify(files.search_files(actor(), workspace_id, params.q, limit=params.limit))
 
 
 @api.get("/workspaces/<int:workspace_id>/storage")
+@operation("files", ok=ref("StorageUsage"), errors={403: ["admin_only"], 404: ["not_found"]})
 def storage_usage(workspace_id: int) -> ResponseReturnValue:
+    """Storage used by the workspace's files (admins)"""
     return jsonify(files.storage_usage(actor(), workspace_id))
 
 
 @api.get("/files/<file_id>")
+@operation("files", ok=ref("File"), errors={404: ["not_found"]})
 def get_file(file_id: str) -> ResponseReturnValue:
+    """A file's details"""
     return jsonify(files.get_file(actor(), file_id))
 
 
 @api.delete("/files/<file_id>")
+@operation("files", ok=ref("FileDeleted"), errors={403: ["not_uploader"], 404: ["not_found"]})
 def delete_file(file_id: str) -> ResponseReturnValue:
+    """Delete a file for everyone (its uploader, or an admin)
+
+    A message that was only this file is deleted with it; otherwise the message is updated
+    (`message.updated`).
+    """
     return jsonify(files.delete_file(actor(), file_id))
 
 
@@ -72,10 +117,19 @@ def _ignore_unusable_range() -> None:
 
 
 @api.get("/files/<file_id>/content")
-def file_content(file_id: str) -> ResponseReturnValue:
+@operation("files", ok=None, responses=BYTES, errors={404: ["not_found", "content_missing"]})
+@with_query(DownloadQuery)
+def file_content(file_id: str, params: DownloadQuery) -> ResponseReturnValue:
+    """The file's bytes (Range requests supported)
+
+    Images and PDFs are served inline (for the in-page viewer) unless `download=1`; everything
+    else is always an attachment, with a sandboxing Content-Security-Policy and
+    `X-Content-Type-Options: nosniff`. Access is checked on every request, Range requests
+    included; responses carry an ETag and `Cache-Control: private, no-cache`.
+    """
     f, path = files.file_content(actor(), file_id)
     _ignore_unusable_range()
-    inline = f.content_type in _INLINE_TYPES and query_choice("download", ("0", "1")) != "1"
+    inline = f.content_type in _INLINE_TYPES and not params.download
     response = send_file(path, mimetype=f.content_type, as_attachment=not inline, download_name=f.name,
                          conditional=True, etag=f.sha256, last_modified=f.created_at, max_age=None)
     response.headers["Content-Security-Policy"] = (
@@ -85,7 +139,12 @@ def file_content(file_id: str) -> ResponseReturnValue:
 
 
 @api.get("/files/<file_id>/thumbnail")
+@operation("files", ok=None, responses=BYTES, errors={404: ["not_found", "no_preview", "content_missing"]})
 def file_thumbnail(file_id: str) -> ResponseReturnValue:
+    """The preview image (WebP, at most 480 px)
+
+    Only while `preview.state` is `ready`.
+    """
     f, path = files.file_content(actor(), file_id, thumbnail=True)
     _ignore_unusable_range()
     response = send_file(path, mimetype="image/webp", conditional=True, etag=f"{f.sha256}-thumbnail",

@@ -1,15 +1,19 @@
-"""check_* helpers: validate plain input values and raise Invalid with a clear message."""
+"""check_* helpers: validate plain input values and raise Invalid with a clear message; the
+strict JSON parser. Each rule is written once, here: the typed request models of the doors
+(core/requests.py) and the services call the same functions, and the limits come from
+core/limits.py."""
 from __future__ import annotations
 
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from chat.core import limits
 from chat.core.errors import Invalid
 
-MAX_MESSAGE_LENGTH = 8000
 # C0/C1 controls except tab, newline and carriage return, which multi-line messages need.
 CONTROL_CHARS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 SINGLE_LINE_CONTROL_CHARS = r"\x00-\x1f\x7f-\x9f"
@@ -36,19 +40,29 @@ def _hidden_bmp_chars() -> str:
     return "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
 
 
-def text_pattern(*, allow_empty: bool = False, multiline: bool = False) -> str:
+def text_pattern(*, allow_empty: bool = False, multiline: bool = False, max_length: int | None = None) -> str:
     """check_text's character rules as one regular expression (ECMA-262 and Python alike), for
     the OpenAPI document: no control characters (single-line: nor the hidden characters of the
     Basic Multilingual Plane, see below), and unless empty text is allowed, something besides
-    whitespace."""
+    whitespace.
+
+    With ``max_length``, the length too, counted as check_text counts it: once the whitespace
+    around the text is stripped (so " name " is as long as "name"), which a schema's maxLength
+    cannot say. NFC normalisation, which rarely changes a length, is left out."""
     refused = CONTROL_CHARS if multiline else SINGLE_LINE_CONTROL_CHARS + _hidden_bmp_chars()
-    allowed = f"[^{refused}]*"
-    return f"^{allowed}$" if allow_empty else f"^{allowed}[^{refused}{BLANK_CHARS}]{allowed}$"
+    allowed, visible = f"[^{refused}]", f"[^{refused}{BLANK_CHARS}]"
+    if max_length is None:
+        return f"^{allowed}*$" if allow_empty else f"^{allowed}*{visible}{allowed}*$"
+    # The characters str.strip() removes that check_text lets through.
+    line_breaks = r"\t\n\r" if multiline else ""
+    around = f"[{line_breaks} \\xa0{UNICODE_SPACE_CHARS}]"
+    core = visible if max_length == 1 else f"{visible}(?:{allowed}{{0,{max_length - 2}}}{visible})?"
+    return f"^{around}*{f'(?:{core})?' if allow_empty else core}{around}*$"
 
 
 # Request bodies and socket payloads are flat objects with a list or two: nothing legitimate
 # comes close, and deeper input only costs stack (at ~1,000 levels the decoder itself fails).
-MAX_JSON_DEPTH = 32
+MAX_JSON_DEPTH = limits.JSON_DEPTH
 # A \uD800-\uDFFF escape that is not half of a pair decodes to a lone surrogate: not text, and
 # it cannot be encoded as UTF-8 (the database and every response would fail on it).
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -122,7 +136,7 @@ def check_text(value: Any, field: str, *, max_length: int, allow_empty: bool = F
 
 def check_id(value: Any, field: str) -> int:
     # bool is an int subclass; "true" is never a valid id.
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= limits.MAX_ID:
         raise Invalid(f"{field} must be a positive integer", field=field)
     return value
 
@@ -137,30 +151,204 @@ def check_bool(value: Any, field: str) -> bool:
     return value
 
 
-def check_limit(value: Any, *, default: int = 50, maximum: int = 200) -> int:
+def check_limit(value: Any, page: limits.Page = limits.HISTORY_PAGE) -> int:
+    """A page size: ``page.default`` when absent, else an integer from 1 to ``page.maximum``."""
     if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
-        raise Invalid(f"limit must be an integer from 1 to {maximum}", field="limit")
+        return page.default
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= page.maximum:
+        raise Invalid(f"limit must be an integer from 1 to {page.maximum}", field="limit")
     return value
 
 
-_CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+def check_cursor(value: Any, field: str = "since") -> int:
+    """An event id to resume after: 0 (before the first event) to 2^63-1."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limits.MAX_ID:
+        raise Invalid(f"{field} must be an event id: an integer from 0 to 2^63-1", field=field)
+    return value
+
+
+def check_one_of(value: Any, field: str, choices: Iterable[str]) -> str:
+    """One of ``choices`` (role names, file kinds, query flags), spelled exactly."""
+    choices = list(choices)
+    if not isinstance(value, str) or value not in choices:
+        raise Invalid(f"{field} must be one of {', '.join(choices)}", field=field)
+    return value
+
+
+CLIENT_MSG_ID_PATTERN = f"^[A-Za-z0-9_.:-]{{1,{limits.CLIENT_MSG_ID_LENGTH}}}$"
+_CLIENT_ID = re.compile(CLIENT_MSG_ID_PATTERN)
 
 
 def check_client_msg_id(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not _CLIENT_ID.match(value):
-        raise Invalid("client_msg_id must be 1-64 letters, digits or _.:-", field="client_msg_id")
+        raise Invalid(f"client_msg_id must be 1-{limits.CLIENT_MSG_ID_LENGTH} letters, digits or _.:-",
+                      field="client_msg_id")
     return value
 
 
 def check_message_body(value: Any, *, allow_empty: bool = False) -> str:
     if value is None and allow_empty:
         return ""
-    return check_text(value, "body", max_length=MAX_MESSAGE_LENGTH, multiline=True, allow_empty=allow_empty)
+    return check_text(value, "body", max_length=limits.MESSAGE_LENGTH, multiline=True, allow_empty=allow_empty)
 
+
+def check_id_list(value: Any, field: str) -> list[int]:
+    """A non-empty JSON list of ids (the people of a direct conversation)."""
+    if not isinstance(value, list) or not value:
+        raise Invalid(f"{field} must be a non-empty list of user ids", field=field)
+    return [check_id(v, field) for v in value]
+
+
+# --- accounts -----------------------------------------------------------------------------------
+
+EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\.[^@\s\x00-\x1f\x7f-\x9f]+$"
+_EMAIL = re.compile(EMAIL_PATTERN)
+_USERNAME = re.compile(f"^[a-z0-9][a-z0-9_.-]{{{limits.USERNAME_LENGTH[0] - 1},{limits.USERNAME_LENGTH[1] - 1}}}$")
+# What check_username takes before lower-casing it, for the OpenAPI document.
+USERNAME_INPUT_PATTERN = _USERNAME.pattern.replace("a-z", "A-Za-z")
+
+
+def check_email(value: Any, field: str = "email") -> str:
+    email = check_text(value, field, max_length=limits.EMAIL_LENGTH).lower()
+    if not _EMAIL.match(email):
+        raise Invalid(f"{field} is not a valid address", field=field)
+    return email
+
+
+def check_password(value: Any, field: str = "password") -> str:
+    shortest, longest = limits.PASSWORD_LENGTH
+    if not isinstance(value, str) or not shortest <= len(value) <= longest:
+        raise Invalid(f"{field} must be {shortest} to {longest} characters", field=field)
+    return value
+
+
+def check_username(value: Any, field: str = "username") -> str:
+    shortest, longest = limits.USERNAME_LENGTH
+    name = check_text(value, field, max_length=longest).lower()
+    if not _USERNAME.match(name):
+        raise Invalid(f"{field} must be {shortest}-{longest} lower-case letters, digits or _.-", field=field)
+    return name
+
+
+# --- channels and messages ----------------------------------------------------------------------
+
+CHANNEL_NAME_PATTERN = f"^[a-z0-9][a-z0-9_-]{{0,{limits.NAME_LENGTH - 1}}}$"
+_CHANNEL_NAME = re.compile(CHANNEL_NAME_PATTERN)
+# What check_channel_name takes, for the OpenAPI document: ASCII letters of either case, digits,
+# _, - and spaces (which become -), starting with a letter or digit, NAME_LENGTH at most once
+# the spaces around it are stripped.
+_SPACES = f"[ \\xa0{UNICODE_SPACE_CHARS}]"
+CHANNEL_NAME_INPUT_PATTERN = (f"^{_SPACES}*[A-Za-z0-9](?:[A-Za-z0-9_ -]{{0,{limits.NAME_LENGTH - 2}}}[A-Za-z0-9_-])?"
+                              f"{_SPACES}*$")
+
+
+def check_channel_name(value: Any, field: str = "name") -> str:
+    """Lower-cased, spaces become dashes; then letters, digits, - and _."""
+    name = check_text(value, field, max_length=limits.NAME_LENGTH).lower().replace(" ", "-")
+    if not _CHANNEL_NAME.match(name):
+        raise Invalid(f"channel names use lower-case letters, digits, - and _ (at most {limits.NAME_LENGTH})",
+                      field=field)
+    return name
+
+
+EMOJI_SHORTCODE_PATTERN = f"^[a-z0-9_+-]{{1,{limits.EMOJI_LENGTH}}}$"
+_EMOJI_SHORTCODE = re.compile(EMOJI_SHORTCODE_PATTERN)
+# check_emoji as one regular expression, for the OpenAPI document: a short name, or text with
+# something beyond ASCII and no whitespace or control characters.
+EMOJI_PATTERN = (f"^(?:[a-z0-9_+-]+|[^{BLANK_CHARS}]*[^\\x00-\\xa0{UNICODE_SPACE_CHARS}][^{BLANK_CHARS}]*)$")
+
+
+def check_emoji(value: Any, field: str = "emoji") -> str:
+    emoji = check_text(value, field, max_length=limits.EMOJI_LENGTH)
+    if any(ch.isspace() for ch in emoji):
+        raise Invalid(f"{field} must not contain spaces", field=field)
+    if emoji.isascii() and not _EMOJI_SHORTCODE.match(emoji):
+        raise Invalid(f"{field} must be an emoji character or a short name like thumbsup", field=field)
+    return emoji
+
+
+FILE_ID_PATTERN = f"^[A-Za-z0-9_-]{{1,{limits.FILE_ID_LENGTH}}}$"
+
+
+def check_file_ids(value: Any, field: str = "file_ids") -> list[str]:
+    """The uploads a message carries ([] when absent): distinct file ids, at most FILES_PER_MESSAGE."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v) <= limits.FILE_ID_LENGTH
+                                              for v in value):
+        raise Invalid(f"{field} must be a list of file ids", field=field)
+    if len(value) > limits.FILES_PER_MESSAGE:
+        raise Invalid(f"a message carries at most {limits.FILES_PER_MESSAGE} files", field=field)
+    if len(set(value)) != len(value):
+        raise Invalid(f"{field} lists a file twice", field=field)
+    return value
+
+
+# --- workspaces ---------------------------------------------------------------------------------
+
+def check_max_file_size(value: Any, ceiling: int, field: str = "max_file_size") -> int | None:
+    """None restores the server default; anything else is a byte count up to ``ceiling`` (the
+    server's FILE_MAX_BYTES)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= ceiling:
+        raise Invalid(f"{field} must be an integer from 1 to {ceiling} bytes, or null", field=field)
+    return value
+
+
+def check_invite_hours(value: Any, field: str = "expires_in_hours") -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limits.INVITE_HOURS:
+        raise Invalid(f"{field} must be an integer from 1 to {limits.INVITE_HOURS}", field=field)
+    return value
+
+
+# --- query strings ------------------------------------------------------------------------------
+
+# Python's int() also takes "1_000", " 5 ", "+5" and other scripts' digits ("𝟚"); a query
+# integer is ASCII digits, with a minus sign only so that a negative value gets the range message.
+_QUERY_INT = re.compile(r"-?[0-9]+")
+
+
+def check_query_int(raw: Any, field: str, *, minimum: int = 1, maximum: int = limits.MAX_ID) -> int | None:
+    """An integer query parameter (None when absent), refused when it is empty, not decimal
+    digits, or outside minimum..maximum (by default an id: 1 to 2^63-1)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not _QUERY_INT.fullmatch(raw):
+        raise Invalid(f"{field} must be an integer written in decimal digits", field=field)
+    # More digits than any bound has are out of range (and int() refuses over 4,300 of them).
+    if len(raw) > 20 or not minimum <= int(raw) <= maximum:
+        raise Invalid(f"{field} must be from {minimum} to {maximum}", field=field)
+    return int(raw)
+
+
+USER_ID_LIST_PATTERN = "^0*[1-9][0-9]*(,0*[1-9][0-9]*)*$"
+
+
+def check_user_id_list(raw: Any, field: str = "user_ids") -> list[int] | None:
+    """A comma-separated list of user ids (a query parameter), at most PRESENCE_USER_IDS; None if
+    absent. Numbers beyond any id name nobody and are left out."""
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise Invalid(f"{field} must be a comma-separated list of ids", field=field)
+    parts = [p for p in raw.split(",") if p.strip()]
+    if len(parts) > limits.PRESENCE_USER_IDS:
+        raise Invalid(f"at most {limits.PRESENCE_USER_IDS} user ids", field=field)
+    ids = []
+    for part in parts:
+        # ASCII digits only (int() fails on "²", which isdigit() takes), and no 0.
+        digits = part.strip().lstrip("0")
+        if not (digits.isascii() and digits.isdigit()):
+            raise Invalid(f"{field} must be a comma-separated list of ids", field=field)
+        if len(digits) <= 19 and int(digits) <= limits.MAX_ID:
+            ids.append(int(digits))
+    return ids
+
+
+# --- JSON ---------------------------------------------------------------------------------------
 
 def check_object(value: Any) -> dict:
     if not isinstance(value, dict):

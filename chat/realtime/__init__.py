@@ -19,7 +19,19 @@ from chat.authn import session_actor, token_actor_from
 from chat.core import events, ratelimits
 from chat.core.actor import Actor
 from chat.core.errors import ChatError, Invalid, TooLarge, error_body
-from chat.core.validation import check_bool, check_id, parse_json
+from chat.core.requests import (
+    EditMessageEvent,
+    OnMessage,
+    ReactEvent,
+    ReadEvent,
+    Request,
+    SendMessageEvent,
+    SetPresence,
+    SyncEvent,
+    TypingEvent,
+    parse,
+)
+from chat.core.validation import parse_json
 from chat.extensions import db, socketio
 from chat.models import User
 from chat.services import channels, messages, presence, sync
@@ -172,15 +184,18 @@ def _socket_actor(sid: str) -> Actor | None:
     return actor
 
 
-def event(socketio: SocketIO, name: str) -> Callable:
-    """Register a handler taking (actor, data dict, sid) whose return value becomes the ack.
+def event(socketio: SocketIO, name: str, model: type[Request], *, rate_limit: str | None = None) -> Callable:
+    """Register a handler taking (actor, payload, sid) whose return value becomes the ack; the
+    payload, one JSON object, is checked as ``model`` (core/requests.py, the same models as the
+    REST bodies) before the handler runs. ``rate_limit`` names a per-person limit the event
+    counts against first, as the REST door counts a request before reading its body.
 
     Handlers are registered on the Socket.IO server itself and run in an application context,
     not in the HTTP request context Flask-SocketIO builds for each event (URL routing, the
     cookie session and a copy of it): events are authenticated by their socket, and that
     context cost more than most handlers. Only connect needs the request, and keeps it.
     """
-    def decorator(fn: Callable[[Actor, dict, str], Any]) -> Callable:
+    def decorator(fn: Callable[[Actor, Any, str], Any]) -> Callable:
         @functools.wraps(fn)
         def handler(sid: str, data: Any = None, *extra: Any) -> dict[str, Any]:
             environ = socketio.server.get_environ(sid, namespace=events.NAMESPACE)
@@ -193,7 +208,9 @@ def event(socketio: SocketIO, name: str) -> Callable:
                 try:
                     if not isinstance(data, dict) or extra:
                         raise Invalid("send one JSON object")
-                    return {"data": fn(actor, data, sid)}
+                    if rate_limit is not None:
+                        ratelimits.for_person(rate_limit, actor.id)
+                    return {"data": fn(actor, parse(model, data), sid)}
                 except ChatError as err:
                     return err.to_dict()
                 except Exception:
@@ -218,46 +235,43 @@ def register_handlers(socketio: SocketIO) -> None:
     socketio.server.on("disconnect", _on_disconnect, namespace=events.NAMESPACE)
     socketio.server.on("*", _on_other_event, namespace=events.NAMESPACE)
 
-    @event(socketio, "message.send")
-    def _send(actor: Actor, data: dict, sid: str) -> Any:
-        ratelimits.for_person("RATE_LIMIT_SENDS", actor.id)  # the REST door counts the same
+    # The REST door counts sends against the same limit (api.ROUTE_LIMITS).
+    @event(socketio, "message.send", SendMessageEvent, rate_limit="RATE_LIMIT_SENDS")
+    def _send(actor: Actor, data: SendMessageEvent, sid: str) -> Any:
         payload, _created = messages.send_message(
-            actor, check_id(data.get("channel_id"), "channel_id"), data.get("body"),
-            client_msg_id=data.get("client_msg_id"), thread_root_id=data.get("thread_root_id"),
-            file_ids=data.get("file_ids"))
+            actor, data.channel_id, data.body, client_msg_id=data.client_msg_id,
+            thread_root_id=data.thread_root_id, file_ids=data.file_ids)
         return payload
 
-    @event(socketio, "message.edit")
-    def _edit(actor: Actor, data: dict, sid: str) -> Any:
-        return messages.edit_message(actor, check_id(data.get("message_id"), "message_id"), data.get("body"))
+    @event(socketio, "message.edit", EditMessageEvent)
+    def _edit(actor: Actor, data: EditMessageEvent, sid: str) -> Any:
+        return messages.edit_message(actor, data.message_id, data.body)
 
-    @event(socketio, "message.delete")
-    def _delete(actor: Actor, data: dict, sid: str) -> Any:
-        return messages.delete_message(actor, check_id(data.get("message_id"), "message_id"))
+    @event(socketio, "message.delete", OnMessage)
+    def _delete(actor: Actor, data: OnMessage, sid: str) -> Any:
+        return messages.delete_message(actor, data.message_id)
 
-    @event(socketio, "reaction.add")
-    def _react(actor: Actor, data: dict, sid: str) -> Any:
-        return messages.react(actor, check_id(data.get("message_id"), "message_id"), data.get("emoji"), add=True)
+    @event(socketio, "reaction.add", ReactEvent)
+    def _react(actor: Actor, data: ReactEvent, sid: str) -> Any:
+        return messages.react(actor, data.message_id, data.emoji, add=True)
 
-    @event(socketio, "reaction.remove")
-    def _unreact(actor: Actor, data: dict, sid: str) -> Any:
-        return messages.react(actor, check_id(data.get("message_id"), "message_id"), data.get("emoji"), add=False)
+    @event(socketio, "reaction.remove", ReactEvent)
+    def _unreact(actor: Actor, data: ReactEvent, sid: str) -> Any:
+        return messages.react(actor, data.message_id, data.emoji, add=False)
 
-    @event(socketio, "channel.read")
-    def _read(actor: Actor, data: dict, sid: str) -> Any:
-        return read_position_payload(channels.mark_read(actor, check_id(data.get("channel_id"), "channel_id"),
-                                                        data.get("message_id")))
+    @event(socketio, "channel.read", ReadEvent)
+    def _read(actor: Actor, data: ReadEvent, sid: str) -> Any:
+        return read_position_payload(channels.mark_read(actor, data.channel_id, data.message_id))
 
-    @event(socketio, "typing.start")
-    def _typing(actor: Actor, data: dict, sid: str) -> Any:
-        presence.typing(actor, check_id(data.get("channel_id"), "channel_id"), data.get("thread_root_id"), sid)
+    @event(socketio, "typing.start", TypingEvent)
+    def _typing(actor: Actor, data: TypingEvent, sid: str) -> Any:
+        presence.typing(actor, data.channel_id, data.thread_root_id, sid)
         return ok_payload()
 
-    @event(socketio, "presence.set")
-    def _presence(actor: Actor, data: dict, sid: str) -> Any:
-        away = check_bool(data.get("away"), "away")
-        return presence_status_payload(presence.set_away(actor.id, sid, away))
+    @event(socketio, "presence.set", SetPresence)
+    def _presence(actor: Actor, data: SetPresence, sid: str) -> Any:
+        return presence_status_payload(presence.set_away(actor.id, sid, data.away))
 
-    @event(socketio, "sync")
-    def _sync(actor: Actor, data: dict, sid: str) -> Any:
-        return sync.events_since(actor, data.get("since"), data.get("limit"))
+    @event(socketio, "sync", SyncEvent)
+    def _sync(actor: Actor, data: SyncEvent, sid: str) -> Any:
+        return sync.events_since(actor, data.since, data.limit)

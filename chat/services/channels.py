@@ -1,19 +1,18 @@
 """Channels and conversations: public, private, broadcast, direct and group direct."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from chat.core import events
+from chat.core import events, limits
 from chat.core.actor import Actor
 from chat.core.concurrency import recheck_on_conflict
 from chat.core.errors import Conflict, Forbidden, Invalid, NotFound
 from chat.core.transactions import atomic
-from chat.core.validation import check_bool, check_id, check_text
+from chat.core.validation import check_bool, check_channel_name, check_id, check_id_list, check_text
 from chat.extensions import db
 from chat.models import Channel, ChannelKind, ChannelMember, Membership, Role, User
 from chat.models._time import utcnow
@@ -22,16 +21,8 @@ from chat.services.access import access_channel, access_membership
 from chat.services.payloads import channel_payload, member_payload, read_position_payload
 from chat.services.summaries import unread_counts
 
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
-MAX_GROUP_SIZE = 9
+MAX_GROUP_SIZE = limits.GROUP_SIZE
 DEFAULT_CHANNEL = "general"
-
-
-def check_channel_name(value: Any) -> str:
-    name = check_text(value, "name", max_length=80).lower().replace(" ", "-")
-    if not _NAME.match(name):
-        raise Invalid("channel names use lower-case letters, digits, - and _ (at most 80)", field="name")
-    return name
 
 
 def _check_name_free(workspace_id: int, name: str, except_id: int | None = None) -> None:
@@ -98,8 +89,8 @@ def create_channel(actor: Actor, workspace_id: int, name: Any, *, private: Any =
     membership = access_membership(actor.id, workspace_id)
     name = check_channel_name(name)
     private, broadcast = check_bool(private, "private"), check_bool(broadcast, "broadcast")
-    topic = check_text(topic, "topic", max_length=250, allow_empty=True)
-    purpose = check_text(purpose, "purpose", max_length=250, allow_empty=True)
+    topic = check_text(topic, "topic", max_length=limits.TOPIC_LENGTH, allow_empty=True)
+    purpose = check_text(purpose, "purpose", max_length=limits.TOPIC_LENGTH, allow_empty=True)
     if membership.role == Role.guest:
         raise Forbidden("guests cannot create channels", code="guest")
     if broadcast and not membership.role.is_admin:
@@ -141,9 +132,7 @@ def open_direct(actor: Actor, workspace_id: int, user_ids: Any) -> ChannelView:
     """The direct (two people, or a note to self) or group conversation with exactly these
     people, created on first use."""
     access_membership(actor.id, workspace_id)
-    if not isinstance(user_ids, list) or not user_ids:
-        raise Invalid("user_ids must be a non-empty list of user ids", field="user_ids")
-    people = {check_id(u, "user_ids") for u in user_ids} | {actor.id}
+    people = set(check_id_list(user_ids, "user_ids")) | {actor.id}
     if len(people) > MAX_GROUP_SIZE:
         raise Invalid(f"a group conversation has at most {MAX_GROUP_SIZE} people", field="user_ids")
     active = set(db.session.scalars(select(Membership.user_id).where(
@@ -251,7 +240,8 @@ def update_channel(actor: Actor, channel_id: int, changes: dict[str, Any]) -> Ch
             raise Forbidden("the default channel keeps its name", code="default_channel")
     for text_field in ("topic", "purpose"):
         if text_field in changes:
-            values[text_field] = check_text(changes[text_field], text_field, max_length=250, allow_empty=True)
+            values[text_field] = check_text(changes[text_field], text_field, max_length=limits.TOPIC_LENGTH,
+                                            allow_empty=True)
     if "broadcast" in changes:
         values["broadcast"] = check_bool(changes["broadcast"], "broadcast")
         rules.can_set_broadcast.check(access.standing)

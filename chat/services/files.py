@@ -19,11 +19,11 @@ from typing import IO, Any, cast
 from flask import current_app
 from sqlalchemy import CursorResult, Select, func, or_, select, text, update
 
-from chat.core import events, jobs
+from chat.core import events, jobs, limits, validation
 from chat.core.actor import Actor
 from chat.core.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from chat.core.transactions import atomic, on_commit, on_rollback
-from chat.core.validation import check_limit, check_optional_id, check_text
+from chat.core.validation import check_limit, check_one_of, check_optional_id, check_text
 from chat.extensions import db, run_offloaded
 from chat.models import File, FileKind, Message, PreviewState, Workspace
 from chat.models._time import utcnow
@@ -33,7 +33,7 @@ from chat.services.filetypes import check_file_name, sniff
 from chat.services.payloads import file_payloads, message_payload, message_payloads
 from chat.storage import Staged, TooBig, storage
 
-MAX_FILES_PER_MESSAGE = 10
+MAX_FILES_PER_MESSAGE = limits.FILES_PER_MESSAGE
 _PREVIEWABLE = (FileKind.pdf, FileKind.image)
 _CONTENT_LOCK_CLASS = 7246  # pg_advisory_xact_lock(class, key) namespace for file content
 
@@ -61,13 +61,7 @@ def upload_request_limit() -> int:
 
 def check_max_file_size(value: Any) -> int | None:
     """None restores the server default; anything else is a byte count up to the server's ceiling."""
-    if value is None:
-        return None
-    ceiling = file_size_ceiling()
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= ceiling:
-        raise Invalid(f"max_file_size must be an integer from 1 to {ceiling} bytes, or null",
-                      field="max_file_size")
-    return value
+    return validation.check_max_file_size(value, file_size_ceiling())
 
 
 def _lock_content(sha256s: Iterable[str]) -> None:
@@ -164,18 +158,6 @@ def _add_files(uploader_id: int, workspace_id: int, channel_id: int, names: list
 
 # --- sending with a message ----------------------------------------------------------------------
 
-def check_file_ids(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v) <= 32 for v in value):
-        raise Invalid("file_ids must be a list of file ids", field="file_ids")
-    if len(value) > MAX_FILES_PER_MESSAGE:
-        raise Invalid(f"a message carries at most {MAX_FILES_PER_MESSAGE} files", field="file_ids")
-    if len(set(value)) != len(value):
-        raise Invalid("file_ids lists a file twice", field="file_ids")
-    return value
-
-
 def check_sendable(sender_id: int, channel_id: int, file_ids: list[str]) -> list[File]:
     """The sender's own uploads for this channel, not yet sent, in the order given."""
     if not file_ids:
@@ -240,19 +222,14 @@ def file_content(actor: Actor, public_id: Any, *, thumbnail: bool = False) -> tu
 
 
 def _check_kind(value: Any) -> FileKind | None:
-    if value is None:
-        return None
-    try:
-        return FileKind(value)
-    except ValueError:
-        raise Invalid("kind must be one of pdf, image, other", field="kind") from None
+    return None if value is None else FileKind(check_one_of(value, "kind", [k.value for k in FileKind]))
 
 
 def _page(query: Select[tuple[File]], *, kind: Any, user_id: Any, before: Any,
           limit: Any) -> tuple[list[File], bool]:
     kind, user_id, before = (_check_kind(kind), check_optional_id(user_id, "user_id"),
                              check_optional_id(before, "before"))
-    limit = check_limit(limit, default=50, maximum=200)
+    limit = check_limit(limit, limits.FILES_PAGE)
     if kind is not None:
         query = query.where(File.kind == kind)
     if user_id is not None:
@@ -295,8 +272,8 @@ def search_files(actor: Actor, workspace_id: int, q: Any, *, limit: Any = None) 
     """Files whose name or PDF text contains ``q`` (case-insensitive), each with the message that
     shared it and a snippet of the matching text."""
     access_membership(actor.id, workspace_id)
-    q = check_text(q, "q", max_length=200)
-    limit = check_limit(limit, default=20, maximum=100)
+    q = check_text(q, "q", max_length=limits.SEARCH_LENGTH)
+    limit = check_limit(limit, limits.SEARCH_PAGE)
     pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     rows = list(db.session.scalars(
         _shared().where(File.workspace_id == workspace_id,

@@ -9,11 +9,12 @@ import re
 import unicodedata
 from typing import Any
 
+from chat.core import limits
 from chat.core.errors import Invalid
 from chat.core.validation import strip_hidden
 from chat.models import FileKind
 
-MAX_NAME_LENGTH = 255
+MAX_NAME_LENGTH = limits.FILE_NAME_LENGTH
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 # Images the browser shows inline: raster formats only. SVG can carry script and is never

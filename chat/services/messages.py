@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -12,21 +11,20 @@ from typing import Any
 from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from chat.core import events
+from chat.core import events, limits
 from chat.core.actor import Actor
 from chat.core.errors import ChatError, Conflict, Forbidden, Invalid, NotFound
 from chat.core.group_commit import GroupCommit, Job
 from chat.core.prepared import Prepared
 from chat.core.transactions import atomic, in_transaction, insert_many
 from chat.core.validation import (
-    BLANK_CHARS,
-    UNICODE_SPACE_CHARS,
     check_client_msg_id,
+    check_emoji,
+    check_file_ids,
     check_id,
     check_limit,
     check_message_body,
     check_optional_id,
-    check_text,
 )
 from chat.extensions import db
 from chat.models import Channel, File, Membership, Mention, Message, Reaction, User
@@ -38,7 +36,6 @@ from chat.services.payloads import author_payload, file_payloads, message_payloa
 from chat.services.rendering import Rendered, mention_candidates, render
 
 log = logging.getLogger(__name__)
-_EMOJI_SHORTCODE = re.compile(r"^[a-z0-9_+-]{1,40}$")
 
 
 def _people_for_mentions(workspace_id: int, body: str) -> dict[str, int]:
@@ -82,7 +79,7 @@ def send_message(sender: Actor, channel_id: int, body: Any, *, client_msg_id: An
     ``file_ids`` are the sender's uploads to this channel (``files.upload_files``); a message
     with files may have an empty body. Sends that arrive together are committed together
     (``_write_sends``); each still gets its own answer or error, as if it had been alone."""
-    file_ids = files.check_file_ids(file_ids)
+    file_ids = check_file_ids(file_ids)
     body = check_message_body(body, allow_empty=bool(file_ids))
     job = _Send(sender, check_id(channel_id, "channel_id"), body, check_client_msg_id(client_msg_id),
                 check_optional_id(thread_root_id, "thread_root_id"), file_ids)
@@ -291,18 +288,6 @@ def delete_message(actor: Actor, message_id: int) -> dict[str, Any]:
     return data
 
 
-# check_emoji as one regular expression, for the OpenAPI document: a short name, or text with
-# something beyond ASCII and no whitespace or control characters.
-EMOJI_PATTERN = (f"^(?:[a-z0-9_+-]+|[^{BLANK_CHARS}]*[^\\x00-\\xa0{UNICODE_SPACE_CHARS}][^{BLANK_CHARS}]*)$")
-
-
-def check_emoji(value: Any) -> str:
-    emoji = check_text(value, "emoji", max_length=40)
-    if any(ch.isspace() for ch in emoji):
-        raise Invalid("emoji must not contain spaces", field="emoji")
-    if emoji.isascii() and not _EMOJI_SHORTCODE.match(emoji):
-        raise Invalid("emoji must be an emoji character or a short name like thumbsup", field="emoji")
-    return emoji
 
 
 def react(actor: Actor, message_id: int, emoji: Any, *, add: bool) -> dict[str, Any]:
@@ -361,7 +346,7 @@ def history(actor: Actor, channel_id: int, *, before: Any = None, after: Any = N
     whether more exist beyond the page in the direction asked.
     """
     before, after = check_optional_id(before, "before"), check_optional_id(after, "after")
-    limit = check_limit(limit)
+    limit = check_limit(limit, limits.HISTORY_PAGE)
     access_channel(actor.id, channel_id)
     direction = ("between" if before is not None else "after") if after is not None else \
         "before" if before is not None else "newest"

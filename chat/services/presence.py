@@ -23,7 +23,6 @@ from sqlalchemy import ColumnElement, Select, delete, func, insert, select
 
 from chat.core import events
 from chat.core.actor import Actor
-from chat.core.errors import Invalid
 from chat.core.group_commit import GroupCommit, Job
 from chat.core.transactions import atomic
 from chat.core.validation import check_optional_id
@@ -34,7 +33,6 @@ from chat.services import access as rules
 from chat.services.access import access_channel, access_membership
 
 ONLINE, AWAY, OFFLINE = "online", "away", "offline"
-MAX_ASKED = 1000  # user ids one presence request may name
 
 
 def _live_servers() -> Select:
@@ -222,20 +220,6 @@ def expire_silent_servers() -> None:
         _drop_connections(SocketConnection.server_id.not_in(live))
         db.session.execute(delete(ChatServer).where(ChatServer.id.not_in(live))
                            .execution_options(synchronize_session=False))
-
-
-def check_user_ids(raw: Any) -> list[int] | None:
-    """A comma-separated list of user ids (a query parameter), at most MAX_ASKED; None if absent."""
-    if raw is None:
-        return None
-    if not isinstance(raw, str):
-        raise Invalid("user_ids must be a comma-separated list of ids", field="user_ids")
-    parts = [p for p in raw.split(",") if p.strip()]
-    if len(parts) > MAX_ASKED:
-        raise Invalid(f"at most {MAX_ASKED} user ids", field="user_ids")
-    if not all(p.strip().isdigit() and int(p) > 0 for p in parts):
-        raise Invalid("user_ids must be a comma-separated list of ids", field="user_ids")
-    return [int(p) for p in parts]
 
 
 def workspace_presence(actor: Actor, workspace_id: int, user_ids: list[int] | None = None) -> dict[str, Any]:

@@ -7,18 +7,14 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Integer, bindparam, func, or_, select
 
-from chat.core import event_log
+from chat.core import event_log, limits
 from chat.core.actor import Actor
-from chat.core.errors import Gone, Invalid
+from chat.core.errors import Gone
 from chat.core.events import envelope_of
 from chat.core.prepared import Prepared
-from chat.core.validation import check_limit
+from chat.core.validation import check_cursor, check_limit
 from chat.models import Event
 from chat.services import access
-
-MAX_PAGE = 1000
-MAX_CURSOR = 2**63 - 1
-
 
 # Every socket runs a sync when it connects, so a reconnect storm is thousands of them: the
 # three statements run prepared on the driver (core/prepared.py), at a fraction of an ORM
@@ -38,17 +34,11 @@ def latest_event_id() -> int:
     return _HEAD.rows({})[0][0] or 0
 
 
-def check_cursor(since: Any) -> int:
-    if isinstance(since, bool) or not isinstance(since, int) or not 0 <= since <= MAX_CURSOR:
-        raise Invalid("since must be an event id: an integer from 0 to 2^63-1", field="since")
-    return since
-
-
 def events_since(actor: Actor, since: Any, limit: Any = None) -> dict[str, Any]:
     """A page of the events after ``since``; ``cursor_expired`` (410) when the log no longer
     reaches back that far, and the client must reload its state and resume from the head."""
     since = check_cursor(since)
-    limit = check_limit(limit, default=500, maximum=MAX_PAGE)
+    limit = check_limit(limit, limits.EVENTS_PAGE)
     # Read the head first: every event up to it has committed, so the query below sees all of
     # them and the cursor may skip to it; an event committed later arrives with a larger id.
     head = latest_event_id()

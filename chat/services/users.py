@@ -12,23 +12,18 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import DateTime, String, bindparam, func, or_, select, update
 
-from chat.core import events, hashing, ratelimits
+from chat.core import events, hashing, limits, ratelimits
 from chat.core.actor import Actor
 from chat.core.concurrency import lock_row, recheck_on_conflict
 from chat.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from chat.core.prepared import Prepared
 from chat.core.transactions import atomic
-from chat.core.validation import check_text
+from chat.core.validation import check_email, check_password, check_text, check_username
 from chat.extensions import db
 from chat.models import ApiToken, User
 from chat.models._time import utcnow
 
 TOKEN_PREFIX = "chat_"
-EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\.[^@\s\x00-\x1f\x7f-\x9f]+$"
-_EMAIL = re.compile(EMAIL_PATTERN)
-_USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,31}$")
-# What check_username takes before lower-casing it, for the OpenAPI document.
-USERNAME_INPUT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$"
 # A fixed hash to verify against when the email is unknown, so timing does not reveal accounts.
 _DUMMY_HASH: str | None = None
 
@@ -51,26 +46,6 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def check_email(value: object) -> str:
-    email = check_text(value, "email", max_length=254).lower()
-    if not _EMAIL.match(email):
-        raise Invalid("email is not a valid address", field="email")
-    return email
-
-
-def check_password(value: object) -> str:
-    if not isinstance(value, str) or not 8 <= len(value) <= 256:
-        raise Invalid("password must be 8 to 256 characters", field="password")
-    return value
-
-
-def check_username(value: object) -> str:
-    name = check_text(value, "username", max_length=32).lower()
-    if not _USERNAME.match(name):
-        raise Invalid("username must be 2-32 lower-case letters, digits or _.-", field="username")
-    return name
-
-
 def _free_username(base: str) -> str:
     base = re.sub(r"[^a-z0-9_.-]", "", base.lower())[:24] or "user"
     if len(base) < 2 or not base[0].isalnum():
@@ -90,7 +65,7 @@ def sign_up(email: object, password: object, display_name: object,
         ratelimits.hit("RATE_LIMIT_SIGNUP", "addr", address)
     email = check_email(email)
     password = check_password(password)
-    display = check_text(display_name, "display_name", max_length=80)
+    display = check_text(display_name, "display_name", max_length=limits.NAME_LENGTH)
     name = check_username(username) if username is not None else None
 
     def check_free() -> None:
@@ -152,7 +127,8 @@ def get_me(actor: Actor) -> User:
 def update_profile(actor: Actor, *, display_name: object = None) -> User:
     """Change the acting person's profile; returns their row as stored (the actor keeps the
     values it was built with)."""
-    display = check_text(display_name, "display_name", max_length=80) if display_name is not None else None
+    display = (check_text(display_name, "display_name", max_length=limits.NAME_LENGTH)
+               if display_name is not None else None)
     with atomic():
         user = get_me(actor)
         if display is not None:
@@ -204,7 +180,7 @@ def exchange_password(email: object, password: object, name: object, *, address:
 
 
 def _create_token(user_id: int, name: object) -> tuple[ApiToken, str]:
-    label = check_text(name, "name", max_length=80)
+    label = check_text(name, "name", max_length=limits.NAME_LENGTH)
     ratelimits.for_person("RATE_LIMIT_TOKENS", user_id)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with atomic():

@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from chat.core import events, ratelimits
+from chat.core import events, limits, ratelimits
 from chat.core.actor import Actor
 from chat.core.concurrency import lock_row
 from chat.core.errors import Conflict, Forbidden, Invalid, NotFound
 from chat.core.transactions import atomic
-from chat.core.validation import check_bool, check_text
+from chat.core.validation import check_bool, check_invite_hours, check_one_of, check_text
 from chat.extensions import db
 from chat.models import Channel, ChannelKind, Invite, Membership, Role, User, Workspace
 from chat.models._time import utcnow
@@ -25,14 +25,11 @@ from chat.services.channels import create_default_channel, join_default_channels
 from chat.services.payloads import member_payload, workspace_payload
 from chat.services.summaries import unread_counts
 
-MAX_INVITE_HOURS = 30 * 24
+MAX_INVITE_HOURS = limits.INVITE_HOURS
 
 
 def check_role(value: Any) -> Role:
-    try:
-        return Role(value)
-    except ValueError:
-        raise Invalid("role must be one of owner, admin, member, guest", field="role") from None
+    return Role(check_one_of(value, "role", [r.value for r in Role]))
 
 
 @dataclass(frozen=True)
@@ -58,7 +55,7 @@ class WorkspaceMember:
 
 def create_workspace(actor: Actor, name: Any) -> WorkspaceView:
     """A new workspace owned by the actor, starting with its #general channel."""
-    name = check_text(name, "name", max_length=80)
+    name = check_text(name, "name", max_length=limits.NAME_LENGTH)
     with atomic():
         workspace = Workspace(name=name, created_by=actor.id)
         db.session.add(workspace)
@@ -138,7 +135,7 @@ def update_workspace(actor: Actor, workspace_id: int, changes: dict[str, Any]) -
     unknown = set(changes) - {"name", "max_file_size"}
     if unknown or not changes:
         raise Invalid("send name and/or max_file_size", field=sorted(unknown)[0] if unknown else None)
-    name = check_text(changes["name"], "name", max_length=80) if "name" in changes else None
+    name = check_text(changes["name"], "name", max_length=limits.NAME_LENGTH) if "name" in changes else None
     max_size = check_max_file_size(changes["max_file_size"]) if "max_file_size" in changes else None
     workspace = db.session.get_one(Workspace, workspace_id)
     with atomic():
@@ -219,15 +216,13 @@ def _announce_member(user: User, membership: Membership) -> None:
 
 # --- invite links ---------------------------------------------------------------------------
 
-def create_invite(actor: Actor, workspace_id: int, role: Any = "member", expires_in_hours: Any = 168) -> Invite:
+def create_invite(actor: Actor, workspace_id: int, role: Any = "member",
+                  expires_in_hours: Any = limits.INVITE_HOURS_DEFAULT) -> Invite:
     access_admin(actor.id, workspace_id)
     role = check_role(role)
     if role == Role.owner:
         raise Invalid("invite links cannot make owners", field="role")
-    if isinstance(expires_in_hours, bool) or not isinstance(expires_in_hours, int) \
-            or not 1 <= expires_in_hours <= MAX_INVITE_HOURS:
-        raise Invalid(f"expires_in_hours must be an integer from 1 to {MAX_INVITE_HOURS}",
-                      field="expires_in_hours")
+    expires_in_hours = check_invite_hours(expires_in_hours)
     ratelimits.for_person("RATE_LIMIT_INVITES", actor.id, workspace_id)
     with atomic():
         invite = Invite(workspace_id=workspace_id, code=secrets.token_urlsafe(24), role=role,

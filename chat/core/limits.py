@@ -1,0 +1,45 @@
+"""Input limits, written once: the check_* functions (core/validation.py), the typed request
+models (core/requests.py), the services and the OpenAPI document all read them from here."""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+# Ids and event cursors: what any database integer holds.
+MAX_ID = 2**63 - 1
+
+# Text, in characters after NFC normalisation and stripping.
+MESSAGE_LENGTH = 8000          # message bodies (multi-line)
+NAME_LENGTH = 80               # workspace, channel and token names; display names
+TOPIC_LENGTH = 250             # channel topics and purposes
+EMOJI_LENGTH = 40              # a reaction: an emoji or a short name
+EMAIL_LENGTH = 254
+USERNAME_LENGTH = (2, 32)
+PASSWORD_LENGTH = (8, 256)     # not stripped or normalised: every character counts
+SEARCH_LENGTH = 200            # the file search's q
+CLIENT_MSG_ID_LENGTH = 64
+INVITE_CODE_LENGTH = 64        # what a path may name; real codes are 32 characters
+FILE_ID_LENGTH = 32
+FILE_NAME_LENGTH = 255         # longer upload names are shortened, not refused
+
+# Counts.
+FILES_PER_MESSAGE = 10         # files in one upload request and in one message
+GROUP_SIZE = 9                 # people in a group conversation, you included
+PRESENCE_USER_IDS = 1000       # user ids one presence request may name
+INVITE_HOURS = 30 * 24         # the longest an invite link may live
+INVITE_HOURS_DEFAULT = 7 * 24
+
+# JSON request bodies and socket payloads: nesting deeper than this is invalid_json.
+JSON_DEPTH = 32
+
+
+class Page(NamedTuple):
+    """A page size: what an absent `limit` means and the most one page may hold."""
+
+    default: int
+    maximum: int
+
+
+HISTORY_PAGE = Page(50, 200)   # messages, thread replies
+FILES_PAGE = Page(50, 200)
+SEARCH_PAGE = Page(20, 100)
+EVENTS_PAGE = Page(500, 1000)
