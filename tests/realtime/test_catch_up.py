@@ -92,3 +92,61 @@ def test_two_processes_share_one_workspace_over_postgres_and_redis(tmp_path: Pat
     finally:
         first.stop()
         second.stop()
+
+
+def test_no_event_reaches_a_socket_before_its_connect_answer(tmp_path: Path) -> None:
+    """docs/realtime.md: a client syncs once the connect is answered, and counts on live events
+    coming after that answer. Sockets connect in crowds (their connection rows are written in
+    batches, so the handler waits) while messages pour into the channel they are joining: the
+    first frame each socket gets after the handshake must be the connect answer ("40")."""
+    import json
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import websocket
+
+    from tests.support import create_workspace, invite, sign_up
+
+    server = start_server(tmp_path / "srv", extra_env={"RATE_LIMIT_SENDS": ""})
+    try:
+        owner = sign_up(server.url, "Flood Owner")
+        acme = create_workspace(owner, "Flood")
+        people = [sign_up(server.url, f"Joiner {i}") for i in range(24)]
+        for person in people:
+            invite(owner, acme, person)
+        stop = threading.Event()
+        sent: list[int] = []
+
+        def flood() -> None:
+            while not stop.is_set():
+                sent.append(owner.post(f"/channels/{acme.general_id}/messages", {"body": "flood"})["id"])
+
+        def first_frame(person) -> str:
+            ws = websocket.create_connection(server.url.replace("http", "ws", 1)
+                                             + "/socket.io/?EIO=4&transport=websocket", timeout=30)
+            try:
+                assert ws.recv().startswith("0")  # engine.io open
+                ws.send("40" + json.dumps({"token": person.token}))
+                while (frame := ws.recv()) == "2":
+                    ws.send("3")
+                return frame
+            finally:
+                ws.close()
+
+        flooders = [threading.Thread(target=flood, daemon=True) for _ in range(3)]
+        for thread in flooders:
+            thread.start()
+        try:
+            frames = []
+            with ThreadPoolExecutor(len(people)) as pool:
+                for _ in range(15):
+                    frames += list(pool.map(first_frame, people))
+        finally:
+            stop.set()
+            for thread in flooders:
+                thread.join(30)
+        assert len(sent) > 20  # messages really were arriving while the sockets connected
+        assert [f[:2] for f in frames if not f.startswith("40")] == []
+        assert len(frames) == 15 * len(people)
+    finally:
+        server.stop()
