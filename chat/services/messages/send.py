@@ -32,8 +32,8 @@ from chat.models._time import utcnow
 from chat.services import access as rules
 from chat.services import files
 from chat.services.access import Poster, access_channel, access_membership, access_message, posters
+from chat.services.messages.rendering import Rendered, mention_candidates, render
 from chat.services.payloads import author_payload, file_payloads, message_payload, message_payloads, new_message_payload
-from chat.services.rendering import Rendered, mention_candidates, render
 
 log = logging.getLogger(__name__)
 
