@@ -14,7 +14,7 @@ request would have:
 
 * ``messages.history`` newest 50; 50 before a cursor 10% from the oldest message; 50 before
   random cursors anywhere;
-* ``summaries.unread_counts`` for a reader 100 messages behind (and, for the record, one
+* ``unread.unread_counts`` for a reader 100 messages behind (and, for the record, one
   half the channel behind: a count is linear in what it counts);
 
 then the same pages over HTTP (``GET /api/v1/channels/{id}/messages``) from a real server on
@@ -76,16 +76,16 @@ def seed(app: Any, messages: int) -> dict[str, Any]:
     from chat.core.actor import Actor
     from chat.extensions import db
     from chat.models import Channel, ChannelMember, Role
-    from chat.services import channels, users, workspaces
+    from chat.services import accounts, channels, workspaces
 
     with app.app_context():
-        owner = users.sign_up("owner@bench.test", "correct horse battery", "Owner Bench", "owner")
-        reader = users.sign_up("reader@bench.test", "correct horse battery", "Reader Bench", "reader")
+        owner = accounts.sign_up("owner@bench.test", "correct horse battery", "Owner Bench", "owner")
+        reader = accounts.sign_up("reader@bench.test", "correct horse battery", "Reader Bench", "reader")
         ws = workspaces.create_workspace(Actor.cli(owner), "Bench")
         workspaces.add_member(ws.id, reader, Role.member)
         general = db.session.query(Channel).filter_by(workspace_id=ws.id, is_default=True).one()
         other = channels.create_channel(Actor.cli(owner), ws.id, "busy")
-        _, reader_token = users.create_token(Actor.cli(reader), "bench")
+        _, reader_token = accounts.create_token(Actor.cli(reader), "bench")
         ids = {"workspace_id": ws.id, "general_id": general.id, "other_id": other.id,
                "owner_id": owner.id, "reader_id": reader.id, "reader_token": reader_token}
         total = messages * 5 // 4   # every 5th row goes to the busy channel
@@ -202,7 +202,8 @@ def measure_inprocess(app: Any, ids: dict[str, Any], iterations: int) -> dict[st
     from chat.core.actor import Actor
     from chat.extensions import db
     from chat.models import ChannelMember, User
-    from chat.services import messages, summaries
+    from chat.services import messages
+    from chat.services.channels import unread
 
     rng = random.Random(7)
     g, lo, hi = ids["general_id"], ids["general_min_id"], ids["general_max_id"]
@@ -237,17 +238,17 @@ def measure_inprocess(app: Any, ids: dict[str, Any], iterations: int) -> dict[st
             "SELECT id FROM messages WHERE channel_id = :c AND thread_root_id IS NULL "
             "ORDER BY id DESC LIMIT 1 OFFSET 100"), {"c": g}).scalar()
     set_last_read(behind_100)
-    out["unread_counts_100_behind"] = time_calls(app, lambda i: summaries.unread_counts(ids["reader_id"], [ws]),
+    out["unread_counts_100_behind"] = time_calls(app, lambda i: unread.unread_counts(ids["reader_id"], [ws]),
                                                  iterations)
     with app.app_context():
         out["unread_counts_100_behind"]["result"] = {
-            str(k): v for k, v in summaries.unread_counts(ids["reader_id"], [ws]).items()}
+            str(k): v for k, v in unread.unread_counts(ids["reader_id"], [ws]).items()}
     set_last_read(lo + (hi - lo) // 2)
-    out["unread_counts_half_behind"] = time_calls(app, lambda i: summaries.unread_counts(ids["reader_id"], [ws]),
+    out["unread_counts_half_behind"] = time_calls(app, lambda i: unread.unread_counts(ids["reader_id"], [ws]),
                                                   max(10, iterations // 20))
     with app.app_context():
         out["unread_counts_half_behind"]["result"] = {
-            str(k): v for k, v in summaries.unread_counts(ids["reader_id"], [ws]).items()}
+            str(k): v for k, v in unread.unread_counts(ids["reader_id"], [ws]).items()}
     set_last_read(behind_100)
     return out
 
@@ -256,7 +257,8 @@ def plans(app: Any, ids: dict[str, Any]) -> dict[str, Any]:
     from chat.core.actor import Actor
     from chat.extensions import db
     from chat.models import User
-    from chat.services import messages, summaries
+    from chat.services import messages
+    from chat.services.channels import unread
 
     g, lo, hi = ids["general_id"], ids["general_min_id"], ids["general_max_id"]
     deep = lo + (hi - lo) // 10
@@ -269,7 +271,7 @@ def plans(app: Any, ids: dict[str, Any]) -> dict[str, Any]:
         "history_before_cursor": explain(
             app, lambda: messages.history(Actor.cli(db.session.get(User, ids["reader_id"])), g, before=deep, limit=50),
             is_history),
-        "unread_counts": explain(app, lambda: summaries.unread_counts(ids["reader_id"], [ids["workspace_id"]]),
+        "unread_counts": explain(app, lambda: unread.unread_counts(ids["reader_id"], [ids["workspace_id"]]),
                                  is_count),
     }
 

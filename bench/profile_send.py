@@ -34,10 +34,10 @@ def main() -> None:
         app = make_app(work, f"sqlite:///{work / 'chat.db'}")
         from chat.core.actor import Actor
         from chat.extensions import db
-        from chat.services import channels, messages, users, workspaces
+        from chat.services import accounts, channels, messages, workspaces
 
         with app.app_context():
-            owner = Actor.cli(users.sign_up("owner@bench.test", "correct horse battery", "Owner Bench", "owner"))
+            owner = Actor.cli(accounts.sign_up("owner@bench.test", "correct horse battery", "Owner Bench", "owner"))
             ws = workspaces.create_workspace(owner, "Bench")
             channel = channels.create_channel(owner, ws.id, "sends", private=True)
             channel_id = channel.id
@@ -92,12 +92,12 @@ def per_send_in_batches(owner: Any, channel_ids: list[int], batches: int) -> flo
     """CPU per send when the group commit writes ``len(channel_ids)`` sends together (one per
     channel), calling its writer directly as a batch leader would."""
     from chat.extensions import db
-    from chat.services import messages
+    from chat.services.messages import send
 
     def one(n: int) -> None:
-        jobs = [messages._Send(owner, channel_id, f"batched {n}-{i} with **some** text :tada:",
-                               f"b-{n}-{i}", None, []) for i, channel_id in enumerate(channel_ids)]
-        messages._write_sends(jobs)
+        jobs = [send._Send(owner, channel_id, f"batched {n}-{i} with **some** text :tada:",
+                           f"b-{n}-{i}", None, []) for i, channel_id in enumerate(channel_ids)]
+        send._write_sends(jobs)
         for job in jobs:
             job.outcome()
         db.session.remove()

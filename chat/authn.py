@@ -12,12 +12,12 @@ from flask_login import current_user
 from chat.core.actor import Actor, Via
 from chat.extensions import login_manager
 from chat.models import User
-from chat.services import users
+from chat.services import accounts
 
 
 @login_manager.user_loader
 def _load_user(session_id: str) -> User | None:
-    return users.load_session_user(session_id)
+    return accounts.load_session_user(session_id)
 
 
 def bearer_token(request: Request) -> str | None:
@@ -34,7 +34,7 @@ def token_actor(secret: str, request: Request) -> Actor | None:
 
 def token_actor_from(secret: str, address: str | None, user_agent: str | None) -> Actor | None:
     """``token_actor`` for a door that has no Flask request (a socket's connect)."""
-    found = users.authenticate_token(secret)
+    found = accounts.authenticate_token(secret)
     if found is None:
         return None
     user, token_id = found

@@ -17,7 +17,7 @@ from chat.core.errors import ChatError
 from chat.extensions import db
 from chat.models import User
 from chat.models._time import utcnow
-from chat.services import channels, users, workspaces
+from chat.services import accounts, channels, workspaces
 
 _T = TypeVar("_T")
 
@@ -47,7 +47,7 @@ def register_cli(app: Flask) -> None:
     @click.password_option(help="Password (prompted if omitted)")
     def create_user(email: str, display_name: str, username: str | None, password: str) -> None:
         """Create an account."""
-        user = run(lambda: users.sign_up(email, password, display_name, username))
+        user = run(lambda: accounts.sign_up(email, password, display_name, username))
         click.echo(f"user {user.id} {user.email} @{user.username}")
 
     @app.cli.command("create-workspace")

@@ -11,7 +11,7 @@ from chat.api.schemas import array, ref, wrapped
 from chat.core.actor import Via
 from chat.core.requests import ChangePassword, CreateToken, SignIn, SignUp, UpdateMe
 from chat.extensions import csrf
-from chat.services import users
+from chat.services import accounts
 from chat.services.payloads import me_payload, new_token_payload, token_payload
 
 
@@ -24,7 +24,7 @@ from chat.services.payloads import me_payload, new_token_payload, token_payload
 def signup(data: SignUp) -> ResponseReturnValue:
     """Create an account"""
     # For scripts and tests; browsers use the /signup page.
-    user = users.sign_up(data.email, data.password, data.display_name, data.username, address=request.remote_addr)
+    user = accounts.sign_up(data.email, data.password, data.display_name, data.username, address=request.remote_addr)
     return jsonify({"user": me_payload(user)}), 201
 
 
@@ -35,7 +35,7 @@ def signup(data: SignUp) -> ResponseReturnValue:
 @with_body(SignIn)
 def create_token_with_password(data: SignIn) -> ResponseReturnValue:
     """Exchange email and password for an API token"""
-    user, token, secret = users.exchange_password(data.email, data.password, data.name,
+    user, token, secret = accounts.exchange_password(data.email, data.password, data.name,
                                                   address=request.remote_addr or "")
     return jsonify(new_token_payload(token, secret, user)), 201
 
@@ -44,7 +44,7 @@ def create_token_with_password(data: SignIn) -> ResponseReturnValue:
 @operation("accounts", ok=ref("Me"))
 def get_me() -> ResponseReturnValue:
     """Your account"""
-    return jsonify(me_payload(users.get_me(actor())))
+    return jsonify(me_payload(accounts.get_me(actor())))
 
 
 @api.patch("/me")
@@ -52,7 +52,7 @@ def get_me() -> ResponseReturnValue:
 @with_body(UpdateMe)
 def update_me(data: UpdateMe) -> ResponseReturnValue:
     """Change your display name"""
-    return jsonify(me_payload(users.update_profile(actor(), display_name=data.display_name)))
+    return jsonify(me_payload(accounts.update_profile(actor(), display_name=data.display_name)))
 
 
 @api.post("/me/password")
@@ -64,7 +64,7 @@ def change_password(data: ChangePassword) -> ResponseReturnValue:
     Signs out every other browser session at once; the session making the request stays signed
     in. API tokens stay valid: revoke them with DELETE /tokens/{token_id}.
     """
-    user = users.change_password(actor(), data.current_password, data.new_password)
+    user = accounts.change_password(actor(), data.current_password, data.new_password)
     if actor().via == Via.session:
         login_user(user)  # re-issue this browser's session under the new epoch so it stays signed in
     return jsonify(me_payload(user))
@@ -74,7 +74,7 @@ def change_password(data: ChangePassword) -> ResponseReturnValue:
 @operation("accounts", ok=wrapped("tokens", array(ref("Token"))))
 def list_tokens() -> ResponseReturnValue:
     """Your API tokens, newest first (revoked ones included)"""
-    return jsonify({"tokens": [token_payload(t) for t in users.list_tokens(actor())]})
+    return jsonify({"tokens": [token_payload(t) for t in accounts.list_tokens(actor())]})
 
 
 @api.post("/tokens")
@@ -86,7 +86,7 @@ def create_token(data: CreateToken) -> ResponseReturnValue:
 
     At most 100 active tokens per person.
     """
-    token, secret = users.create_token(actor(), data.name)
+    token, secret = accounts.create_token(actor(), data.name)
     return jsonify(new_token_payload(token, secret)), 201
 
 
@@ -94,4 +94,4 @@ def create_token(data: CreateToken) -> ResponseReturnValue:
 @operation("accounts", ok=ref("Token"), errors={404: ["not_found"]})
 def revoke_token(token_id: int) -> ResponseReturnValue:
     """Revoke an API token (repeating is harmless)"""
-    return jsonify(token_payload(users.revoke_token(actor(), token_id)))
+    return jsonify(token_payload(accounts.revoke_token(actor(), token_id)))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from chat.core.jobs import job
-from chat.services import previews
+from chat.services.files import previews
 
 
 @job(previews.PREVIEW_JOB, retries=3, retry_delay=5, backoff=3)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
@@ -33,6 +32,7 @@ from chat.models import (
 
 if TYPE_CHECKING:
     from chat.services.channels import ChannelView
+    from chat.services.messages.store import StoredMessage
     from chat.services.workspaces import WorkspaceMember, WorkspaceView
 
 
@@ -210,9 +210,10 @@ def message_payload(message: Message) -> dict[str, Any]:
     return message_payloads([message])[0]
 
 
-def new_message_payload(m: Message | SimpleNamespace, author: dict[str, Any], reactions: dict[str, list[int]],
+def new_message_payload(m: Message | StoredMessage, author: dict[str, Any], reactions: dict[str, list[int]],
                         files: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """A message from parts already at hand (``author`` is a ``user_payload``): no queries."""
+    """A message from parts already at hand (``author`` is a ``user_payload``): no queries. A
+    ``StoredMessage`` is a message the send path just wrote, without loading it again."""
     deleted = m.deleted_at is not None
     return {
         "id": m.id, "workspace_id": m.workspace_id, "channel_id": m.channel_id,

@@ -13,7 +13,7 @@ from chat.authn import session_actor
 from chat.core.actor import Actor
 from chat.core.errors import ChatError
 from chat.extensions import csrf
-from chat.services import users, workspaces
+from chat.services import accounts, workspaces
 from chat.services.payloads import me_payload
 
 web = Blueprint("web", __name__)
@@ -86,7 +86,7 @@ def vendor(name: str) -> ResponseReturnValue:
 def login() -> ResponseReturnValue:
     if request.method == "POST":
         try:
-            user = users.authenticate(request.form.get("email", ""), request.form.get("password", ""),
+            user = accounts.authenticate(request.form.get("email", ""), request.form.get("password", ""),
                                       address=request.remote_addr or "")
         except ChatError as err:
             flash(err.message)
@@ -101,7 +101,7 @@ def signup() -> ResponseReturnValue:
     if request.method == "POST":
         form = request.form
         try:
-            user = users.sign_up(form.get("email", ""), form.get("password", ""), form.get("display_name", ""),
+            user = accounts.sign_up(form.get("email", ""), form.get("password", ""), form.get("display_name", ""),
                                  form.get("username") or None, address=request.remote_addr or "")
         except ChatError as err:
             flash(err.message)
@@ -120,7 +120,7 @@ def logout() -> ResponseReturnValue:
 @web.get("/")
 @login_required
 def index() -> ResponseReturnValue:
-    return render_template("app.html", me=me_payload(users.get_me(_signed_in())))
+    return render_template("app.html", me=me_payload(accounts.get_me(_signed_in())))
 
 
 @web.route("/invite/<code>", methods=["GET", "POST"])

@@ -13,12 +13,12 @@ from chat import realtime
 from chat.core.actor import MAX_USER_AGENT, Actor, Via
 from chat.extensions import db, socketio
 from chat.models import User
-from chat.services import users
+from chat.services import accounts
 
 
 @pytest.fixture(scope="module")
 def person(app) -> User:
-    return users.sign_up("actor@example.test", "password123", "Ada Actor", "ada")
+    return accounts.sign_up("actor@example.test", "password123", "Ada Actor", "ada")
 
 
 def _row(user_id: int) -> User:
@@ -52,15 +52,15 @@ def test_the_command_line_and_jobs_act_without_an_address(person: User) -> None:
 
 def test_changing_your_profile_writes_your_row_and_leaves_the_actor_as_it_was(person: User) -> None:
     actor = Actor.cli(person)
-    row = users.update_profile(actor, display_name="Ada Renamed")
+    row = accounts.update_profile(actor, display_name="Ada Renamed")
     assert actor.display_name == "Ada Actor"
     assert row.display_name == "Ada Renamed" and _row(person.id).display_name == "Ada Renamed"
     assert actor.refreshed(_row(person.id)).display_name == "Ada Renamed"
-    users.update_profile(actor, display_name="Ada Actor")
+    accounts.update_profile(actor, display_name="Ada Actor")
 
 
 def test_a_rest_request_with_a_token_acts_through_that_token(app, person: User) -> None:
-    token, secret = users.create_token(Actor.cli(person), "script")
+    token, secret = accounts.create_token(Actor.cli(person), "script")
     client = app.test_client()
     with client:  # keeps the request's context (and its g) open after the response
         r = client.get("/api/v1/tokens", headers={"Authorization": f"Bearer {secret}",
@@ -88,8 +88,8 @@ def _socket_actor(sid_owner: int) -> Actor:
 
 
 def test_a_socket_keeps_the_actor_it_connected_as(app, person: User, monkeypatch: pytest.MonkeyPatch) -> None:
-    _, secret = users.create_token(Actor.cli(person), "socket")
-    tokens = {t.id for t in users.list_tokens(Actor.cli(person)) if t.name == "socket"}
+    _, secret = accounts.create_token(Actor.cli(person), "socket")
+    tokens = {t.id for t in accounts.list_tokens(Actor.cli(person)) if t.name == "socket"}
     flask_client = app.test_client()
     flask_client.environ_base.update(REMOTE_ADDR="192.0.2.10")
     socket = socketio.test_client(app, auth={"token": secret}, flask_test_client=flask_client,
@@ -100,7 +100,7 @@ def test_a_socket_keeps_the_actor_it_connected_as(app, person: User, monkeypatch
         assert (actor.via, actor.token_id, actor.address, actor.user_agent) == (
             Via.token, tokens.pop(), "192.0.2.10", "Bot/3")
         # Once the actor is older than IDENTITY_TTL, its person is read again; the door stays.
-        users.update_profile(actor, display_name="Ada Later")
+        accounts.update_profile(actor, display_name="Ada Later")
         monkeypatch.setattr(realtime, "IDENTITY_TTL", 0.0)
         assert "data" in socket.emit("presence.set", {"away": False}, callback=True)
         later = _socket_actor(person.id)
@@ -108,7 +108,7 @@ def test_a_socket_keeps_the_actor_it_connected_as(app, person: User, monkeypatch
         assert dataclasses.replace(later, display_name=actor.display_name) == actor
     finally:
         socket.disconnect()
-        users.update_profile(Actor.cli(person), display_name="Ada Actor")
+        accounts.update_profile(Actor.cli(person), display_name="Ada Actor")
 
 
 def test_a_socket_opened_by_a_signed_in_browser_acts_through_the_session(app, person: User) -> None:

@@ -14,13 +14,14 @@ from sqlalchemy.exc import IntegrityError
 
 from chat.core.actor import Actor
 from chat.core.transactions import atomic
-from chat.services import channels, messages, users, workspaces
+from chat.services import accounts, channels, messages, workspaces
+from chat.services.messages import send
 
 
 @pytest.fixture(scope="module")
 def people(app) -> tuple[Actor, Actor, int]:
-    alice = Actor.cli(users.sign_up("ga@example.test", "password123", "G Alice", "galice"))
-    bob_row = users.sign_up("gb@example.test", "password123", "G Bob", "gbob")
+    alice = Actor.cli(accounts.sign_up("ga@example.test", "password123", "G Alice", "galice"))
+    bob_row = accounts.sign_up("gb@example.test", "password123", "G Bob", "gbob")
     ws = workspaces.create_workspace(alice, "Batching")
     workspaces.add_member(ws.id, bob_row, workspaces.check_role("member"))
     general = channels.list_my_channels(alice, ws.id)[0]["id"]
@@ -31,13 +32,13 @@ def people(app) -> tuple[Actor, Actor, int]:
 def batches(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """The bodies of every batch the group commit hands to its writer, in order."""
     seen: list[list[str]] = []
-    write = messages._sends._write
+    write = send._sends._write
 
     def recording(jobs: list[Any]) -> None:
         seen.append([job.body for job in jobs])
         write(jobs)
 
-    monkeypatch.setattr(messages._sends, "_write", recording)
+    monkeypatch.setattr(send._sends, "_write", recording)
     return seen
 
 
@@ -62,8 +63,8 @@ def _wait_until(condition: Callable[[], bool], what: str, timeout: float = 10) -
 
 
 def _queued() -> int:
-    with messages._sends._lock:
-        return len(messages._sends._queue)
+    with send._sends._lock:
+        return len(send._sends._queue)
 
 
 def _behind_a_held_writer_lock(app, sends: list[tuple[Actor, int, str, str | None]],  # type: ignore[no-untyped-def]
@@ -116,7 +117,7 @@ def test_a_retry_in_a_batch_fails_the_batch_and_each_send_is_answered_alone(app,
     original, _ = messages.send_message(alice, general, "stored before", client_msg_id="gc-retry")
     batches.clear()
     conflicts = []
-    write_together = messages._write_together
+    write_together = send._write_together
 
     def recording(jobs, *, retries_possible: bool) -> None:  # type: ignore[no-untyped-def]
         try:
@@ -125,7 +126,7 @@ def test_a_retry_in_a_batch_fails_the_batch_and_each_send_is_answered_alone(app,
             conflicts.append(([job.body for job in jobs], retries_possible))
             raise
 
-    monkeypatch.setattr(messages, "_write_together", recording)
+    monkeypatch.setattr(send, "_write_together", recording)
     sends = [(bob, general, "leader", None), (bob, general, "fresh 1", "gc-fresh-1"),
              (alice, general, "stored before", "gc-retry"), (bob, general, "fresh 2", None)]
     results = _behind_a_held_writer_lock(app, sends, batches)

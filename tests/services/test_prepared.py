@@ -11,11 +11,11 @@ from chat.core.actor import Actor
 from chat.core.transactions import atomic, insert_many
 from chat.extensions import db
 from chat.models import Event, Message
-from chat.services import channels, messages, users, workspaces
+from chat.services import accounts, channels, messages, workspaces
 
 
 def test_many_rows_in_chunks_get_their_own_ids_in_order(app) -> None:
-    owner = Actor.cli(users.sign_up("pc@example.test", "password123", "P Chunk", "pchunk"))
+    owner = Actor.cli(accounts.sign_up("pc@example.test", "password123", "P Chunk", "pchunk"))
     ws = workspaces.create_workspace(owner, "Chunks")
     when = datetime(2026, 1, 2, 3, 4, 5)  # no microseconds: stored in SQLAlchemy's own format all the same
     rows = [{"workspace_id": ws.id, "channel_id": None, "target_user_id": None, "type": "test.row",
@@ -29,7 +29,7 @@ def test_many_rows_in_chunks_get_their_own_ids_in_order(app) -> None:
 
 
 def test_a_sent_message_reads_back_through_the_orm_as_its_payload_said(app) -> None:
-    alice = Actor.cli(users.sign_up("pa@example.test", "password123", "P Alice", "palice"))
+    alice = Actor.cli(accounts.sign_up("pa@example.test", "password123", "P Alice", "palice"))
     ws = workspaces.create_workspace(alice, "Prepared")
     general = channels.list_my_channels(alice, ws.id)[0]["id"]
     payload, created = messages.send_message(alice, general, "hello **there**", client_msg_id="p-1")
@@ -49,7 +49,7 @@ def test_a_constraint_broken_by_a_prepared_statement_raises_sqlalchemys_error(ap
     """The send path catches sqlalchemy's IntegrityError to answer a retried client id."""
     from sqlalchemy.exc import IntegrityError
 
-    owner = Actor.cli(users.sign_up("pd@example.test", "password123", "P Dup", "pdup"))
+    owner = Actor.cli(accounts.sign_up("pd@example.test", "password123", "P Dup", "pdup"))
     ws = workspaces.create_workspace(owner, "Dups")
     general = channels.list_my_channels(owner, ws.id)[0]["id"]
     row = {"workspace_id": ws.id, "channel_id": general, "user_id": owner.id, "client_msg_id": "dup",
@@ -75,10 +75,10 @@ def test_token_authentication_prepared_agrees_with_the_orm(app) -> None:
     from chat.models import ApiToken, User
     from chat.models._time import utcnow
 
-    person = users.sign_up("pt@example.test", "password123", "P Token", "ptoken")
+    person = accounts.sign_up("pt@example.test", "password123", "P Token", "ptoken")
     actor = Actor.cli(person)
-    token, secret = users.create_token(actor, "laptop")
-    found = users.authenticate_token(secret)
+    token, secret = accounts.create_token(actor, "laptop")
+    found = accounts.authenticate_token(secret)
     assert found is not None
     owner, token_id = found
     by_orm = db.session.execute(select(User, ApiToken).join(ApiToken, ApiToken.user_id == User.id)
@@ -90,17 +90,17 @@ def test_token_authentication_prepared_agrees_with_the_orm(app) -> None:
     long_ago = utcnow() - timedelta(minutes=30)
     with atomic():
         db.session.get(ApiToken, token_id).last_used_at = long_ago
-    assert users.authenticate_token(secret) is not None
+    assert accounts.authenticate_token(secret) is not None
     db.session.expire_all()
     refreshed = db.session.get(ApiToken, token_id).last_used_at
     assert refreshed > long_ago  # stale: written again
-    assert users.authenticate_token(secret) is not None
+    assert accounts.authenticate_token(secret) is not None
     db.session.expire_all()
     assert db.session.get(ApiToken, token_id).last_used_at == refreshed  # fresh: left alone
 
-    assert users.authenticate_token(secret[:-1] + ("x" if secret[-1] != "x" else "y")) is None
-    users.revoke_token(actor, token_id)
-    assert users.authenticate_token(secret) is None
+    assert accounts.authenticate_token(secret[:-1] + ("x" if secret[-1] != "x" else "y")) is None
+    accounts.revoke_token(actor, token_id)
+    assert accounts.authenticate_token(secret) is None
 
 
 def test_sync_prepared_agrees_with_the_orm(app) -> None:
@@ -110,9 +110,9 @@ def test_sync_prepared_agrees_with_the_orm(app) -> None:
     from chat.models import Role
     from chat.services import access, sync
 
-    alice = Actor.cli(users.sign_up("sa@example.test", "password123", "S Alice", "salice"))
-    bob_user = users.sign_up("sb@example.test", "password123", "S Bob", "sbob")
-    carol_user = users.sign_up("sc@example.test", "password123", "S Carol", "scarol")
+    alice = Actor.cli(accounts.sign_up("sa@example.test", "password123", "S Alice", "salice"))
+    bob_user = accounts.sign_up("sb@example.test", "password123", "S Bob", "sbob")
+    carol_user = accounts.sign_up("sc@example.test", "password123", "S Carol", "scarol")
     bob, carol = Actor.cli(bob_user), Actor.cli(carol_user)
     ws = workspaces.create_workspace(alice, "Sync")
     with atomic():

@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from chat.core.actor import Actor
 from chat.extensions import db
-from chat.services import channels, messages, users, workspaces
+from chat.services import accounts, channels, messages, workspaces
 
 
 @contextmanager
@@ -30,8 +30,8 @@ def count_queries() -> Iterator[list[str]]:
 
 @pytest.fixture(scope="module")
 def world(app):
-    alice = Actor.cli(users.sign_up("qa@example.test", "password123", "Q Alice", "qalice"))
-    bob_row = users.sign_up("qb@example.test", "password123", "Q Bob", "qbob")
+    alice = Actor.cli(accounts.sign_up("qa@example.test", "password123", "Q Alice", "qalice"))
+    bob_row = accounts.sign_up("qb@example.test", "password123", "Q Bob", "qbob")
     bob = Actor.cli(bob_row)
     ws = workspaces.create_workspace(alice, "Counting")
     workspaces.add_member(ws.id, bob_row, workspaces.check_role("member"))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from chat.core.actor import Actor
 from chat.core.transactions import atomic
-from chat.services import channels, messages, users, workspaces
-from chat.services.summaries import UNREAD_CAP, unread_counts
+from chat.services import accounts, channels, messages, workspaces
+from chat.services.channels.unread import UNREAD_CAP, unread_counts
 
 
 def test_a_reader_far_behind_sees_the_cap_and_the_exact_count_below_it(app) -> None:
-    alice = Actor.cli(users.sign_up("ua@example.test", "password123", "U Alice", "ualice"))
-    bob_row = users.sign_up("ub@example.test", "password123", "U Bob", "ubob")
+    alice = Actor.cli(accounts.sign_up("ua@example.test", "password123", "U Alice", "ualice"))
+    bob_row = accounts.sign_up("ub@example.test", "password123", "U Bob", "ubob")
     bob = Actor.cli(bob_row)
     ws = workspaces.create_workspace(alice, "Unread")
     workspaces.add_member(ws.id, bob_row, workspaces.check_role("member"))

@@ -65,7 +65,7 @@ function messageNode(message, { inThread = false, editing = false } = {}) {
 function messageBody(message) {
   if (message.deleted) return h('p', { class: 'message-body muted' }, 'This message was deleted.');
   if (!message.body && message.files?.length) return null;
-  // Server-rendered, sanitized HTML (see chat/services/rendering.py).
+  // Server-rendered, sanitized HTML (see chat/services/messages/rendering.py).
   const body = h('div', { class: 'message-body', html: message.html });
   for (const el of body.querySelectorAll(`.mention[data-user-id="${state.me.id}"]`)) el.dataset.me = '';
   return body;

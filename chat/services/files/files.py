@@ -29,7 +29,7 @@ from chat.models import File, FileKind, Message, PreviewState, Workspace
 from chat.models._time import utcnow
 from chat.services import access as rules
 from chat.services.access import access_admin, access_channel, access_membership
-from chat.services.filetypes import check_file_name, sniff
+from chat.services.files.filetypes import check_file_name, sniff
 from chat.services.payloads import file_payloads, message_payload, message_payloads
 from chat.storage import Staged, TooBig, storage
 
@@ -116,7 +116,7 @@ def upload_files(uploader: Actor, channel_id: int, uploads: list[tuple[Any, IO[b
 
 def _add_files(uploader_id: int, workspace_id: int, channel_id: int, names: list[str],
                staged: list[Staged]) -> list[File]:
-    from chat.services import previews  # previews imports this module
+    from chat.services.files import previews  # previews imports this module
 
     files = []
     with atomic():

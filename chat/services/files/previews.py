@@ -27,14 +27,14 @@ from chat.core import events
 from chat.core.transactions import atomic
 from chat.extensions import db
 from chat.models import File, Message, PreviewState
-from chat.services.files import blob_key, thumbnail_key
+from chat.services.files.files import blob_key, thumbnail_key
 from chat.services.payloads import file_payloads, message_payload
 from chat.storage import storage
 
 log = logging.getLogger(__name__)
 
 PREVIEW_JOB = "previews.make"  # its handler: chat/jobs/previews.py
-WORKER = Path(__file__).resolve().parent.parent / "previews" / "worker.py"
+WORKER = Path(__file__).resolve().parents[2] / "previews" / "worker.py"
 _slots: threading.BoundedSemaphore | None = None
 _slots_guard = threading.Lock()
 

@@ -22,8 +22,8 @@ from chat.models._time import utcnow
 from chat.services import presence
 from chat.services.access import access_admin, access_membership, reads_public_channels
 from chat.services.channels import create_default_channel, join_default_channels
+from chat.services.channels.unread import unread_counts
 from chat.services.payloads import member_payload, workspace_payload
-from chat.services.summaries import unread_counts
 
 MAX_INVITE_HOURS = limits.INVITE_HOURS
 

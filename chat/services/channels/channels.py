@@ -18,8 +18,8 @@ from chat.models import Channel, ChannelKind, ChannelMember, Membership, Role, U
 from chat.models._time import utcnow
 from chat.services import access as rules
 from chat.services.access import access_channel, access_membership
+from chat.services.channels.unread import unread_counts
 from chat.services.payloads import channel_payload, member_payload, read_position_payload
-from chat.services.summaries import unread_counts
 
 MAX_GROUP_SIZE = limits.GROUP_SIZE
 DEFAULT_CHANNEL = "general"
