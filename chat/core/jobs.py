@@ -66,21 +66,25 @@ class Job:
     retry_delay: float  # seconds before the first retry
     backoff: float      # each further retry waits this many times longer
     every: Interval | None  # periodic: seconds between runs, read from the config (0: never)
+    gave_up: Callable[..., None] | None = None  # called with the kwargs once the last retry failed
 
 
 _jobs: dict[str, Job] = {}
 
 
 def job(name: str, *, retries: int = 5, retry_delay: float = 5.0, backoff: float = 2.0,
-        every: float | Interval | None = None) -> Callable[[Callable[..., None]], Callable[..., None]]:
+        every: float | Interval | None = None,
+        gave_up: Callable[..., None] | None = None) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Register the decorated function as the handler of job ``name``. It runs in an app
     context with the keyword arguments given to ``enqueue``, and must be safe to run again.
-    ``every`` makes the job periodic: seconds, or a function of the app config giving them."""
+    ``every`` makes the job periodic: seconds, or a function of the app config giving them.
+    ``gave_up`` runs (in an app context, with the same keyword arguments) when the last retry
+    has failed, so what waited for the job is not left waiting forever."""
     def register(fn: Callable[..., None]) -> Callable[..., None]:
         if name in _jobs and _jobs[name].run is not fn:
             raise ValueError(f"job {name!r} is registered twice")
         interval = every if every is None or callable(every) else (lambda _config, s=float(every): s)
-        _jobs[name] = Job(name, fn, retries, retry_delay, backoff, interval)
+        _jobs[name] = Job(name, fn, retries, retry_delay, backoff, interval, gave_up)
         return fn
     return register
 
@@ -261,6 +265,12 @@ class _Queue:
         with self.app.app_context(), atomic():
             db.session.add(FailedJob(name=name, kwargs=json.dumps(kwargs), attempts=attempt,
                                      error="".join(traceback.format_exception(error))))
+        if spec is not None and spec.gave_up is not None:
+            with self.app.app_context():
+                try:
+                    spec.gave_up(**kwargs)
+                except Exception:
+                    log.exception("job %s %s: its give-up handler failed", name, _args(kwargs))
 
     # leases: a job whose process dies while running it is queued again
 

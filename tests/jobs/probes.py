@@ -52,7 +52,11 @@ def flaky(key: str, failures: int) -> None:
     _record(f"{key}:ok")
 
 
-@job("probe.fail", retries=1, retry_delay=0.2, backoff=1)
+def _gave_up(key: str) -> None:
+    _record(f"{key}:gave-up")
+
+
+@job("probe.fail", retries=1, retry_delay=0.2, backoff=1, gave_up=_gave_up)
 def fail(key: str) -> None:
     _record(key)
     raise ValueError(f"probe {key} always fails")

@@ -56,6 +56,8 @@ def test_a_job_that_keeps_failing_is_logged_listed_and_can_be_queued_again(probe
     log = probe_server.log()
     assert f'job probe.fail {{"key": "{key}"}} failed for good (attempt 2)' in log
     assert "Traceback (most recent call last)" in log
+    # Its give-up handler ran once, after the last attempt (so a waiting file is not left pending).
+    wait_for_records(instance, f"{key}:gave-up", 1)
 
     failed_id = re.search(r"\[#(\d+),", line).group(1)  # type: ignore[union-attr]
     retried = flask(probe_server.env, "jobs", "retry", failed_id)

@@ -59,6 +59,17 @@ def make_preview(file_id: int) -> None:
     _record(sha, result, thumbnail)
 
 
+def give_up(file_id: int) -> None:
+    """The preview job failed for good: a file still pending (and those with the same content)
+    is recorded ``failed``, and its readers are told, as for a file no worker could preview."""
+    f = db.session.get(File, file_id)
+    if f is None or f.preview_state != PreviewState.pending:
+        return
+    sha = f.sha256
+    db.session.rollback()
+    _record(sha, None, None)
+
+
 def _run_worker(kind: str, source: Path) -> tuple[dict[str, Any] | None, Path | None]:
     config = current_app.config
     out = storage().scratch() / f"preview-{secrets.token_hex(8)}.webp"
