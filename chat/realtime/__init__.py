@@ -136,6 +136,9 @@ def _on_connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
             _socket_users[sid] = (actor, time.monotonic())
             rooms = presence.rooms_for(actor.id)
             presence.connected(actor, sid, current_app.config["SERVER_ID"])  # may wait for a batch
+            if sid not in _socket_users:  # it disconnected while this waited: take back its row
+                presence.disconnected(actor.id, sid)
+                return False
             # Enter the rooms last, with nothing that yields until the handler returns: an event
             # emitted to a room between entering it and python-socketio's connect answer would
             # reach the client before that answer, ahead of its catch-up (docs/realtime.md).
