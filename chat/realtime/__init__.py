@@ -134,8 +134,7 @@ def _on_connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
             if actor is None:
                 return False  # refused: the client sees a connect_error
             _socket_users[sid] = (actor, time.monotonic())
-            rooms = presence.rooms_for(actor.id)
-            presence.connected(actor, sid, current_app.config["SERVER_ID"])  # may wait for a batch
+            rooms = presence.connected(actor, sid, current_app.config["SERVER_ID"])  # may wait for a batch
             if sid not in _socket_users:  # it disconnected while this waited: take back its row
                 presence.disconnected(actor.id, sid)
                 return False

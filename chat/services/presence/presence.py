@@ -15,6 +15,7 @@ Two rules keep presence affordable with thousands of people in one workspace (do
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -27,7 +28,7 @@ from chat.core.group_commit import GroupCommit, Job
 from chat.core.transactions import atomic
 from chat.core.validation import check_optional_id
 from chat.extensions import db
-from chat.models import ChatServer, Membership, SocketConnection
+from chat.models import ChatServer, Membership, Role, SocketConnection
 from chat.models._time import utcnow
 from chat.services import access as rules
 from chat.services.access import access_channel, access_membership
@@ -72,12 +73,15 @@ def _workspace_sizes(workspace_ids: list[int]) -> dict[int, int]:
     return sizes
 
 
-def _pushed_workspace_ids(user_id: int) -> list[int]:
-    """The person's active workspaces small enough for presence to be pushed to everyone."""
-    workspace_ids = list(db.session.scalars(select(Membership.workspace_id).where(
-        Membership.user_id == user_id, Membership.active)))
+def _pushed(workspace_ids: Iterable[int]) -> list[int]:
+    """Those of the workspaces small enough for presence to be pushed to everyone."""
     limit = current_app.config["PRESENCE_PUSH_LIMIT"]
-    return [w for w, size in _workspace_sizes(workspace_ids).items() if size <= limit]
+    return [w for w, size in _workspace_sizes(sorted(set(workspace_ids))).items() if size <= limit]
+
+
+def _pushed_workspace_ids(user_id: int) -> list[int]:
+    """The person's active workspaces where presence is pushed."""
+    return _pushed_workspaces_of({user_id}).get(user_id, [])
 
 
 def pushes_presence(workspace_id: int) -> bool:
@@ -92,11 +96,19 @@ def _announce(user_id: int, status: str, workspace_ids: list[int]) -> None:
                       events.workspace_room(workspace_id))
 
 
+def _roles(user_id: int) -> dict[int, Role]:
+    """The person's active workspaces and their role in each."""
+    return dict(db.session.execute(select(Membership.workspace_id, Membership.role).where(
+        Membership.user_id == user_id, Membership.active)).tuples().all())
+
+
 def rooms_for(user_id: int) -> list[str]:
     """Every room a socket of this person may listen to: their own, their active workspaces'
     and the channels they are in (``access.is_in_channel``)."""
-    roles = dict(db.session.execute(select(Membership.workspace_id, Membership.role).where(
-        Membership.user_id == user_id, Membership.active)).tuples().all())
+    return _rooms(user_id, _roles(user_id))
+
+
+def _rooms(user_id: int, roles: dict[int, Role]) -> list[str]:
     channel_ids = db.session.scalars(rules.channel_ids(rules.is_in_channel, user_id))
     return ([events.user_room(user_id)]
             + [room for w, role in roles.items()
@@ -137,17 +149,22 @@ def _queue_row_change(change: _RowChange) -> None:
     _rows.run(change)
 
 
-def connected(actor: Actor, sid: str, server_id: str) -> None:
-    pushed = _pushed_workspace_ids(actor.id)
+def connected(actor: Actor, sid: str, server_id: str) -> list[str]:
+    """Count the socket in; the rooms it listens to (``rooms_for``), for the door to enter once
+    this returns. One read of the person's workspaces serves both."""
+    roles = _roles(actor.id)
+    rooms = _rooms(actor.id, roles)
+    pushed = _pushed(roles)
     if not pushed:  # nobody is told: the row is all there is to write
         _queue_row_change(_RowChange(row={"sid": sid, "user_id": actor.id, "server_id": server_id,
                                           "away": False, "connected_at": utcnow()}))
-        return
+        return rooms
     before = _status(actor.id)
     with atomic():
         db.session.merge(SocketConnection(sid=sid, user_id=actor.id, server_id=server_id, away=False))
         if before != ONLINE:
             _announce(actor.id, ONLINE, pushed)
+    return rooms
 
 
 def disconnected(user_id: int, sid: str) -> None:
@@ -194,16 +211,16 @@ def _drop_connections(condition: ColumnElement[bool]) -> None:
 
 
 def _pushed_workspaces_of(user_ids: set[int]) -> dict[int, list[int]]:
-    """``_pushed_workspace_ids`` for many people at once; people with none are left out."""
+    """The active workspaces where presence is pushed, of many people at once (one query);
+    people with none are left out."""
     memberships = db.session.execute(select(Membership.user_id, Membership.workspace_id).where(
         Membership.user_id.in_(sorted(user_ids)), Membership.active)).tuples().all() if user_ids else []
-    sizes = _workspace_sizes(sorted({w for _, w in memberships}))
-    limit = current_app.config["PRESENCE_PUSH_LIMIT"]
-    pushed: dict[int, list[int]] = {}
+    pushed = set(_pushed(w for _, w in memberships))
+    by_user: dict[int, list[int]] = {}
     for user_id, workspace_id in memberships:
-        if sizes[workspace_id] <= limit:
-            pushed.setdefault(user_id, []).append(workspace_id)
-    return pushed
+        if workspace_id in pushed:
+            by_user.setdefault(user_id, []).append(workspace_id)
+    return by_user
 
 
 def heartbeat(server_id: str) -> bool:
