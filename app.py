@@ -20,6 +20,59 @@ ASYNC_MODE = os.environ.get("CHAT_ASYNC_MODE", "eventlet")
 # eventlet is in bug-fix-only maintenance and prints a banner on import; we know (docs/deployment.md).
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
+
+def _address() -> tuple[str, int]:
+    """CHAT_HOST and CHAT_PORT, read here as chat/config.py reads them (the application is not
+    loaded yet when the listener is made)."""
+    return os.environ.get("CHAT_HOST", "127.0.0.1"), int(os.environ.get("CHAT_PORT", "5000"))
+
+
+def _listen_backlog() -> int:
+    """CHAT_LISTEN_BACKLOG, else the kernel's own ceiling (net.core.somaxconn): after a restart
+    every client reconnects within a second or two, and eventlet's default of 50 made thousands
+    of them time out while the server sat idle (bench/README.md)."""
+    if os.environ.get("CHAT_LISTEN_BACKLOG"):
+        return int(os.environ["CHAT_LISTEN_BACKLOG"])
+    try:
+        with open("/proc/sys/net/core/somaxconn") as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        import socket
+
+        return socket.SOMAXCONN
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, made here the same way in every async mode (the servers' own
+    defaults differ: eventlet listened with a backlog of 50 and SO_REUSEPORT, which let a second
+    server start on a taken port and silently take half its connections). SO_REUSEADDR only:
+    a restart may bind over connections in TIME_WAIT, never beside a live listener. A taken port
+    ends the process before it loads the application or touches the database.
+
+    It is made before the application is loaded (imports and set-up take 1-4 s): clients that
+    reconnect meanwhile, after a restart, wait in the listen queue and are answered as soon as
+    the server serves, instead of being refused and backing off for up to 5 s more."""
+    import errno
+    import socket
+    import sys
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)  # green under eventlet and gevent (patched)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as err:
+        sock.close()
+        if err.errno == errno.EADDRINUSE:
+            print(f"chat: port {port} is already in use on {host}; is another server running there? "
+                  "Stop it or set CHAT_PORT.", file=sys.stderr, flush=True)
+            sys.exit(1)
+        raise
+    sock.listen(_listen_backlog())
+    return sock
+
+
+LISTENER: socket.socket | None = None
 if __name__ == "__main__":
     if ASYNC_MODE == "eventlet":
         import eventlet
@@ -29,6 +82,9 @@ if __name__ == "__main__":
         from gevent import monkey
 
         monkey.patch_all()
+    # First, so that a second server on a taken port changes nothing (the socket is green: the
+    # monkey-patching came first).
+    LISTENER = _listen(*_address())
 
 from chat import create_app  # noqa: E402
 from chat.database import upgrade_schema  # noqa: E402
@@ -182,47 +238,6 @@ def _quiet_garbage_collector() -> None:
     gc.set_threshold(10_000, 20, 20)
 
 
-def _listen_backlog() -> int:
-    """CHAT_LISTEN_BACKLOG, else the kernel's own ceiling (net.core.somaxconn): after a restart
-    every client reconnects within a second or two, and eventlet's default of 50 made thousands
-    of them time out while the server sat idle (bench/README.md)."""
-    if os.environ.get("CHAT_LISTEN_BACKLOG"):
-        return int(os.environ["CHAT_LISTEN_BACKLOG"])
-    try:
-        with open("/proc/sys/net/core/somaxconn") as f:
-            return int(f.read())
-    except (OSError, ValueError):
-        import socket
-
-        return socket.SOMAXCONN
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    """The listening socket, made here the same way in every async mode (the servers' own
-    defaults differ: eventlet listened with a backlog of 50 and SO_REUSEPORT, which let a second
-    server start on a taken port and silently take half its connections). SO_REUSEADDR only:
-    a restart may bind over connections in TIME_WAIT, never beside a live listener. A taken port
-    ends the process before it touches the database."""
-    import errno
-    import socket
-    import sys
-
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)  # green under eventlet and gevent (patched)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as err:
-        sock.close()
-        if err.errno == errno.EADDRINUSE:
-            print(f"chat: port {port} is already in use on {host}; is another server running there? "
-                  "Stop it or set CHAT_PORT.", file=sys.stderr, flush=True)
-            sys.exit(1)
-        raise
-    sock.listen(_listen_backlog())
-    return sock
-
-
 def _serve(listener: socket.socket) -> None:
     """Serve the app on the listening socket, as ``socketio.run`` would in each mode."""
     if ASYNC_MODE == "eventlet":
@@ -256,11 +271,12 @@ def _start_jobs() -> None:
         print("jobs: none run in this process (JOB_WORKERS=0); `flask --app app worker` runs them", flush=True)
 
 
-def main() -> None:
+def main(listener: socket.socket | None = None) -> None:
+    """Serve on ``listener``, else on a socket made now."""
     from chat.services import presence
 
     host, port = app.config["CHAT_HOST"], app.config["CHAT_PORT"]
-    listener = _listen(host, port)  # first: a second server on a taken port must change nothing
+    listener = listener or _listen(host, port)
     _use_os_threads_for_cpu_work()
     _cooperative_postgres()
     app.wsgi_app = _tcp_nodelay(app.wsgi_app)  # type: ignore[method-assign,assignment]  # WSGI middleware, Flask's way
@@ -278,4 +294,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(LISTENER)
