@@ -15,7 +15,8 @@ The driver talks to a worker process over a pipe:
     worker -> ("marked", None)
     driver -> ("await_back", {timeout_s})  wait until every client has caught up once more
     worker -> ("back", {...})
-    driver -> ("collect", {acked, drain_s}) wait for the acked messages, then count
+    driver -> ("collect", {acked, drain_s}) wait for the acked messages ({channel id: [message
+                                           ids]}) of each client's channels, then count
     worker -> ("result", {...})
     driver -> ("close", None)
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import multiprocessing as mp
 import random
 import time
@@ -34,7 +36,22 @@ from loadclients import _raise_fd_limit, _session
 log = logging.getLogger("bench.crowd")
 
 SYNC_LIMIT = 500
-RECONNECT_DELAY_S, RECONNECT_DELAY_MAX_S = 0.5, 5.0   # the web client's socket.io settings
+# The web client's settings (static/js/realtime.js: reconnectionDelay 500, reconnectionDelayMax
+# 5000; randomizationFactor and the open timeout are socket.io-client's defaults, 0.5 and 20 s).
+RECONNECT_DELAY_S, RECONNECT_DELAY_MAX_S, RANDOMIZATION = 0.5, 5.0, 0.5
+OPEN_TIMEOUT_S = 20.0
+
+
+def reconnect_delay(attempt: int) -> float:
+    """socket.io-client 4's back-off (its contrib/backo2.js), seconds before reconnect attempt
+    ``attempt`` (0 after a connection closed; one more after each failed attempt): the delay
+    doubles from RECONNECT_DELAY_S, moves up or down by up to RANDOMIZATION of itself, and is
+    capped at RECONNECT_DELAY_MAX_S after that (0.25-0.75 s, 0.5-1.5, 1-3, 2-5, then 4-5 s)."""
+    ms = RECONNECT_DELAY_S * 1000 * 2 ** min(attempt, 30)
+    rand = random.random()
+    deviation = math.floor(rand * RANDOMIZATION * ms)
+    ms = ms - deviation if math.floor(rand * 10) & 1 == 0 else ms + deviation
+    return int(min(ms, RECONNECT_DELAY_MAX_S * 1000)) / 1000
 
 
 class CatchUp:
@@ -71,8 +88,9 @@ def finish_sync(state: CatchUp, page_cursor: int, buffered: list[dict[str, Any]]
 
 
 class Client:
-    def __init__(self, url: str, token: str, cursor: int) -> None:
+    def __init__(self, url: str, token: str, cursor: int, channels: list[int]) -> None:
         self.url, self.token = url, token
+        self.channels = channels               # the channels whose messages it must receive
         self.state = CatchUp(cursor)
         self.catch_ups = 0                     # completed catch-ups (one per connect)
         self.caught_up_ns = 0                  # monotonic time of the last one
@@ -80,25 +98,28 @@ class Client:
         self.presence_frames = 0
         self.changed = asyncio.Event()
         self.stopping = False
+        self.opened = False                    # the current attempt got engine.io's open packet
 
     async def run(self, session: Any) -> None:
+        """Connect, and reconnect whenever the connection ends, as socket.io-client does: the
+        back-off starts over once a connection had opened, and grows with each failed attempt."""
         attempt = 0
         while not self.stopping:
+            self.opened = False
             try:
                 await self._session(session)
-                attempt = 0
             except Exception as err:  # refused, reset, timed out: try again like a browser would
                 log.debug("client: %r", err)
-                self.connect_failures += 1
+                if not self.opened:
+                    self.connect_failures += 1
             if self.stopping:
                 return
-            delay = min(RECONNECT_DELAY_MAX_S, RECONNECT_DELAY_S * 2 ** attempt)
-            attempt += 1
-            await asyncio.sleep(delay * random.uniform(0.5, 1.5))
+            attempt = 0 if self.opened else attempt + 1
+            await asyncio.sleep(reconnect_delay(attempt))
 
     async def _session(self, session: Any) -> None:
         ws_url = self.url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
-        ws = await session.ws_connect(ws_url, autoping=True, max_msg_size=0, timeout=30)
+        ws = await session.ws_connect(ws_url, autoping=True, max_msg_size=0, timeout=OPEN_TIMEOUT_S)
         self.ws = ws
         syncing, buffered, ack_id = False, [], 0
         try:
@@ -135,6 +156,7 @@ class Client:
                         self.caught_up_ns = time.monotonic_ns()
                         self.changed.set()
                 elif data.startswith("0"):
+                    self.opened = True
                     await ws.send_str("40" + json.dumps({"token": self.token}, separators=(",", ":")))
                 elif data.startswith("40"):
                     syncing, buffered = True, []
@@ -159,8 +181,9 @@ class Client:
 
 
 async def _wait(clients: list[Client], done: Any, timeout_s: float) -> bool:
+    """Until ``done(i, client)`` holds for every client, or the timeout passed."""
     deadline = time.monotonic() + timeout_s
-    while not all(done(c) for c in clients):
+    while not all(done(i, c) for i, c in enumerate(clients)):
         if time.monotonic() > deadline:
             return False
         await asyncio.sleep(0.05)
@@ -171,7 +194,8 @@ async def _crowd(conn: Any, spec: dict) -> None:
     loop = asyncio.get_running_loop()
     recv = lambda: loop.run_in_executor(None, conn.recv)  # noqa: E731
     session = _session()
-    clients = [Client(spec["url"], token, spec["cursor"]) for token in spec["tokens"]]
+    clients = [Client(spec["url"], token, spec["cursor"], channels)
+               for token, channels in zip(spec["tokens"], spec["channels"], strict=True)]
     conn.send(("loaded", None))
     tasks: list[asyncio.Task] = []
     marks: list[int] = []
@@ -180,7 +204,7 @@ async def _crowd(conn: Any, spec: dict) -> None:
         if cmd == "connect":
             t0 = time.monotonic_ns()
             tasks = [asyncio.ensure_future(c.run(session)) for c in clients]
-            ok = await _wait(clients, lambda c: c.catch_ups >= 1, args["timeout_s"])
+            ok = await _wait(clients, lambda _, c: c.catch_ups >= 1, args["timeout_s"])
             conn.send(("caught_up", {"all": ok, "start_ns": t0,
                                      "last_ns": max(c.caught_up_ns for c in clients),
                                      "caught_up": sum(1 for c in clients if c.catch_ups >= 1),
@@ -190,17 +214,20 @@ async def _crowd(conn: Any, spec: dict) -> None:
             marks = [c.catch_ups for c in clients]
             conn.send(("marked", None))
         elif cmd == "await_back":
-            ok = await _wait(clients, lambda c, marks=marks: c.catch_ups > marks[clients.index(c)], args["timeout_s"])
+            ok = await _wait(clients, lambda i, c, marks=marks: c.catch_ups > marks[i], args["timeout_s"])
             back = [c.caught_up_ns for c, m in zip(clients, marks, strict=True) if c.catch_ups > m]
             conn.send(("back", {"all": ok, "back": len(back), "last_ns": max(back, default=0),
                                 "connect_failures": sum(c.connect_failures for c in clients)}))
         elif cmd == "collect":
-            acked = set(args["acked"])
-            await _wait(clients, lambda c, acked=acked: acked <= c.state.message_ids, args["drain_s"])
+            by_channel = {channel: set(ids) for channel, ids in args["acked"].items()}
+            expected = [set().union(*(by_channel.get(ch, set()) for ch in c.channels)) for c in clients]
+            await _wait(clients, lambda i, c, expected=expected: expected[i] <= c.state.message_ids, args["drain_s"])
             conn.send(("result", {
                 "clients": len(clients),
-                "lost": sum(len(acked - c.state.message_ids) for c in clients),
-                "clients_missing_some": sum(1 for c in clients if not acked <= c.state.message_ids),
+                "deliveries_expected": sum(len(e) for e in expected),
+                "lost": sum(len(e - c.state.message_ids) for e, c in zip(expected, clients, strict=True)),
+                "clients_missing_some": sum(1 for e, c in zip(expected, clients, strict=True)
+                                            if not e <= c.state.message_ids),
                 "duplicates": sum(c.state.duplicates for c in clients),
                 "skipped_by_protocol": sum(c.state.skipped for c in clients),
                 "presence_frames": sum(c.presence_frames for c in clients)}))

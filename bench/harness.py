@@ -156,10 +156,13 @@ class Target:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def start_chat(instance_dir: Path, mode: str, extra_env: dict[str, str] | None = None) -> Target:
+def start_chat(instance_dir: Path, mode: str, extra_env: dict[str, str] | None = None,
+               port: int | None = None) -> Target:
+    """A chat server (on ``port``, e.g. to restart one, else a free one)."""
     # Benchmarks measure capacity: one owner inviting thousands and senders at full speed
     # would only measure the rate limits.
-    server = start_server(instance_dir, async_mode=mode, extra_env={"RATE_LIMITS_ENABLED": "0", **(extra_env or {})})
+    server = start_server(instance_dir, async_mode=mode, port=port,
+                          extra_env={"RATE_LIMITS_ENABLED": "0", **(extra_env or {})})
     return Target("chat", mode, server.url, server.process, server.log_path, server)
 
 
