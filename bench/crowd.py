@@ -242,10 +242,13 @@ def restart_under_load(args: Any, result: dict[str, Any], target: harness.Target
     # sending, and 20 msg/s from one person would only measure the send limit).
     target = harness.start_chat(workdir / "srv", args.mode, port=port)
     ready_ns = time.monotonic_ns()
+    profiler = harness.Profiler(target.pid, Path(args.profile), 10) if args.profile else None
     for w in workers:
         w.send("await_back", {"timeout_s": 120})
     backs = [w.expect("back", 180) for w in workers]
     last = max(b["last_ns"] for b in backs)
+    if profiler:
+        result["restart_profile"] = profiler.finish(40)
     time.sleep(args.after)
     sender.stop()
     sends = sender.sends
@@ -314,6 +317,7 @@ def main() -> None:
     parser.add_argument("--mode", default="eventlet")
     parser.add_argument("--phases", default="connect,restart,storms", help="a subset of connect,restart,storms")
     parser.add_argument("--keep", help="keep the instance directory here")
+    parser.add_argument("--profile", help="py-spy the restarted server's first 10 s into PROFILE.collapsed")
     args = parser.parse_args()
     if args.quick:
         args.people, args.storms, args.compare, args.after = 200, "50,100,200", "50,100,200", 5.0

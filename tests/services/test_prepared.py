@@ -143,3 +143,44 @@ def test_sync_prepared_agrees_with_the_orm(app) -> None:
                 assert [e["id"] for e in page["events"]] == plain(person, since, limit)
     bobs = {e["channel_id"] for e in sync.events_since(bob, 0, 1000)["events"]}
     assert general in bobs and secret not in bobs and dm not in bobs
+
+
+def test_a_sockets_rooms_read_prepared_agree_with_the_orm(app) -> None:
+    """A connecting socket's workspaces and channels are read prepared (presence.rooms_for):
+    for an owner, a member, a guest, someone deactivated in one workspace and someone
+    removed from a channel, the same rooms as the rule's query run through the ORM."""
+    from chat.core import events
+    from chat.models import Membership, Role, User
+    from chat.services import access, presence
+
+    def person(name: str) -> Actor:
+        return Actor.cli(accounts.sign_up(f"{name}@example.test", "password123", f"R {name}", name))
+
+    owner, member, guest, gone = person("rowner"), person("rmember"), person("rguest"), person("rgone")
+    acme, other = workspaces.create_workspace(owner, "Rooms"), workspaces.create_workspace(owner, "Other")
+    for ws in (acme, other):
+        workspaces.add_member(ws.id, db.session.get(User, member.id), Role.member)
+        workspaces.add_member(ws.id, db.session.get(User, gone.id), Role.member)
+    workspaces.add_member(acme.id, db.session.get(User, guest.id), Role.guest)
+    db.session.commit()
+    secret = channels.create_channel(owner, acme.id, "secret", private=True)
+    team = channels.create_channel(owner, acme.id, "team")
+    for who in (member, guest, gone):
+        channels.add_member(owner, secret.id, who.id)
+    channels.add_member(owner, team.id, member.id)
+    channels.remove_member(owner, secret.id, member.id)
+    workspaces.update_member(owner, other.id, gone.id, {"active": False})
+
+    for actor in (owner, member, guest, gone):
+        roles = dict(db.session.execute(select(Membership.workspace_id, Membership.role).where(
+            Membership.user_id == actor.id, Membership.active)).tuples().all())
+        in_channels = db.session.scalars(access.channel_ids(access.is_in_channel, actor.id)).all()
+        expected = ([events.user_room(actor.id)]
+                    + [room for w, role in roles.items()
+                       for room in events.workspace_rooms(w, public_news=access.reads_public_channels(role))]
+                    + [events.channel_room(c) for c in in_channels])
+        assert sorted(presence.rooms_for(actor.id)) == sorted(expected)
+    assert events.channel_room(secret.id) not in presence.rooms_for(member.id)
+    assert events.channel_room(secret.id) in presence.rooms_for(guest.id)
+    assert events.members_room(acme.id) not in presence.rooms_for(guest.id)
+    assert events.workspace_room(other.id) not in presence.rooms_for(gone.id)

@@ -20,11 +20,12 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, delete, func, insert, select
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, delete, func, insert, select
 
 from chat.core import events
 from chat.core.actor import Actor
 from chat.core.group_commit import GroupCommit, Job
+from chat.core.prepared import Prepared
 from chat.core.transactions import atomic
 from chat.core.validation import check_optional_id
 from chat.extensions import db
@@ -96,10 +97,21 @@ def _announce(user_id: int, status: str, workspace_ids: list[int]) -> None:
                       events.workspace_room(workspace_id))
 
 
+# Every socket's connect reads the person's workspaces and channels, so a reconnect storm is
+# thousands of each: both run prepared on the driver (core/prepared.py), as sync's statements do.
+# Through the ORM, the channels' rule statement was cloned for each call's values and its cache
+# key rebuilt: with team channels, two thirds of the server's CPU while 2,000 people reconnected
+# (bench/README.md, run P). tests/services/test_prepared.py compares them with the plain queries.
+_USER = bindparam("user_id", type_=Integer)
+_ROLES = Prepared(select(Membership.workspace_id, Membership.role)
+                  .where(Membership.user_id == _USER, Membership.active))
+_CHANNELS = Prepared(rules.channel_ids(rules.is_in_channel, _USER))
+
+
 def _roles(user_id: int) -> dict[int, Role]:
     """The person's active workspaces and their role in each."""
-    return dict(db.session.execute(select(Membership.workspace_id, Membership.role).where(
-        Membership.user_id == user_id, Membership.active)).tuples().all())
+    # The column keeps the enum's name (SQLAlchemy's Enum); the driver's rows are not converted.
+    return {workspace_id: Role[role] for workspace_id, role in _ROLES.rows({"user_id": user_id})}
 
 
 def rooms_for(user_id: int) -> list[str]:
@@ -109,7 +121,7 @@ def rooms_for(user_id: int) -> list[str]:
 
 
 def _rooms(user_id: int, roles: dict[int, Role]) -> list[str]:
-    channel_ids = db.session.scalars(rules.channel_ids(rules.is_in_channel, user_id))
+    channel_ids = [channel_id for (channel_id,) in _CHANNELS.rows({"user_id": user_id})]
     return ([events.user_room(user_id)]
             + [room for w, role in roles.items()
                for room in events.workspace_rooms(w, public_news=rules.reads_public_channels(role))]
