@@ -89,6 +89,12 @@ class EventPacket(packet.Packet):
 
     json = _PayloadJSON
     data: Any  # set by packet.Packet (python-socketio is untyped)
+    # Everything the server sends is JSON (docs/realtime.md): no packet needs binary attachments.
+    # Left on, python-socketio walks every value of every outgoing packet looking for bytes: with
+    # sync pages of 500 events, ~10% of the server's CPU while 2,000 people reconnected
+    # (bench/README.md, run P). Incoming packets are decoded as before: this only decides how
+    # outgoing ones are built.
+    uses_binary_events = False
 
     def decode(self, encoded_packet: Any) -> int:
         attachments = super().decode(encoded_packet)
