@@ -8,8 +8,9 @@ One chat server (`python app.py`, eventlet, SQLite: the default deployment) and 
 members of one workspace, every one in #general. The clients (bench/crowdclients.py, in
 ``--procs`` processes) follow docs/realtime.md's catch-up: the cursor from GET /events/head, then
 connect, then ``sync`` from it while live events are buffered, then the buffer, deduplicated.
-They reconnect with the web client's back-off (static/js/realtime.js and socket.io-client's
-defaults: 0.5 s doubling to 5 s, randomized by half, capped at 5 s; crowdclients.reconnect_delay).
+They reconnect with the web client's back-off (its realtime module's ``io()`` options and
+socket.io-client's defaults: 0.5 s doubling to 5 s, randomized by half, capped at 5 s;
+crowdclients.reconnect_delay).
 
 Where the messages go:
 
@@ -19,21 +20,22 @@ Where the messages go:
 - with ``--spread``, as in a real workspace of that size: everyone is in #general and the owner
   also makes ``--teams`` public team channels, each of a size drawn uniformly from
   ``--team-sizes`` (people picked at random; seeded, so every run has the same workspace), so
-  a person is in 1.5 team channels on average and some in none. A share ``--general-share`` of
+  a person is in about 1.4 team channels and a quarter in none. A share ``--general-share`` of
   the messages goes to #general and the rest to a team channel picked uniformly (20 msg/s with
   the defaults: 2 msg/s to #general, 18 to teams of ~60, ~5,000 deliveries/s). A client must
   receive exactly the messages of its own channels.
 
 1. **connect**: every client connects at once; the time until the last has finished its catch-up.
-2. **restart**: the owner sends ``--rate`` messages/s (to #general, or spread) over REST (each retried with
-   its client_msg_id until acknowledged, as the web client's outbox does). After ``--warmup``
-   seconds the server is killed with SIGKILL and restarted on the same port; the time until every
-   client has reconnected and caught up again, counted from the kill and from the moment the new
-   process answered; after ``--after`` more seconds the sends stop. Every client must then hold
-   every acknowledged message of its channels exactly once (by message id): lost and duplicated
-   are counted. Send
-   ack latencies: all, and those of sends made while a server was up (first attempt after the
-   restarted server answered, or before the kill).
+2. **restart**: the owner sends ``--rate`` messages/s (to #general, or spread) over REST (each
+   retried with its client_msg_id until acknowledged, as the web client's outbox does). After
+   ``--warmup`` seconds the server is killed with SIGKILL and restarted on the same port, with
+   the same settings; the time until every client has reconnected and caught up again, counted
+   from the kill and from the moment the new process answered; after ``--after`` more seconds
+   the sends stop. Every client must then hold every acknowledged message of its channels
+   exactly once (by message id): lost and duplicated are counted. Send ack latencies: all, and
+   those of sends made while a server was up (first attempt after the restarted server
+   answered, or before the kill); the slowest sends. ``--profile`` records the restarted
+   server's first 10 s with py-spy.
 3. **presence storms**: for each N of ``--storms``, N clients connect at once to the restarted
    server; the ``presence.changed`` frames all of them received. Then the same with
    ``PRESENCE_PUSH_LIMIT`` above the workspace's size (presence pushed to everyone, the behaviour

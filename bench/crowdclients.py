@@ -36,8 +36,9 @@ from loadclients import _raise_fd_limit, _session
 log = logging.getLogger("bench.crowd")
 
 SYNC_LIMIT = 500
-# The web client's settings (static/js/realtime.js: reconnectionDelay 500, reconnectionDelayMax
-# 5000; randomizationFactor and the open timeout are socket.io-client's defaults, 0.5 and 20 s).
+# The web client's settings (its realtime module's io() options: reconnectionDelay 500,
+# reconnectionDelayMax 5000; randomizationFactor and the open timeout are socket.io-client's
+# defaults, 0.5 and 20 s).
 RECONNECT_DELAY_S, RECONNECT_DELAY_MAX_S, RANDOMIZATION = 0.5, 5.0, 0.5
 OPEN_TIMEOUT_S = 20.0
 
