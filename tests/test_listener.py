@@ -86,16 +86,15 @@ def test_a_client_connecting_while_the_server_loads_is_answered_not_refused(
     port = free_port()
     with ThreadPoolExecutor(1) as pool:
         starting = pool.submit(start_server, instance, async_mode=async_mode, port=port)
-        key = _open_for_writing_once_read(instance / "secret_key")  # the application is loading
         try:
-            client = socket.create_connection(("127.0.0.1", port), timeout=60)
+            key = _open_for_writing_once_read(instance / "secret_key")  # the application is loading
+            try:
+                client = socket.create_connection(("127.0.0.1", port), timeout=60)
+            finally:
+                os.write(key, b"k" * 64)
+                os.close(key)
+            with client, client.makefile("rb") as answer:
+                client.sendall(b"GET /api/v1/openapi.json HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                assert answer.read(12) == b"HTTP/1.1 200"
         finally:
-            os.write(key, b"k" * 64)
-            os.close(key)
-        server = starting.result(timeout=120)
-    try:
-        with client:
-            client.sendall(b"GET /api/v1/openapi.json HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-            assert client.recv(12) == b"HTTP/1.1 200"
-    finally:
-        server.stop()
+            starting.result(timeout=120).stop()
