@@ -331,7 +331,8 @@ SCHEMAS["EventEnvelope"] = {
 # What a socket receives under each event name: the envelope for durable events (with the data
 # as sent live), the data itself for ephemeral ones. Served as the document's `x-socket-events`.
 SOCKET_EVENTS: dict[str, Schema] = {
-    **{name: {"allOf": [ref("EventEnvelope"), {"properties": {"type": {"const": name}, "data": data}}]}
+    **{name: {"allOf": [ref("EventEnvelope"), {"properties": {"type": {"const": name}, "data": data},
+                                                   "required": ["type", "data"]}]}
        for name, data in DURABLE_EVENT_DATA.items()},
     **EPHEMERAL_EVENT_DATA,
 }

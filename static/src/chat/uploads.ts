@@ -1,11 +1,12 @@
+// @ts-nocheck: typed in the next step of the TypeScript move (docs/frontend.md)
 // Files being attached to a message that is not sent yet, per composer ("channel:root").
 //
 // Each file is its own XMLHttpRequest (fetch cannot report upload progress), so each has its own
 // progress bar and can be cancelled alone. A finished upload holds the server's File payload;
 // its id goes out with the next message from that composer (see outbox.js).
 
-import { csrfToken } from './api.js';
-import { currentWorkspace } from './state.js';
+import { csrfToken } from './api';
+import { currentWorkspace } from './state';
 
 const MAX_PER_MESSAGE = 10;
 

@@ -1,13 +1,14 @@
+// @ts-nocheck: typed in the next step of the TypeScript move (docs/frontend.md)
 // Applying server events to `state`. Durable envelopes arrive in id order, once each (see
 // realtime.js), possibly replayed after a reconnect, so every handler is idempotent: a
 // replayed message.created that is already shown or counted changes nothing.
 
-import * as actions from './actions.js';
-import { notify } from './notify.js';
-import { flushOutbox, settle } from './outbox.js';
-import { invalidate } from './render.js';
-import { displayName, isDirect, mentionsMe, state } from './state.js';
-import { fileUpdated } from './uploads.js';
+import * as actions from './actions';
+import { notify } from './notify';
+import { flushOutbox, settle } from './outbox';
+import { invalidate } from './render';
+import { displayName, isDirect, mentionsMe, state } from './state';
+import { fileUpdated } from './uploads';
 
 const TYPING_MS = 6000;
 
@@ -195,7 +196,10 @@ function typing({ channel_id: channelId, thread_root_id: rootId, user, workspace
   if (workspaceId !== state.workspaceId || user.id === state.me.id) return;
   const key = typingKey(channelId, rootId);
   let people = state.typing.get(key);
-  if (!people) state.typing.set(key, (people = new Map()));
+  if (!people) {
+    people = new Map();
+    state.typing.set(key, people);
+  }
   clearTimeout(people.get(user.id)?.timer);
   const timer = setTimeout(() => clearTyping(channelId, rootId, user.id), TYPING_MS);
   people.set(user.id, { name: user.display_name, timer });

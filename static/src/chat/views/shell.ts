@@ -1,20 +1,21 @@
+// @ts-nocheck: typed in the next step of the TypeScript move (docs/frontend.md)
 // The page skeleton and the always-visible parts: connection banner, workspace bar, sidebar
 // and conversation header.
 
-import * as actions from '../actions.js';
-import { csrfToken } from '../api.js';
-import { colorClass, h, initials } from '../dom.js';
-import { icon } from '../icons.js';
-import { askPermission, notificationsWanted } from '../notify.js';
-import { invalidate } from '../render.js';
-import { badgeCounts, currentWorkspace, displayName, isAdmin, isDirect, state, workspaceTotals } from '../state.js';
-import { toast } from '../toast.js';
+import * as actions from '../actions';
+import { csrfToken } from '../api';
+import { colorClass, h, initials } from '../dom';
+import { icon } from '../icons';
+import { askPermission, notificationsWanted } from '../notify';
+import { invalidate } from '../render';
+import { badgeCounts, currentWorkspace, displayName, isAdmin, isDirect, state, workspaceTotals } from '../state';
+import { toast } from '../toast';
 import { browseChannelsDialog, channelDetailsDialog, createChannelDialog, createWorkspaceDialog,
-  directMessageDialog, inviteDialog, workspaceSettingsDialog } from './dialogs.js';
-import { dropTarget, makeComposer, maybeLoadOlder } from './messages.js';
-import { presenceDot, threadDrop } from './panel.js';
-import { workspaceMembersDialog } from './people.js';
-import { profileDialog } from './profile.js';
+  directMessageDialog, inviteDialog, workspaceSettingsDialog } from './dialogs';
+import { dropTarget, makeComposer, maybeLoadOlder } from './messages';
+import { presenceDot, threadDrop } from './panel';
+import { workspaceMembersDialog } from './people';
+import { profileDialog } from './profile';
 
 export let composer = null;
 
@@ -107,7 +108,7 @@ function channelItem(channel) {
   const current = channel.id === state.channelId;
   const direct = isDirect(channel);
   const name = displayName(channel);
-  let mark;
+  let mark: any;
   if (direct) {
     const others = (channel.members ?? []).filter((m) => m.id !== state.me.id);
     mark = others.length === 1 ? presenceDot(others[0].id) : h('span', { class: 'channel-icon', 'aria-hidden': 'true' }, others.length ? String(others.length + 1) : '•');

@@ -1,12 +1,13 @@
+// @ts-nocheck: typed in the next step of the TypeScript move (docs/frontend.md)
 // What the person can do, and the data loading behind it. Each action changes `state`
 // and invalidates the views that show what changed.
 
-import { api } from './api.js';
-import { invalidate } from './render.js';
-import { emit, emitAck, holdEvents, isConnected } from './realtime.js';
-import { queueMessage } from './outbox.js';
-import { newStore, state } from './state.js';
-import { reportError, toast } from './toast.js';
+import { api } from './api';
+import { queueMessage } from './outbox';
+import { emit, emitAck, holdEvents, isConnected } from './realtime';
+import { invalidate } from './render';
+import { newStore, state } from './state';
+import { reportError, toast } from './toast';
 
 const HISTORY_PAGE = 50;
 const ALL_VIEWS = ['workspaces', 'sidebar', 'header', 'messages', 'composer', 'typing', 'panel'];

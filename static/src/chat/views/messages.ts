@@ -1,18 +1,19 @@
+// @ts-nocheck: typed in the next step of the TypeScript move (docs/frontend.md)
 // The message list, one message, and the composer (used by the channel and by the thread panel).
 //
 // Message text is shown only through the `html` the server rendered (escaped Markdown subset);
 // anything else typed by people goes into the DOM as text nodes, never as HTML.
 
-import * as actions from '../actions.js';
-import { colorClass, dayLabel, formatFull, formatTime, h, initials, plural, reconcile } from '../dom.js';
-import { typingNames } from '../events.js';
-import { icon } from '../icons.js';
-import { discard, pendingFor, retry } from '../outbox.js';
-import { displayName, isAdmin, isDirect, sortedMessages, state } from '../state.js';
-import { toast } from '../toast.js';
+import * as actions from '../actions';
+import { colorClass, dayLabel, formatFull, formatTime, h, initials, plural, reconcile } from '../dom';
+import { typingNames } from '../events';
+import { icon } from '../icons';
+import { discard, pendingFor, retry } from '../outbox';
+import { displayName, isAdmin, isDirect, sortedMessages, state } from '../state';
+import { toast } from '../toast';
 import { addFiles, attachmentsFor, formatSize, onUploadsChanged, removeAttachment, takeUploaded,
-  uploading } from '../uploads.js';
-import { fileList } from './files.js';
+  uploading } from '../uploads';
+import { fileList } from './files';
 
 export const PALETTE = ['👍', '❤️', '😂', '🎉', '👀', '✅'];
 const GROUP_MS = 5 * 60 * 1000;

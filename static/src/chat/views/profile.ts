@@ -1,12 +1,13 @@
+// @ts-nocheck: typed in the next step of the TypeScript move (docs/frontend.md)
 // "Your profile": display name, password and personal API tokens. Each part is its own form
 // with its own error line, so a refusal in one (a wrong current password) is shown next to it.
 
-import { api } from '../api.js';
-import { formatFull, h } from '../dom.js';
-import { invalidate } from '../render.js';
-import { state } from '../state.js';
-import { reportError, toast } from '../toast.js';
-import { field, openDialog } from './dialogs.js';
+import { api } from '../api';
+import { formatFull, h } from '../dom';
+import { invalidate } from '../render';
+import { state } from '../state';
+import { reportError, toast } from '../toast';
+import { field, openDialog } from './dialogs';
 
 /** A form that shows its own error: run(form) may throw; the message appears above the button. */
 function section(legend, testid, fields, submitLabel, run) {

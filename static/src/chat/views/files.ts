@@ -1,13 +1,14 @@
+// @ts-nocheck: typed in the next step of the TypeScript move (docs/frontend.md)
 // Shared files: the card shown in a message and in the files panel, the in-page viewer (a PDF
 // in the browser's own viewer, an image full size), and the files panel with its filters and
 // search. File names and snippets are people's text: they only ever go in as text nodes.
 
-import * as actions from '../actions.js';
-import { formatFull, formatTime, h, plural, reconcile } from '../dom.js';
-import { icon } from '../icons.js';
-import { isAdmin, isDirect, state } from '../state.js';
-import { formatSize } from '../uploads.js';
-import { openDialog } from './dialogs.js';
+import * as actions from '../actions';
+import { formatFull, formatTime, h, plural, reconcile } from '../dom';
+import { icon } from '../icons';
+import { isAdmin, isDirect, state } from '../state';
+import { formatSize } from '../uploads';
+import { openDialog } from './dialogs';
 
 const KIND_ICON = { pdf: 'file-text', image: 'image', other: 'file' };
 
@@ -23,7 +24,7 @@ const viewable = (file) => file.kind === 'pdf' || file.kind === 'image';
 export function fileCard(file) {
   const state_ = file.preview?.state ?? 'none';
   const thumb = state_ === 'ready' && file.preview.thumbnail_url;
-  let preview;
+  let preview: any;
   if (thumb) {
     preview = h('img', { class: 'file-thumb', src: file.preview.thumbnail_url, alt: '', loading: 'lazy',
       'data-testid': 'file-thumbnail', width: file.kind === 'image' ? file.preview.width : null,
@@ -160,7 +161,7 @@ function resultItem(result, q) {
 export function renderFiles(panel, body) {
   panel.controls ??= buildControls(panel);
   body.setAttribute('data-testid', 'files-panel');
-  let nodes;
+  let nodes: any;
   if (panel.query) {
     const q = panel.query;
     if (panel.searching || !panel.results) nodes = [h('p', { class: 'muted pad' }, 'Searching…')];

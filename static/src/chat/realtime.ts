@@ -1,3 +1,4 @@
+// @ts-nocheck: typed in the next step of the TypeScript move (docs/frontend.md)
 // The Socket.IO connection and the "no lost messages" machinery (docs/realtime.md).
 //
 // Every durable server event is an envelope {id, prev_id, type, workspace_id, channel_id, data}.
@@ -16,8 +17,9 @@
 // joined it. That stream is not ours (sync never returns it), so when such an event does not
 // follow on, it is a notice: applied as it is, leaving the stream bookkeeping alone.
 
-import { ApiError } from './api.js';
-import { state } from './state.js';
+import { io } from 'socket.io-client';
+import { ApiError } from './api';
+import { state } from './state';
 
 const EPHEMERAL = ['channel.read', 'typing', 'presence.changed', 'workspace.member_updated', 'file.updated'];
 const DURABLE = ['message.created', 'message.updated', 'message.deleted', 'channel.created', 'channel.updated',
@@ -49,7 +51,7 @@ const streamOf = (envelope) => envelope.channel_id ?? 'me';
 export function startRealtime(initialCursor, eventHandlers) {
   cursor = initialCursor;
   handlers = eventHandlers;
-  socket = window.io({ reconnectionDelay: 500, reconnectionDelayMax: 5000 });
+  socket = io({ reconnectionDelay: 500, reconnectionDelayMax: 5000 });
 
   for (const type of DURABLE) socket.on(type, onLive);
   for (const name of EPHEMERAL) socket.on(name, (data) => handlers.ephemeral(name, data));
@@ -117,7 +119,7 @@ async function sync() {
   let since = cursor;
   try {
     for (;;) {
-      let page;
+      let page: any;
       try {
         page = await emitAck('sync', { since, limit: SYNC_PAGE }, 20000);
       } catch (err) {

@@ -1,3 +1,4 @@
+// @ts-nocheck: typed in the next step of the TypeScript move (docs/frontend.md)
 // UI icons as inline SVG, drawn on a 24x24 grid with round 2px strokes in the manner of the
 // Feather/Lucide sets (the paths here are our own). Emoji are not used as icons: machines without
 // an emoji font show empty boxes. Icons are decoration: the control carrying one keeps its own

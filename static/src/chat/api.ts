@@ -1,3 +1,4 @@
+// @ts-nocheck: typed in the next step of the TypeScript move (docs/frontend.md)
 // REST calls under /api/v1 with the session cookie. Writes carry the CSRF token header,
 // which the server requires for cookie-authenticated requests.
 
@@ -15,9 +16,9 @@ async function request(method, path, body) {
   const headers = { Accept: 'application/json' };
   if (method !== 'GET') headers['X-CSRFToken'] = csrfToken;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  let response;
+  let response: Response;
   try {
-    response = await fetch('/api/v1' + path, {
+    response = await fetch(`/api/v1${path}`, {
       method, headers, credentials: 'same-origin',
       body: body === undefined ? undefined : JSON.stringify(body),
     });
@@ -26,7 +27,7 @@ async function request(method, path, body) {
   }
   if (response.status === 401) {
     // The session has ended (signed out in another tab, expired): start again at the login page.
-    location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search));
+    location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
     throw new ApiError(401, 'unauthorized', 'Signed out');
   }
   const data = await response.json().catch(() => null);

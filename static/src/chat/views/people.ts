@@ -1,13 +1,14 @@
+// @ts-nocheck: typed in the next step of the TypeScript move (docs/frontend.md)
 // People management: the workspace's members (admins change roles, deactivate and reactivate)
 // and adding people to a channel. The server checks every change; these views only hide the
 // controls a person may not use and show the server's answer when it says no.
 
-import * as actions from '../actions.js';
-import { api } from '../api.js';
-import { colorClass, h, initials } from '../dom.js';
-import { state } from '../state.js';
-import { toast } from '../toast.js';
-import { formDialog, openDialog } from './dialogs.js';
+import * as actions from '../actions';
+import { api } from '../api';
+import { colorClass, h, initials } from '../dom';
+import { state } from '../state';
+import { toast } from '../toast';
+import { formDialog, openDialog } from './dialogs';
 
 const PRESENCE_POLL_MS = 60_000;
 

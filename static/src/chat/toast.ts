@@ -1,5 +1,6 @@
+// @ts-nocheck: typed in the next step of the TypeScript move (docs/frontend.md)
 // Short-lived notices for errors and confirmations, announced to screen readers.
-import { h } from './dom.js';
+import { h } from './dom';
 
 export function toast(text, kind = 'error') {
   const host = document.getElementById('toasts');

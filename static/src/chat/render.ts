@@ -1,3 +1,4 @@
+// @ts-nocheck: typed in the next step of the TypeScript move (docs/frontend.md)
 // Batched rendering: state changes mark views dirty; they re-render once per microtask,
 // so a burst of events (a sync replay) costs one render per view.
 

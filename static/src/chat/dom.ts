@@ -1,3 +1,4 @@
+// @ts-nocheck: typed in the next step of the TypeScript move (docs/frontend.md)
 // Tiny DOM helpers. No inline style attributes anywhere: the page's CSP (style-src 'self')
 // forbids them, so looks come from classes in app.css.
 
@@ -62,6 +63,6 @@ export function initials(name) {
 /** A stable colour class for a person's avatar (8 colours defined in app.css). */
 export const colorClass = (id) => `c${Math.abs(Number(id) || 0) % 8}`;
 
-export function plural(n, one, many = one + 's') {
+export function plural(n, one, many = `${one}s`) {
   return `${n} ${n === 1 ? one : many}`;
 }
