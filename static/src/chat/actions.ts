@@ -643,3 +643,30 @@ export function typingStopped(channelId, threadRootId = null) {
 export function announcePresence() {
   emit('presence.set', { away: document.hidden });
 }
+
+// --- what views used to change themselves -------------------------------------------------------
+
+/** Phone-sized screens: show or hide the conversation list. */
+export function setSidebar(open) {
+  state.sidebarOpen = open;
+  invalidate('header', 'sidebar');
+}
+
+/** The unsent text of a composer (`${channelId}:${rootId || ''}`); '' forgets it. */
+export function setDraft(key, text) {
+  if (text) state.drafts.set(key, text);
+  else state.drafts.delete(key);
+}
+
+/** The text of the message being edited, kept across re-renders. */
+export function setEditDraft(text) {
+  if (state.editing) state.editing.draft = text;
+}
+
+/** Change the name people see; members lists show it at once. */
+export async function renameMe(name) {
+  state.me = { ...state.me, ...(await api.patch('/me', { display_name: name })) };
+  const mine = state.members.get(state.me.id);
+  if (mine) state.members.set(mine.id, { ...mine, display_name: state.me.display_name });
+  invalidate('sidebar', 'panel');
+}

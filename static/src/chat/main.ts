@@ -16,8 +16,7 @@ import { reportError } from './toast';
 import { renderMessages, renderTyping } from './views/messages';
 import { renderPanel } from './views/panel';
 import { startPresencePolling } from './views/people';
-import { buildShell, renderBanner, renderComposer, renderHeader, renderSidebar, renderWorkspaces,
-  setSidebar } from './views/shell';
+import { buildShell, renderBanner, renderComposer, renderHeader, renderSidebar, renderWorkspaces } from './views/shell';
 
 function requestedPlace() {
   const hash = new URLSearchParams(location.hash.slice(1));
@@ -32,7 +31,7 @@ function wireGlobalKeys() {
     if (state.editing) {
       actions.cancelEditing();
     } else if (state.sidebarOpen) {
-      setSidebar(false);
+      actions.setSidebar(false);
       document.querySelector('.menu-toggle')?.focus();
     } else if (state.panel) {
       actions.closePanel();

@@ -140,7 +140,7 @@ function editForm(message) {
   const save = async () => {
     if (await actions.saveEdit(message.id, box.value)) finish();
   };
-  box.addEventListener('input', () => { if (state.editing) state.editing.draft = box.value; });
+  box.addEventListener('input', () => actions.setEditDraft(box.value));
   box.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
@@ -304,7 +304,7 @@ export function makeComposer({ id, target, label }) {
     actions.sendMessage(t.channelId, box.value, t.rootId ?? null, takeUploaded(key));
     actions.typingStopped(t.channelId, t.rootId ?? null);
     box.value = '';
-    state.drafts.delete(key);
+    actions.setDraft(key, '');
     grow();
   };
   form.addEventListener('submit', (e) => { e.preventDefault(); submit(); });
@@ -321,7 +321,7 @@ export function makeComposer({ id, target, label }) {
   });
   box.addEventListener('input', () => {
     const t = target();
-    state.drafts.set(key, box.value);
+    actions.setDraft(key, box.value);
     grow();
     if (t && box.value.trim()) actions.typingStarted(t.channelId, t.rootId ?? null);
   });

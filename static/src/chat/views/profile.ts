@@ -2,9 +2,9 @@
 // "Your profile": display name, password and personal API tokens. Each part is its own form
 // with its own error line, so a refusal in one (a wrong current password) is shown next to it.
 
+import * as actions from '../actions';
 import { api } from '../api';
 import { formatFull, h } from '../dom';
-import { invalidate } from '../render';
 import { state } from '../state';
 import { reportError, toast } from '../toast';
 import { field, openDialog } from './dialogs';
@@ -40,10 +40,7 @@ export function profileDialog() {
       const name = form.elements.display_name.value.trim();
       if (!name) throw new Error('Enter a name');
       if (name === state.me.display_name) return;
-      state.me = { ...state.me, ...(await api.patch('/me', { display_name: name })) };
-      const mine = state.members.get(state.me.id);
-      if (mine) state.members.set(mine.id, { ...mine, display_name: state.me.display_name });
-      invalidate('sidebar', 'panel');
+      await actions.renameMe(name);
       toast('Name saved', 'info');
     });
 

@@ -40,7 +40,7 @@ export function buildShell(root) {
     h('div', { class: 'layout' },
       h('nav', { id: 'workspace-bar', class: 'workspace-bar', 'aria-label': 'Workspaces' }),
       h('aside', { id: 'sidebar', class: 'sidebar', 'aria-label': 'Conversations' }),
-      h('div', { class: 'scrim', 'aria-hidden': 'true', onclick: () => setSidebar(false) }),
+      h('div', { class: 'scrim', 'aria-hidden': 'true', onclick: () => actions.setSidebar(false) }),
       conversation,
       panel),
     h('div', { id: 'toasts', class: 'toasts' }));
@@ -51,11 +51,6 @@ function channelDrop() {
   const channel = state.channels.get(state.channelId);
   if (!channel) return { composer: null, label: 'Open a conversation first' };
   return { composer, label: `Drop files to send them to ${isDirect(channel) ? displayName(channel) : `#${channel.name}`}` };
-}
-
-export function setSidebar(open) {
-  state.sidebarOpen = open;
-  invalidate('header', 'sidebar');
 }
 
 export function renderBanner() {
@@ -176,7 +171,7 @@ export function renderHeader() {
   const header = document.getElementById('conv-header');
   const channel = state.channels.get(state.channelId);
   const menu = h('button', { type: 'button', class: 'icon menu-toggle', 'aria-label': 'Show conversations',
-    'aria-expanded': String(state.sidebarOpen), 'aria-controls': 'sidebar', onclick: () => setSidebar(!state.sidebarOpen) }, icon('menu'));
+    'aria-expanded': String(state.sidebarOpen), 'aria-controls': 'sidebar', onclick: () => actions.setSidebar(!state.sidebarOpen) }, icon('menu'));
   if (!channel) {
     header.replaceChildren(menu, h('h1', { id: 'conv-title' }, currentWorkspace()?.name ?? 'Chat'));
     return;
