@@ -83,6 +83,19 @@ describe('connecting', () => {
     expect(applied).toEqual([6, 7, 8]);
   });
 
+  it('a hole among live events queued during the catch-up starts another sync at once', async () => {
+    await start(5);
+    socket.connect();
+    socket.trigger('message.created', created(9, 8)); // 8 is not in the replay either
+    answerSync([created(6, 0)], 7);
+    await settle();
+    expect(applied).toEqual([6]);
+    expect(handlers.synced).toHaveBeenCalledTimes(1);
+    expect(answerSync([created(8, 6), created(9, 8)], 9)).toEqual({ since: 7, limit: 500 });
+    await settle();
+    expect(applied).toEqual([6, 8, 9]);
+  });
+
   it('ignores a payload that is not an envelope', async () => {
     await start(5);
     socket.connect();

@@ -194,8 +194,10 @@ async function sync(): Promise<void> {
     }, 2000);
     return;
   }
-  const hole = sequencer.syncFinished(since);
-  if (hole || syncAgain) {
+  // A hole among the live events queued meanwhile starts the next sync at once (which clears
+  // syncAgain); the connect's catch-up is still reported as done, as its events are applied.
+  if (sequencer.syncFinished(since)) void sync();
+  if (syncAgain) {
     void sync();
   } else if (reconnected) {
     reconnected = false;
