@@ -60,7 +60,7 @@ from client_checkouts import (  # noqa: E402
     signed_in_state,
     start_checkout,
 )
-from harness import RESULTS, now_utc, write_result  # noqa: E402
+from harness import RESULTS, now_utc, remove_dir, write_result  # noqa: E402
 
 SCREENS = RESULTS / "screens"
 DESKTOP = {"width": 1280, "height": 800}
@@ -314,6 +314,7 @@ def main() -> None:
     finally:
         for s in servers.values():
             s.stop()
+    remove_dir(folder)  # the servers' instance dirs and logs; kept when the run failed
     result["loadavg_end"] = loadavg()
     result["finished"] = now_utc()
     print("\n| view | viewport | pixels differing | by more than 8/255 | times match |"

@@ -66,7 +66,7 @@ from client_checkouts import (  # noqa: E402
     signed_in_state,
     start_checkout,
 )
-from harness import machine_description, now_utc, write_result  # noqa: E402
+from harness import machine_description, now_utc, remove_dir, write_result  # noqa: E402
 
 HISTORY_PAGE = 50  # messages the client asks for when it opens a channel (both clients)
 
@@ -308,6 +308,7 @@ def main() -> None:
     finally:
         for s in servers.values():
             s.stop()
+    remove_dir(folder)  # the servers' instance dirs and logs; kept when the run failed
     for r in results[1:]:  # the URLs loaded are the same every round: keep round 1's
         for label in roots:
             for phase in ("cold", "warm"):
