@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 # Entry name -> its source path, as vite.config.ts lists them.
 ENTRIES = {
-    "chat": "static/src/chat/main.ts",
+    "chat": "static/src/chat/main.tsx",
     "style": "static/src/styles/app.css",
 }
 DIST_URL = "/static/dist/"
