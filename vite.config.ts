@@ -26,5 +26,7 @@ export default defineConfig({
   test: {
     include: ['tests/client/**/*.test.{ts,tsx}'],
     environment: 'happy-dom',
+    // The #app[data-me] element (and the CSRF meta tag) state.ts and api.ts read on import.
+    setupFiles: ['tests/client/setup.ts'],
   },
 });

@@ -1,9 +1,10 @@
 """The browser client's built files: which hashed files make up each page, and how long they keep.
 
 ``npm run build`` (Vite, vite.config.ts) writes the client into static/dist with a manifest that
-maps each entry's source path to its hashed output files. Pages name their entry
-(``{{ entry_tags("chat") }}``) and get the script, the chunks it imports (preloaded) and its
-styles. A hashed name changes whenever the content does, so those files are cached for a year.
+maps each entry to its hashed output files. A page names its entry by its ``input`` name in
+vite.config.ts (``{{ entry_tags("chat") }}``) and gets the script, the chunks it imports
+(preloaded) and its styles. A hashed name changes whenever the content does, so those files are
+cached for a year.
 """
 from __future__ import annotations
 
@@ -15,11 +16,6 @@ from typing import Any
 from flask import Flask, Response, request
 from markupsafe import Markup, escape
 
-# Entry name -> its source path, as vite.config.ts lists them.
-ENTRIES = {
-    "chat": "static/src/chat/main.tsx",
-    "style": "static/src/styles/app.css",
-}
 DIST_URL = "/static/dist/"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -68,9 +64,12 @@ def _imports(chunks: dict[str, Any], key: str, seen: dict[str, None]) -> dict[st
 
 
 def _read(chunks: dict[str, Any]) -> dict[str, _Entry]:
+    """Each entry of vite.config.ts's ``input``, by its name there."""
     entries: dict[str, _Entry] = {}
-    for name, source in ENTRIES.items():
-        chunk = chunks[source]
+    for source, chunk in chunks.items():
+        if not chunk.get("isEntry"):
+            continue
+        name = chunk["name"]
         if chunk["file"].endswith(".css"):
             entries[name] = _Entry(script=None, preloads=(), styles=(chunk["file"],))
             continue

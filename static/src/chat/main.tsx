@@ -16,9 +16,6 @@ import { reportError } from './toast';
 import { startPresencePolling } from './views/people';
 import { mountApp } from './views/shell';
 
-// actions.ts is still untyped (a channelId defaulting to null reads as `null` only): its contract.
-const switchWorkspace = actions.switchWorkspace as (workspaceId: number, channelId?: number | null) => Promise<void>;
-
 function requestedPlace(): { workspaceId: number | null; channelId: number | null } {
   const hash = new URLSearchParams(location.hash.slice(1));
   const query = new URLSearchParams(location.search);
@@ -55,7 +52,7 @@ async function reloadState(): Promise<number> {
   const { workspaceId, channelId } = state;
   const { cursor }: { cursor: number } = await api.get('/events/head');
   await actions.refreshWorkspaces();
-  if (workspaceId) await switchWorkspace(workspaceId, channelId);
+  if (workspaceId) await actions.switchWorkspace(workspaceId, channelId);
   return cursor;
 }
 
@@ -72,7 +69,7 @@ async function boot(): Promise<void> {
   await actions.refreshWorkspaces();
   const wanted = requestedPlace();
   const workspaceId = actions.initialWorkspaceId(wanted.workspaceId);
-  if (workspaceId) await switchWorkspace(workspaceId, wanted.channelId);
+  if (workspaceId) await actions.switchWorkspace(workspaceId, wanted.channelId);
   startRealtime(cursor, {
     envelope: applyEnvelope,
     ephemeral: applyEphemeral,
@@ -80,7 +77,7 @@ async function boot(): Promise<void> {
     disconnected: () => {},
     synced,
     expired: reloadState,
-    follows: (channelId: number, workspaceId: number) => workspaceId === state.workspaceId && state.channels.has(channelId),
+    follows: (channelId: number | null, workspaceId: number) => workspaceId === state.workspaceId && channelId !== null && state.channels.has(channelId),
   });
   startPresencePolling();
   document.querySelector<HTMLElement>('#composer textarea')?.focus();

@@ -1,20 +1,20 @@
-// @ts-nocheck: typed in the next step of the TypeScript move (docs/frontend.md)
 // Desktop notifications for mentions and direct messages while the tab is hidden.
 // Permission is requested only from a click (browsers ignore or penalise unprompted asks).
 
+import type { Message } from '../api/types';
 import { state } from './state';
 
-export const notificationsSupported = () => 'Notification' in window;
+export const notificationsSupported = (): boolean => 'Notification' in window;
 
-export const notificationsWanted = () => notificationsSupported() && Notification.permission === 'default';
+export const notificationsWanted = (): boolean => notificationsSupported() && Notification.permission === 'default';
 
-export async function askPermission() {
+export async function askPermission(): Promise<NotificationPermission> {
   if (!notificationsSupported()) return 'denied';
   return Notification.requestPermission();
 }
 
 /** onOpen(): bring the conversation up when the notification is clicked. */
-export function notify(title, message, onOpen) {
+export function notify(title: string, message: Message, onOpen: () => void): void {
   if (!notificationsSupported() || Notification.permission !== 'granted' || !document.hidden) return;
   if (message.author?.id === state.me.id) return;
   try {

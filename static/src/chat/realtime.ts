@@ -1,239 +1,292 @@
-// @ts-nocheck: typed in the next step of the TypeScript move (docs/frontend.md)
-// The Socket.IO connection and the "no lost messages" machinery (docs/realtime.md).
-//
-// Every durable server event is an envelope {id, prev_id, type, workspace_id, channel_id, data}.
-// Its stream is its audience: the channel, or us (channel_id null). prev_id is the id of the
-// stream's previous event, so a gap is visible: an event whose prev_id we have not applied
-// means one went missing, and we sync instead of skipping it.
-//
-// `cursor` is a resume point that only `sync` moves: every event at or below it has been
-// received. `last` holds, per stream, the newest event applied above the cursor. An event is
-// applied when it follows on (its prev_id is last[stream], or at or below the cursor for a
-// stream with nothing newer); an id at or below either is a duplicate; anything else is a hole,
-// and a sync from the cursor fills it. We also sync now and then while live events arrive, so
-// the cursor keeps up and an event lost at the end of a stream is found too.
-//
-// One exception: a public channel's channel.updated also reaches workspace members who have not
-// joined it. That stream is not ours (sync never returns it), so when such an event does not
-// follow on, it is a notice: applied as it is, leaving the stream bookkeeping alone.
+// The Socket.IO connection (docs/realtime.md). The sequencing rules (cursor, per-stream
+// prev_id, duplicates, holes, holding events while a workspace loads) live in catchup.ts; this
+// module wires them to the socket: it syncs on every connect, whenever the sequencing reports a
+// hole, and now and then while live events arrive (so the cursor keeps up and an event lost at
+// the end of a stream is found too).
 
-import { io } from 'socket.io-client';
+import { io, type Socket } from 'socket.io-client';
+import type {
+  DeletedMessage,
+  EphemeralEventName,
+  EventPage,
+  Message,
+  ReadPosition,
+  SocketEvents,
+} from '../api/types';
 import { ApiError } from './api';
+import { CatchUp, DURABLE_EVENTS, type Envelope, isEnvelope } from './catchup';
 import { state } from './state';
+import * as store from './store';
 
-const EPHEMERAL = ['channel.read', 'typing', 'presence.changed', 'workspace.member_updated', 'file.updated'];
-const DURABLE = ['message.created', 'message.updated', 'message.deleted', 'channel.created', 'channel.updated',
-  'channel.member_added', 'channel.member_removed', 'workspace.joined'];
+/** Client-to-server events: what each sends and what its ack's `data` holds (docs/realtime.md). */
+export interface ClientCalls {
+  'message.send': {
+    payload: { channel_id: number; body: string; client_msg_id?: string; thread_root_id?: number; file_ids?: string[] };
+    result: Message;
+  };
+  'message.edit': { payload: { message_id: number; body: string }; result: Message };
+  'message.delete': { payload: { message_id: number }; result: DeletedMessage };
+  'reaction.add': { payload: { message_id: number; emoji: string }; result: Message };
+  'reaction.remove': { payload: { message_id: number; emoji: string }; result: Message };
+  'channel.read': { payload: { channel_id: number; message_id: number }; result: Omit<ReadPosition, 'workspace_id'> };
+  'typing.start': { payload: { channel_id: number; thread_root_id?: number }; result: { ok: true } };
+  'presence.set': { payload: { away: boolean }; result: { status: string } };
+  sync: { payload: { since: number; limit?: number }; result: EventPage };
+}
+export type ClientEventName = keyof ClientCalls;
+
+/** Whatever the server sends is unknown until checked (catchup.isEnvelope, events.ts). */
+type ServerToClient = { [K in keyof SocketEvents]: (payload: unknown) => void };
+type Ack = (payload: unknown) => void;
+type ClientToServer = { [K in ClientEventName]: (payload: ClientCalls[K]['payload'], ack?: Ack) => void };
+
+export interface RealtimeHandlers {
+  envelope: (envelope: Envelope) => void;
+  ephemeral: (name: EphemeralEventName, data: unknown) => void;
+  connected: (connected: boolean) => void;
+  disconnected: () => void;
+  /** After each (re)connect, once the catch-up is applied. */
+  synced: () => void;
+  /** The log no longer reaches our cursor: reload state; resolves to the head taken before. */
+  expired: () => Promise<number>;
+  /** Whether we are in that channel (so its events form a stream of ours). */
+  follows: (channelId: number | null, workspaceId: number) => boolean;
+}
+
+const EPHEMERAL: readonly EphemeralEventName[] = [
+  'channel.read',
+  'typing',
+  'presence.changed',
+  'workspace.member_updated',
+  'file.updated',
+];
 const SYNC_PAGE = 500;
-const RESYNC_MS = 5 * 60 * 1000;   // catch the cursor up this long after the first unsynced live event
+const RESYNC_MS = 5 * 60 * 1000; // catch the cursor up this long after the first unsynced live event
 
-let socket = null;
-let handlers = null;
-let cursor = 0;
-let epoch = 0;              // bumps on every connect/disconnect; stale async work checks it
-let syncing = false;
-let syncAgain = false;      // a hole was seen while a sync was running
-let reconnected = false;    // the next finished sync is the first since a (re)connect
-let holds = 0;              // >0 while the app loads a workspace and must not apply events yet
-let resyncTimer = null;
-const queue = [];           // envelopes waiting to be applied, in order
-let last = new Map();       // stream -> id of the newest event applied above the cursor
-let syncedCursor = null;    // where a finished sync moves the cursor once its events are applied
+let socket: Socket<ServerToClient, ClientToServer> | null = null;
+let handlers: RealtimeHandlers | null = null;
+let catchUp: CatchUp | null = null;
+let holdsBeforeStart = 0; // holdEvents() before startRealtime (the first workspace load)
+let epoch = 0; // bumps on every disconnect; stale async work checks it
+let syncAgain = false; // a hole was seen while a sync was running
+let reconnected = false; // the next finished sync is the first since a (re)connect
+let resyncTimer: ReturnType<typeof setTimeout> | null = null;
 
-const streamOf = (envelope) => envelope.channel_id ?? 'me';
-
-/**
- * Connect and start delivering events.
- * handlers: {envelope(env), ephemeral(name, data), connected(), disconnected(), synced(),
- *            expired() -> Promise<new cursor> (the log no longer reaches our cursor: reload state),
- *            follows(channelId, workspaceId) -> whether we are in that channel}
- */
-export function startRealtime(initialCursor, eventHandlers) {
-  cursor = initialCursor;
+/** Connect and start delivering events (handlers: see RealtimeHandlers). */
+export function startRealtime(initialCursor: number, eventHandlers: RealtimeHandlers): void {
   handlers = eventHandlers;
-  socket = io({ reconnectionDelay: 500, reconnectionDelayMax: 5000 });
+  catchUp = new CatchUp(initialCursor, apply, isNotice);
+  for (; holdsBeforeStart > 0; holdsBeforeStart -= 1) catchUp.hold();
+  const sock: Socket<ServerToClient, ClientToServer> = io({ reconnectionDelay: 500, reconnectionDelayMax: 5000 });
+  socket = sock;
 
-  for (const type of DURABLE) socket.on(type, onLive);
-  for (const name of EPHEMERAL) socket.on(name, (data) => handlers.ephemeral(name, data));
+  for (const type of DURABLE_EVENTS) sock.on(type, onLive);
+  for (const name of EPHEMERAL) sock.on(name, (data: unknown) => handlers?.ephemeral(name, data));
 
-  socket.on('connect', () => {
+  sock.on('connect', () => {
     reconnected = true;
-    sync();
+    void sync();
   });
-  socket.on('disconnect', (reason) => {
+  sock.on('disconnect', (reason) => {
     epoch += 1;
-    syncing = false;
+    catchUp?.syncAborted();
     setConnected(false);
-    handlers.disconnected();
+    eventHandlers.disconnected();
     // The server closes a person's sockets on purpose after a role change, a deactivation, a
     // revoked token or a password change, so they rejoin only the rooms they may still read.
     // Socket.IO never retries a server-side disconnect by itself: connect again. If the session
     // has ended, the refusal reaches connect_error, which sends the person to the login page.
     if (reason === 'io server disconnect') {
-      setTimeout(() => { if (!socket.connected) socket.connect(); }, 200 + Math.random() * 600);
+      setTimeout(
+        () => {
+          if (!sock.connected) sock.connect();
+        },
+        200 + Math.random() * 600,
+      );
     }
   });
-  socket.on('connect_error', async (err) => {
+  sock.on('connect_error', async (err) => {
     // A refused connection (signed out, deactivated) is not retried by the client itself.
-    if (socket.active) return;
+    if (sock.active) return;
     const me = await fetch('/api/v1/me', { credentials: 'same-origin' }).catch(() => null);
     if (me?.status === 401) location.assign('/login');
-    else setTimeout(() => socket.connect(), 3000);
+    else setTimeout(() => sock.connect(), 3000);
     console.warn('socket refused:', err.message);
   });
 
   // The browser knows it is offline before any heartbeat does: show it and reconnect at once
   // when the network is back instead of waiting for the next back-off step.
   window.addEventListener('offline', () => {
-    state.online = false;
-    setConnected(socket.connected);
-    if (socket.connected) socket.io.engine?.close();
+    store.setOnline(false);
+    setConnected(sock.connected);
+    if (sock.connected) sock.io.engine?.close();
   });
   window.addEventListener('online', () => {
-    state.online = true;
-    if (!socket.connected) {
-      socket.disconnect();
-      socket.connect();
+    store.setOnline(true);
+    if (!sock.connected) {
+      sock.disconnect();
+      sock.connect();
     }
-    setConnected(socket.connected);
+    setConnected(sock.connected);
   });
 }
 
-function setConnected(value) {
-  state.connected = value && state.online;
-  handlers.connected(state.connected);
+function setConnected(value: boolean): void {
+  const connected = value && state.online;
+  store.setConnected(connected);
+  handlers?.connected(connected);
+}
+
+/** A sync answer, its events still unchecked. */
+interface UncheckedPage {
+  events: unknown[];
+  has_more: boolean;
+  cursor: number;
+}
+
+function isEventPage(value: unknown): value is UncheckedPage {
+  if (typeof value !== 'object' || value === null) return false;
+  const page = value as Record<string, unknown>;
+  return Array.isArray(page.events) && typeof page.has_more === 'boolean' && typeof page.cursor === 'number';
 }
 
 /** Replay everything after the cursor (on connect, on a hole, and now and then), paged. */
-async function sync() {
+async function sync(): Promise<void> {
+  const sequencer = catchUp;
+  if (!sequencer || !handlers) return;
   const mine = epoch;
-  if (syncing) {
+  if (sequencer.syncing) {
     syncAgain = true;
     return;
   }
-  syncing = true;
   syncAgain = false;
-  clearTimeout(resyncTimer);
+  if (resyncTimer) clearTimeout(resyncTimer);
   resyncTimer = null;
+  let since = sequencer.syncStarted();
   setConnected(true);
-  let since = cursor;
   try {
     for (;;) {
-      let page: any;
+      let page: unknown;
       try {
         page = await emitAck('sync', { since, limit: SYNC_PAGE }, 20000);
       } catch (err) {
-        if (err.code !== 'cursor_expired') throw err;
+        if (!(err instanceof ApiError) || err.code !== 'cursor_expired') throw err;
         // Pruned past our cursor: events alone cannot bring us up to date. Reload the state
         // (holding live events back meanwhile) and resume from the head taken before it.
-        since = await holdEvents(() => handlers.expired());
+        const expired = handlers.expired;
+        since = await holdEvents(() => expired());
         if (mine !== epoch) return;
-        cursor = since;
-        last = new Map();
-        queue.length = 0;  // the reloaded state includes them
+        sequencer.restart(since);
         continue;
       }
       if (mine !== epoch) return;
-      queue.push(...page.events.map((envelope) => ({ envelope, replayed: true })));
+      if (!isEventPage(page)) throw new ApiError(0, 'invalid_answer', 'The server sent an unexpected sync answer');
+      sequencer.replayed(page.events.filter(isEnvelope));
       since = page.cursor;
       if (!page.has_more) break;
     }
   } catch (err) {
     if (mine !== epoch) return;
-    syncing = false;
+    sequencer.syncAborted();
     console.warn('sync failed, retrying', err);
-    setTimeout(() => { if (mine === epoch) sync(); }, 2000);
+    setTimeout(() => {
+      if (mine === epoch) void sync();
+    }, 2000);
     return;
   }
-  syncing = false;
-  syncedCursor = since;
-  drain();
+  // A hole among the live events queued meanwhile starts the next sync at once (which clears
+  // syncAgain); the connect's catch-up is still reported as done, as its events are applied.
+  if (sequencer.syncFinished(since)) void sync();
   if (syncAgain) {
-    sync();
+    void sync();
   } else if (reconnected) {
     reconnected = false;
     handlers.synced();
   }
 }
 
-function onLive(envelope) {
-  queue.push({ envelope, replayed: false });
-  if (!syncing) drain();
-  if (!resyncTimer && !syncing) resyncTimer = setTimeout(() => { resyncTimer = null; sync(); }, RESYNC_MS);
+function onLive(payload: unknown): void {
+  const sequencer = catchUp;
+  if (!sequencer) return;
+  if (!isEnvelope(payload)) {
+    console.warn('not an event envelope', payload);
+    return;
+  }
+  if (sequencer.live(payload)) void sync();
+  if (!resyncTimer && !sequencer.syncing) {
+    resyncTimer = setTimeout(() => {
+      resyncTimer = null;
+      void sync();
+    }, RESYNC_MS);
+  }
 }
 
-/**
- * Apply what is queued. Replayed events are complete (a sync returns every event after the
- * cursor), so they only need de-duplicating; live ones must also follow on in their stream.
- */
-function drain() {
-  if (holds > 0 || syncing) return;
-  // Replayed pages, events held during a load and live ones can interleave: apply in id order.
-  queue.sort((a, b) => a.envelope.id - b.envelope.id);
-  let hole = false;
-  for (const { envelope, replayed } of queue.splice(0)) {
-    const stream = streamOf(envelope);
-    const newest = last.get(stream);
-    if (envelope.id <= (newest ?? cursor)) continue;          // applied already
-    const follows = newest === undefined ? envelope.prev_id <= cursor : envelope.prev_id === newest;
-    if (!replayed && !follows) {
-      if (isNotice(envelope)) apply(envelope);                // not a stream of ours
-      else hole = true;                                       // its predecessor is missing:
-      continue;                                               // the sync brings both
-    }
-    last.set(stream, envelope.id);
-    apply(envelope);
-  }
-  if (syncedCursor !== null) {
-    // Every event up to the sync's cursor is applied now: older stream positions are implied.
-    cursor = Math.max(cursor, syncedCursor);
-    syncedCursor = null;
-    for (const [stream, id] of last) if (id <= cursor) last.delete(stream);
-  }
-  if (hole) sync();
-}
-
-function apply(envelope) {
+function apply(envelope: Envelope): void {
   try {
-    handlers.envelope(envelope);
+    handlers?.envelope(envelope);
   } catch (err) {
     console.error('applying event failed', envelope, err);
   }
 }
 
 /** A public channel's change sent to a workspace member who is not in the channel. */
-const isNotice = (envelope) => envelope.type === 'channel.updated'
-  && !handlers.follows(envelope.channel_id, envelope.workspace_id);
+const isNotice = (envelope: Envelope): boolean =>
+  envelope.type === 'channel.updated' && !(handlers?.follows(envelope.channel_id, envelope.workspace_id) ?? false);
 
 /** Keep events queued while a workspace loads, so they apply on top of the loaded state. */
-export async function holdEvents(fn) {
-  holds += 1;
+export async function holdEvents<T>(fn: () => Promise<T>): Promise<T> {
+  const sequencer = catchUp;
+  if (sequencer) sequencer.hold();
+  else holdsBeforeStart += 1;
   try {
     return await fn();
   } finally {
-    holds -= 1;
-    drain();
+    if (sequencer) {
+      if (sequencer.release()) void sync();
+    } else if (catchUp) {
+      // Started meanwhile: the hold was carried over to it.
+      if (catchUp.release()) void sync();
+    } else {
+      holdsBeforeStart -= 1;
+    }
   }
 }
 
-export const isConnected = () => Boolean(socket?.connected) && state.online;
+export const isConnected = (): boolean => Boolean(socket?.connected) && state.online;
 
 /** Emit with an acknowledgement; resolves to ack.data or rejects with an ApiError. */
-export function emitAck(event, data, timeout = 10000) {
+export function emitAck<E extends ClientEventName>(
+  event: E,
+  data: ClientCalls[E]['payload'],
+  timeout = 10000,
+): Promise<ClientCalls[E]['result']> {
   return new Promise((resolve, reject) => {
-    if (!isConnected()) {
+    const sock = socket;
+    if (!sock || !isConnected()) {
       reject(new ApiError(0, 'disconnected', 'Not connected'));
       return;
     }
-    socket.timeout(timeout).emit(event, data, (err, ack) => {
-      if (err) reject(new ApiError(0, 'timeout', 'The server did not answer in time'));
-      else if (ack?.error) reject(new ApiError(0, ack.error.code, ack.error.message));
-      else resolve(ack?.data);
+    // The typed emit cannot follow a generic event name; the map above types both ends.
+    const timed = sock.timeout(timeout);
+    const send = timed.emit as (event: string, data: unknown, ack: (err: Error | null, answer: unknown) => void) => void;
+    send.call(timed, event, data, (err, answer) => {
+      if (err) {
+        reject(new ApiError(0, 'timeout', 'The server did not answer in time'));
+        return;
+      }
+      const ack = (typeof answer === 'object' && answer !== null ? answer : {}) as {
+        data?: unknown;
+        error?: { code?: string; message?: string; retry_after?: number };
+      };
+      if (ack.error) reject(new ApiError(0, ack.error.code ?? 'error', ack.error.message ?? 'Something went wrong'));
+      // The ack carries the documented shape (tests/realtime/test_event_shapes.py checks it).
+      else resolve(ack.data as ClientCalls[E]['result']);
     });
   });
 }
 
 /** Fire and forget (typing, presence): only while connected, never buffered for later. */
-export function emit(event, data) {
-  if (isConnected()) socket.emit(event, data);
+export function emit<E extends 'typing.start' | 'presence.set'>(event: E, data: ClientCalls[E]['payload']): void {
+  const sock = socket;
+  if (sock && isConnected()) (sock.emit as (event: string, data: unknown) => void).call(sock, event, data);
 }

@@ -1,5 +1,7 @@
-// The client's single source of truth. Views read it; actions and live events change it
-// and then invalidate() the views that depend on what changed.
+// The client's single source of truth. Everyone reads `state`; only store.ts changes it (its
+// named mutations also invalidate() the views that show what changed). `state` is typed
+// read-only at the top level, and the writable handle, `writableState`, may be imported by
+// store.ts alone (biome.json: noRestrictedImports, lifted for store.ts only).
 
 import type { Channel, FileInfo, FileSearchResults, Me, Member, Message, Workspace } from '../api/types';
 
@@ -12,6 +14,8 @@ export interface MessageStore {
   hasMore: boolean;
   loaded: boolean;
   loading: Promise<void> | null;
+  /** Where the "New" divider goes: the read position when the channel was opened. */
+  readMarker?: number | null;
 }
 
 /** A channel member as the members panel lists it (GET /channels/{id}/members). */
@@ -123,7 +127,11 @@ export function initialState(me: Me): State {
   };
 }
 
-export const state: State = initialState(readMe());
+/** Only store.ts imports this (enforced by biome.json). */
+export const writableState: State = initialState(readMe());
+
+/** The state, for reading. Change it through the store's mutations (store.ts). */
+export const state: Readonly<State> = writableState;
 
 export function newStore(): MessageStore {
   return { messages: new Map(), hasMore: true, loaded: false, loading: null };

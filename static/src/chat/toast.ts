@@ -1,15 +1,20 @@
-// @ts-nocheck: typed in the next step of the TypeScript move (docs/frontend.md)
 // Short-lived notices for errors and confirmations, announced to screen readers.
-import { h } from './dom';
 
-export function toast(text, kind = 'error') {
+export type ToastKind = 'error' | 'info';
+
+export function toast(text: string, kind: ToastKind = 'error'): void {
   const host = document.getElementById('toasts');
-  const el = h('div', { class: `toast toast-${kind}`, role: kind === 'error' ? 'alert' : 'status', 'data-testid': 'toast' }, text);
+  if (!host) return;
+  const el = document.createElement('div');
+  el.className = `toast toast-${kind}`;
+  el.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+  el.setAttribute('data-testid', 'toast');
+  el.append(text);
   host.append(el);
   setTimeout(() => el.remove(), kind === 'error' ? 6000 : 3500);
 }
 
-export function reportError(err) {
+export function reportError(err: unknown): void {
   console.error(err);
-  toast(err?.message || 'Something went wrong');
+  toast((err instanceof Error && err.message) || 'Something went wrong');
 }

@@ -1,8 +1,7 @@
-import './page';
 import { cleanup, render, screen } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Channel, Message } from '../../../static/src/api/types';
-import { newStore, state } from '../../../static/src/chat/state';
+import * as store from '../../../static/src/chat/store';
 import { MessageList, typingText } from '../../../static/src/chat/views/messages';
 
 const T0 = new Date(2025, 0, 31, 9, 0, 0).getTime();
@@ -21,16 +20,14 @@ const general: Channel = {
   created_by: 1, last_message_id: 4, purpose: 'Everything', topic: '', workspace_id: 10, unread_count: 0, mention_count: 0,
 };
 
-/** Channel 1 holds `messages`, all loaded; readMarker as openChannel sets it. */
-function given(messages: Message[], readMarker: number | null = null) {
-  state.workspaceId = 10;
-  state.channels = new Map([[1, general]]);
-  state.channelId = 1;
-  const store = Object.assign(newStore(), { loaded: true, hasMore: false, readMarker });
-  for (const m of messages) store.messages.set(m.id, m);
-  state.stores = new Map([[1, store]]);
-  state.editing = null;
-  state.connected = true;
+/** Channel 1, opened with `lastRead` as its read position (0: nothing unread), holds `messages`,
+ *  all loaded. Made through the store's mutations, as the app makes it. */
+function given(messages: Message[], lastRead = 0) {
+  store.enterWorkspace(10);
+  store.workspaceLoaded([{ ...general, last_read_id: lastRead, unread_count: lastRead ? 1 : 0 }], [], {}, true);
+  const history = store.channelOpened(1);
+  if (history) store.historyPageLoaded(history, messages, false);
+  store.setConnected(true);
 }
 
 const articles = () => [...document.querySelectorAll<HTMLElement>('#messages [data-testid="message"]')];
@@ -63,9 +60,8 @@ describe('MessageList', () => {
     const [first, second] = articles();
     const firstBody = first?.querySelector('.message-body');
     // Another message arrives, and message 2 is edited (events replace its payload).
-    const store = state.stores.get(1);
-    store?.messages.set(5, message(5, 2, 31));
-    store?.messages.set(2, message(2, 2, 1, { body: 'changed', html: '<p>changed</p>', edited_at: new Date(T0).toISOString() }));
+    store.upsertMessage(message(5, 2, 31));
+    store.upsertMessage(message(2, 2, 1, { body: 'changed', html: '<p>changed</p>', edited_at: new Date(T0).toISOString() }));
     rerender(<MessageList />);
     const after = articles();
     expect(after).toHaveLength(5);
@@ -78,7 +74,8 @@ describe('MessageList', () => {
 
   it('shows the edit form, with its draft, for the message being edited', () => {
     given([message(1, 1, 0)]);
-    state.editing = { id: 1, draft: 'half typed' };
+    store.startEditing(message(1, 1, 0));
+    store.setEditDraft('half typed');
     render(<MessageList />);
     const box = screen.getByRole('textbox', { name: 'Edit message' }) as HTMLTextAreaElement;
     expect(box.value).toBe('half typed');
@@ -86,7 +83,7 @@ describe('MessageList', () => {
   });
 
   it('asks to pick a conversation when none is open', () => {
-    state.channelId = null;
+    store.enterWorkspace(10);
     render(<MessageList />);
     expect(document.querySelector('#messages .empty')?.textContent).toBe('Pick a conversation.');
   });

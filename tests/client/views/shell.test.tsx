@@ -1,8 +1,7 @@
-import './page';
 import { cleanup, render, screen } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Channel, Workspace } from '../../../static/src/api/types';
-import { state } from '../../../static/src/chat/state';
+import * as store from '../../../static/src/chat/store';
 import { Badges, ConnectionBanner, countsLabel, Sidebar, WorkspaceBar } from '../../../static/src/chat/views/shell';
 
 function channel(id: number, fields: Partial<Channel>): Channel {
@@ -16,12 +15,13 @@ function workspace(id: number, fields: Partial<Workspace> = {}): Workspace {
   return { id, name: `Workspace ${id}`, created_at: '2025-01-31T09:00:00Z', max_file_size: 1000, role: 'member', ...fields };
 }
 
-/** The state a test renders from; views only read it. */
-function given(channels: Channel[], { current = 10, others = [] as Workspace[] } = {}) {
-  state.workspaces = new Map([[current, workspace(current)], ...others.map((w): [number, Workspace] => [w.id, w])]);
-  state.workspaceId = current;
-  state.channels = new Map(channels.map((c) => [c.id, c]));
-  state.channelId = channels[0]?.id ?? null;
+/** The state a test renders from, made through the store's mutations as the app makes it. */
+function given(channels: Channel[], { current = workspace(10), others = [] as Workspace[] } = {}) {
+  store.setWorkspaces([current, ...others]);
+  store.enterWorkspace(current.id);
+  store.workspaceLoaded(channels, [], {}, true);
+  const first = channels[0];
+  if (first) store.channelOpened(first.id);
 }
 
 afterEach(cleanup);
@@ -120,14 +120,14 @@ describe('Sidebar', () => {
     render(<Sidebar />);
     expect(screen.queryByTestId('members-link')).toBeNull();
     cleanup();
-    state.workspaces = new Map([[10, workspace(10, { role: 'admin' })]]);
+    store.setWorkspaces([workspace(10, { role: 'admin' })]);
     render(<Sidebar />);
     expect(screen.getByTestId('members-link').textContent).toBe('Manage members');
   });
 
   it('invites the person to create a workspace when there is none', () => {
-    state.workspaceId = null;
-    state.workspaces = new Map();
+    store.clearWorkspace();
+    store.setWorkspaces([]);
     render(<Sidebar />);
     expect(screen.getByRole('heading', { level: 2 }).textContent).toBe('No workspace');
     expect(screen.getByRole('button', { name: 'Create a workspace' })).toBeTruthy();

@@ -3,12 +3,12 @@
 
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import type { FileInfo, Message } from '../../api/types';
+import type { Message } from '../../api/types';
 import * as actions from '../actions';
 import { Icon } from '../icons';
 import { displayName, isAdmin, isDirect, state } from '../state';
 import { toast } from '../toast';
-import { addFiles, attachmentsFor, formatSize, onUploadsChanged, removeAttachment, takeUploaded, uploading } from '../uploads';
+import { type Attachment, addFiles, attachmentsFor, formatSize, onUploadsChanged, removeAttachment, takeUploaded, uploading } from '../uploads';
 import { beginEdit } from './messages';
 
 /** Which conversation a composer writes to. */
@@ -17,28 +17,11 @@ export interface Target {
   rootId: number | null;
 }
 
-/** One file being attached (uploads.ts). */
-export interface Attachment {
-  key: string;
-  name: string;
-  size: number;
-  status: 'uploading' | 'done' | 'failed';
-  progress: number;
-  error: string | null;
-  file: FileInfo | null;
-}
-
 /** What a drop zone needs of a composer. */
 export interface ComposerHandle {
   box: HTMLTextAreaElement;
   addFiles: (files: File[]) => void;
 }
-
-// actions.ts is still untyped, and a parameter defaulting to null reads as `null` only: these
-// are the signatures it keeps (docs/frontend.md).
-const sendMessage = actions.sendMessage as (channelId: number, body: string, rootId: number | null, files: FileInfo[]) => boolean;
-const typingStarted = actions.typingStarted as (channelId: number, rootId: number | null) => void;
-const typingStopped = actions.typingStopped as (channelId: number, rootId: number | null) => void;
 
 /** Mounted composers by id ('composer', 'thread-composer'). */
 const handles = new Map<string, ComposerHandle>();
@@ -157,7 +140,7 @@ export function Composer({ id, label, target }: { id: string; label: string; tar
   const takeFiles = (files: File[]) => {
     const now = target();
     if (!now || box.current?.disabled || !files.length) return;
-    for (const problem of addFiles(keyOf(now), now.channelId, files) as string[]) toast(problem);
+    for (const problem of addFiles(`${now.channelId}:${now.rootId ?? ''}`, now.channelId, files)) toast(problem);
   };
 
   useLayoutEffect(() => {
@@ -171,15 +154,15 @@ export function Composer({ id, label, target }: { id: string; label: string; tar
     const now = target();
     const el = box.current;
     if (!now || !el) return;
-    const k = keyOf(now);
+    const k = `${now.channelId}:${now.rootId ?? ''}`;
     if (uploading(k)) {
       toast('Files are still uploading: send when they are ready, or cancel them.', 'info');
       return;
     }
     const hasFiles = attachmentsOf(k).some((a) => a.status === 'done');
     if (!el.value.trim() && !hasFiles) return;
-    sendMessage(now.channelId, el.value, now.rootId ?? null, takeUploaded(k));
-    typingStopped(now.channelId, now.rootId ?? null);
+    actions.sendMessage(now.channelId, el.value, now.rootId ?? null, takeUploaded(k));
+    actions.typingStopped(now.channelId, now.rootId ?? null);
     el.value = '';
     actions.setDraft(k, '');
     grow();
@@ -204,9 +187,9 @@ export function Composer({ id, label, target }: { id: string; label: string; tar
   const onInput = (e: JSX.TargetedInputEvent<HTMLTextAreaElement>) => {
     const now = target();
     const value = e.currentTarget.value;
-    actions.setDraft(keyOf(now), value);
+    if (now) actions.setDraft(`${now.channelId}:${now.rootId ?? ''}`, value);
     grow();
-    if (now && value.trim()) typingStarted(now.channelId, now.rootId ?? null);
+    if (now && value.trim()) actions.typingStarted(now.channelId, now.rootId ?? null);
   };
 
   const onPaste = (e: JSX.TargetedClipboardEvent<HTMLTextAreaElement>) => {
@@ -217,7 +200,7 @@ export function Composer({ id, label, target }: { id: string; label: string; tar
   };
 
   const remove = (item: Attachment) => {
-    removeAttachment(key, item.key);
+    if (key !== null) removeAttachment(key, item.key);
     setStatus(item.status === 'uploading' ? `Upload of ${item.name} cancelled` : `${item.name} removed`);
     box.current?.focus();
   };

@@ -281,9 +281,11 @@ export function channelDetailsDialog(channel: Channel): void {
   }, { testid: 'channel-details-dialog' });
 }
 
+const INVITE_ROLES: Invite['role'][] = ['member', 'guest', 'admin'];
+
 function Invites({ workspaceId }: { workspaceId: number | null }) {
   const [invites, setInvites] = useState<Invite[] | null>(null);
-  const [role, setRole] = useState('member');
+  const [role, setRole] = useState<Invite['role']>('member');
   const [focusFirst, setFocusFirst] = useState(false);
   const load = async () => {
     const data: { invites: Invite[] } = await api.get(`/workspaces/${workspaceId}/invites`);
@@ -312,7 +314,8 @@ function Invites({ workspaceId }: { workspaceId: number | null }) {
     <>
       <p class="muted">Anyone with a link can join this workspace with the chosen role until it expires or you revoke it.</p>
       <div class="inline-form">
-        <select name="role" aria-label="Role for new people" value={role} onChange={(e) => setRole(e.currentTarget.value)}>
+        <select name="role" aria-label="Role for new people" value={role}
+          onChange={(e) => setRole(INVITE_ROLES.find((r) => r === e.currentTarget.value) ?? 'member')}>
           <option value="member">Member</option>
           <option value="guest">Guest</option>
           <option value="admin">Admin</option>

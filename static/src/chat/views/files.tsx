@@ -8,7 +8,7 @@ import type { FileInfo } from '../../api/types';
 import * as actions from '../actions';
 import { formatFull, formatTime, plural } from '../dom';
 import { Icon, type IconName } from '../icons';
-import { type FileSearchResult, type FilesPanel, isAdmin, isDirect, state } from '../state';
+import { type FileSearchResult, type FilesPanel, type FilesScope, isAdmin, isDirect, state } from '../state';
 import { formatSize } from '../uploads';
 import { openDialog } from './dialogs';
 import { memo } from './memo';
@@ -139,15 +139,22 @@ function placeName(channelId: number): string {
   return isDirect(channel) ? 'a direct conversation' : `#${channel.name}`;
 }
 
-function Select({ label, value, options, onChange, testid }: {
-  label: string; value: string | number; options: [string, string][]; onChange: (value: string) => void; testid: string;
+/** A select of fixed options: onChange gets the option picked, typed as the options are. */
+function Select<T extends string>({ label, value, options, onChange, testid }: {
+  label: string; value: string | number; options: [T, string][]; onChange: (value: T) => void; testid: string;
 }) {
+  const pick = (picked: string) => {
+    const option = options.find(([v]) => v === picked);
+    if (option) onChange(option[0]);
+  };
   return (
-    <select aria-label={label} data-testid={testid} value={String(value)} onChange={(e) => onChange(e.currentTarget.value)}>
+    <select aria-label={label} data-testid={testid} value={String(value)} onChange={(e) => pick(e.currentTarget.value)}>
       {options.map(([v, text]) => <option key={v} value={v}>{text}</option>)}
     </select>
   );
 }
+
+const SCOPES: [FilesScope, string][] = [['channel', 'This conversation'], ['workspace', 'Whole workspace']];
 
 /** The search box and filters. Mounted once per panel (keyed by it), so a half-typed query survives re-renders. */
 function FilesControls({ panel }: { panel: FilesPanel }) {
@@ -165,7 +172,7 @@ function FilesControls({ panel }: { panel: FilesPanel }) {
         <button type="submit" class="secondary">Search</button>
       </form>
       <div class="files-filters">
-        <Select label="Where" value={panel.scope} options={[['channel', 'This conversation'], ['workspace', 'Whole workspace']]}
+        <Select label="Where" value={panel.scope} options={SCOPES}
           onChange={(scope) => actions.setFilesFilter({ scope })} testid="files-scope" />
         <Select label="Type" value={panel.fileKind} options={[['', 'All types'], ['pdf', 'PDFs'], ['image', 'Images'], ['other', 'Other files']]}
           onChange={(fileKind) => actions.setFilesFilter({ fileKind })} testid="files-kind" />

@@ -5,31 +5,19 @@
 
 import type { JSX } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
-import type { FileInfo, Message } from '../../api/types';
+import type { Message } from '../../api/types';
 import * as actions from '../actions';
 import { colorClass, dayLabel, formatFull, formatTime, initials, plural } from '../dom';
 import { typingNames } from '../events';
 import { groupMessages } from '../grouping';
 import { Icon } from '../icons';
-import { discard, pendingFor, retry } from '../outbox';
+import { discard, type OutboxItem, pendingFor, retry } from '../outbox';
 import { displayName, isAdmin, isDirect, type MessageStore, sortedMessages, state } from '../state';
 import { formatSize } from '../uploads';
 import { FileList } from './files';
 import { memo } from './memo';
 
 export const PALETTE = ['👍', '❤️', '😂', '🎉', '👀', '✅'];
-
-/** A message the outbox still holds (outbox.ts). */
-export interface PendingItem {
-  client_msg_id: string;
-  body: string;
-  files?: Pick<FileInfo, 'name' | 'size'>[] | null;
-  status: 'sending' | 'queued' | 'failed';
-  error: string | null;
-}
-
-/** Where the "New" divider goes: set by actions.openChannel on the channel's store. */
-type StoreWithMarker = MessageStore & { readMarker?: number | null };
 
 // --- one message ----------------------------------------------------------------------------------
 
@@ -214,7 +202,7 @@ export function messageProps(message: Message, inThread: boolean, compact = fals
 }
 
 /** Messages the outbox still holds: shown greyed out until the server confirms them. */
-export function PendingMessage({ item }: { item: PendingItem }) {
+export function PendingMessage({ item }: { item: OutboxItem }) {
   const failed = item.status === 'failed';
   return (
     <article class={`message pending${failed ? ' failed' : ''}`} data-testid="pending-message">
@@ -247,11 +235,8 @@ export function PendingMessage({ item }: { item: PendingItem }) {
   );
 }
 
-// outbox.ts is still untyped (its rootId parameter reads as `null` only): this is its contract.
-const pendingOf = pendingFor as (channelId: number, rootId: number | null) => PendingItem[];
-
-export const pendingItems = (channelId: number | null, rootId: number | null = null): PendingItem[] =>
-  channelId === null ? [] : pendingOf(channelId, rootId);
+export const pendingItems = (channelId: number | null, rootId: number | null = null): OutboxItem[] =>
+  channelId === null ? [] : pendingFor(channelId, rootId);
 
 // --- the channel's message list ------------------------------------------------------------------
 
@@ -285,7 +270,7 @@ export function MessageList() {
   const list = ref.current;
   const atBottom = list ? list.scrollHeight - list.scrollTop - list.clientHeight < 60 : true;
   const fromBottom = list ? list.scrollHeight - list.scrollTop : 0;
-  const store = channel ? (state.stores.get(channel.id) as StoreWithMarker | undefined) : undefined;
+  const store = channel ? state.stores.get(channel.id) : undefined;
   const messages = store ? sortedMessages(store) : [];
 
   useLayoutEffect(() => {
@@ -334,7 +319,7 @@ export function MessageList() {
 export function maybeLoadOlder(): void {
   const list = document.getElementById('messages');
   const store = state.channelId === null ? undefined : state.stores.get(state.channelId);
-  if (!list || !store?.loaded || !store.hasMore || store.loading) return;
+  if (!list || state.channelId === null || !store?.loaded || !store.hasMore || store.loading) return;
   if (list.scrollTop < 200) actions.loadOlder(state.channelId);
 }
 

@@ -14,9 +14,6 @@ import { FilesPanelView } from './files';
 import { MessageView, messageProps, PendingMessage, pendingItems, typingText } from './messages';
 import { addChannelMembersDialog } from './people';
 
-// events.ts is still untyped (a rootId defaulting to null reads as `null` only): its contract.
-const typingIn = typingNames as (channelId: number, rootId: number | null) => string[];
-
 const threadTarget = (): Target | null =>
   (state.panel?.kind === 'thread' && state.panel.channelId !== null ? { channelId: state.panel.channelId, rootId: state.panel.rootId } : null);
 
@@ -56,7 +53,7 @@ function ThreadView({ panel }: { panel: ThreadPanel }) {
         {replies.map((reply) => <MessageView key={`m-${reply.id}`} {...messageProps(reply, true)} />)}
         {pendingItems(panel.channelId, panel.rootId).map((item) => <PendingMessage key={`p-${item.client_msg_id}`} item={item} />)}
       </div>
-      <div class="typing" aria-live="polite">{panel.channelId === null ? '' : typingText(typingIn(panel.channelId, panel.rootId))}</div>
+      <div class="typing" aria-live="polite">{panel.channelId === null ? '' : typingText(typingNames(panel.channelId, panel.rootId))}</div>
       <Composer id="thread-composer" label="Reply in thread" target={threadTarget} />
     </>
   );

@@ -107,7 +107,10 @@ function WorkspaceMembers({ workspaceId }: { workspaceId: number | null }) {
         </span>
         <select aria-label={`Role of ${m.display_name}`} disabled={!mayChange || !m.active || busy === roleKey}
           data-focus-key={roleKey} data-testid="member-role" title={mayChange ? undefined : 'Only owners change admins and owners'}
-          value={m.role} onChange={(e) => change(m, { role: e.currentTarget.value as Role }, roleKey)}>
+          value={m.role} onChange={(e) => {
+            const role = ROLES.find(([r]) => r === e.currentTarget.value)?.[0];
+            if (role) change(m, { role }, roleKey);
+          }}>
           {ROLES.map(([value, label]) => <option key={value} value={value} disabled={!owner && isAdminRole(value)}>{label}</option>)}
         </select>
         {mayChange && !me

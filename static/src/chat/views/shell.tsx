@@ -11,7 +11,7 @@ import { csrfToken } from '../api';
 import { colorClass, initials } from '../dom';
 import { Icon } from '../icons';
 import { askPermission, notificationsWanted } from '../notify';
-import { invalidate, register } from '../render';
+import { invalidate, register, type ViewName } from '../render';
 import { badgeCounts, currentWorkspace, displayName, isAdmin, isDirect, state, workspaceTotals } from '../state';
 import { toast } from '../toast';
 import { Composer, composerHandle, type DropChoice, type Target, useDropTarget } from './composer';
@@ -268,9 +268,8 @@ export function Header() {
 const mainTarget = (): Target | null => (state.channelId ? { channelId: state.channelId, rootId: null } : null);
 
 /** The regions render.ts knows; invalidate(name) re-renders that region's component only. */
-export const REGIONS = ['banner', 'workspaces', 'sidebar', 'header', 'messages', 'composer', 'typing', 'panel'] as const;
-export type Region = (typeof REGIONS)[number];
-type Versions = Record<Region, number>;
+export const REGIONS: readonly ViewName[] = ['banner', 'workspaces', 'sidebar', 'header', 'messages', 'composer', 'typing', 'panel'];
+type Versions = Record<ViewName, number>;
 
 // One component per region, re-rendered only when its version (bumped by invalidate) changes.
 const region = (view: () => VNode | null) => memo((_: { v: number }) => view());
