@@ -1,31 +1,6 @@
-// Small text and time helpers shared by the views, and the one DOM helper the toasts still use.
+// Small text and time helpers shared by the views (which are Preact components: views/).
 // No inline style attributes anywhere: the page's CSP (style-src 'self') forbids them, so looks
 // come from classes in app.css.
-
-type Child = Node | string | number | null | undefined | false | Child[];
-type Attrs = Record<string, string | number | boolean | null | undefined | ((e: Event) => void)>;
-
-/** h('div', {class: 'x', onclick}, 'text', child) -> element. Only toast.ts uses it now: the views
- *  are Preact components (docs/frontend.md). */
-export function h(tag: string, attrs: Attrs = {}, ...children: Child[]): HTMLElement {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs ?? {})) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === 'class') el.className = String(value);
-    else if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
-    else el.setAttribute(key, value === true ? '' : String(value));
-  }
-  append(el, children);
-  return el;
-}
-
-function append(el: HTMLElement, children: Child[]): void {
-  for (const child of children) {
-    if (child === null || child === undefined || child === false) continue;
-    if (Array.isArray(child)) append(el, child);
-    else el.append(child instanceof Node ? child : String(child));
-  }
-}
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
 const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' });
