@@ -14,7 +14,7 @@ export default defineConfig({
     target: 'es2022',
     rollupOptions: {
       input: {
-        chat: 'static/src/chat/main.ts',
+        chat: 'static/src/chat/main.tsx',
         // The stylesheet of every page, the sign-in pages included.
         style: 'static/src/styles/app.css',
       },

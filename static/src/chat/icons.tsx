@@ -1,10 +1,10 @@
-// @ts-nocheck: typed in the next step of the TypeScript move (docs/frontend.md)
 // UI icons as inline SVG, drawn on a 24x24 grid with round 2px strokes in the manner of the
 // Feather/Lucide sets (the paths here are our own). Emoji are not used as icons: machines without
 // an emoji font show empty boxes. Icons are decoration: the control carrying one keeps its own
 // accessible name (aria-label or title), so every icon is aria-hidden.
 
-const NS = 'http://www.w3.org/2000/svg';
+type Shape = ['path', { d: string }] | ['circle', { cx: number; cy: number; r: number }]
+  | ['rect', { x: number; y: number; width: number; height: number; rx: number }];
 
 // name -> shapes: [tag, {attributes}] on the 24x24 grid.
 const SHAPES = {
@@ -34,24 +34,23 @@ const SHAPES = {
   image: [['rect', { x: 3, y: 3, width: 18, height: 18, rx: 2 }], ['circle', { cx: 9, cy: 9, r: 2 }],
     ['path', { d: 'm21 15-5-5L5 21' }]],
   upload: [['path', { d: 'M21 15v4a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-4' }], ['path', { d: 'm17 8-5-5-5 5M12 3v12' }]],
-};
+} satisfies Record<string, Shape[]>;
 
-/** An inline SVG icon: icon('trash') or icon('trash', 'extra-class'). Unknown names throw, so a
- *  typo shows up at once instead of as a blank button. */
-export function icon(name, extraClass = '') {
-  const shapes = SHAPES[name];
-  if (!shapes) throw new Error(`No icon named ${name}`);
-  const svg = document.createElementNS(NS, 'svg');
-  const attrs = {
-    viewBox: '0 0 24 24', width: 24, height: 24, fill: 'none', stroke: 'currentColor', 'stroke-width': 2,
-    'stroke-linecap': 'round', 'stroke-linejoin': 'round', 'aria-hidden': 'true', focusable: 'false',
-    class: extraClass ? `icon-svg ${extraClass}` : 'icon-svg', 'data-icon': name,
-  };
-  for (const [key, value] of Object.entries(attrs)) svg.setAttribute(key, String(value));
-  for (const [tag, shapeAttrs] of shapes) {
-    const el = document.createElementNS(NS, tag);
-    for (const [key, value] of Object.entries(shapeAttrs)) el.setAttribute(key, String(value));
-    svg.append(el);
-  }
-  return svg;
+export type IconName = keyof typeof SHAPES;
+
+/** An inline SVG icon: <Icon name="trash" /> or <Icon name="trash" extraClass="file-icon" />.
+ *  Names are checked by the compiler, so a typo cannot become a blank button. */
+export function Icon({ name, extraClass = '' }: { name: IconName; extraClass?: string }) {
+  const shapes: Shape[] = SHAPES[name];
+  return (
+    <svg viewBox="0 0 24 24" width={24} height={24} fill="none" stroke="currentColor" stroke-width={2}
+      stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false"
+      class={extraClass ? `icon-svg ${extraClass}` : 'icon-svg'} data-icon={name}>
+      {shapes.map(([tag, attrs]) => {
+        if (tag === 'path') return <path d={attrs.d} />;
+        if (tag === 'circle') return <circle cx={attrs.cx} cy={attrs.cy} r={attrs.r} />;
+        return <rect x={attrs.x} y={attrs.y} width={attrs.width} height={attrs.height} rx={attrs.rx} />;
+      })}
+    </svg>
+  );
 }
