@@ -58,8 +58,9 @@ class MalformedSlackId(Invalid):
 
 
 def encode(kind: SlackIdKind, value: int) -> str:
-    """The Slack id of row ``value`` of ``kind``."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= limits.MAX_ID:
+    """The Slack id of row ``value`` of ``kind`` (ValueError for anything but an id)."""
+    check: object = value  # callers may pass anything at run time
+    if isinstance(check, bool) or not isinstance(check, int) or not 0 < value <= limits.MAX_ID:
         raise ValueError(f"not an id: {value!r}")
     digits = []
     while value:
