@@ -310,11 +310,9 @@ class _Renderer:
 
     def attachments(self, attachments: list[Attachment]) -> Out:
         parts = [self.attachment(a) for a in attachments]
-        parts = [p for p in parts if p.html]
-        if not parts:
-            return Out("", "")
-        return Out('<div class="cards">' + "".join(p.html for p in parts) + "</div>",
-                   "\n".join(p.text for p in parts if p.text))
+        html = "".join(p.html for p in parts)
+        text = "\n".join(p.text for p in parts if p.text)  # a fallback counts even if nothing is shown
+        return Out(f'<div class="cards">{html}</div>' if html else "", text)
 
     def attachment(self, a: Attachment) -> Out:
         def formatted(name: str, text: str) -> Out:
@@ -360,14 +358,14 @@ class _Renderer:
             text.append(footer.text)
         thumb = image(a.thumb_url, "", "card-thumb") if a.thumb_url else ""
         content = "".join(html)
-        if not content and not thumb and pretext is None:
-            return Out("", "")
         attrs = f' data-color="{_esc(color)}"' if color else ""
         pre = f'<div class="card-pretext">{pretext.html}</div>' if pretext and pretext.html else ""
         main = (f'<div class="card-main"><div class="card-content">{content}</div>{thumb}</div>'
                 if content or thumb else "")
         summary = a.fallback.strip() if a.fallback and a.fallback.strip() else "\n".join(
             t for t in [pretext.text if pretext else "", *text] if t)
+        if not content and not thumb and not (pretext and pretext.html):
+            return Out("", summary)
         return Out(f'<article class="card {color_class}"{attrs}>{pre}{main}</article>', reveal(plain(summary)).text)
 
     def footer(self, a: Attachment) -> Out:
@@ -408,8 +406,9 @@ def _cap(text: str) -> str:
 
 
 def _result(parts: list[Out], fallback: list[str], mentions: Mentions) -> RenderedMessage:
-    return RenderedMessage(html="".join(p.html for p in parts if p.html),
-                           text=_cap("\n".join(t for t in fallback if t)),
+    # Once more over the whole: attribute values (alt text) and every path in between included.
+    out = reveal(Out("".join(p.html for p in parts if p.html), "\n".join(t for t in fallback if t)))
+    return RenderedMessage(html=out.html, text=_cap(out.text),
                            mentioned_user_ids=set(mentions.user_ids), mentions_channel=mentions.channel_wide)
 
 
