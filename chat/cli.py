@@ -90,12 +90,14 @@ def register_cli(app: Flask) -> None:
     @click.option("--description", default="", help="What the bot does")
     def create_bot(workspace_id: int, name: str, by_email: str, handle: str | None, description: str) -> None:
         """Create a bot in the workspace's default channels, with a token. Prints BOT_ID=,
-        BOT_TOKEN= and SIGNING_SECRET= lines for `eval "$(flask --app app create-bot ...)"`."""
+        BOT_TOKEN=, BOT_TOKEN_ID= and SIGNING_SECRET= lines for
+        `eval "$(flask --app app create-bot ...)"`."""
         admin = _actor(by_email)
         created = run(lambda: bots.create_bot(admin, workspace_id, name, handle=handle, description=description))
-        _, secret = run(lambda: bots.create_bot_token(admin, created.id, "command line"))
+        token, secret = run(lambda: bots.create_bot_token(admin, created.id, "command line"))
         click.echo(f"BOT_ID={created.id}")
         click.echo(f"BOT_TOKEN={shlex.quote(secret)}")
+        click.echo(f"BOT_TOKEN_ID={token.id}")
         click.echo(f"SIGNING_SECRET={shlex.quote(created.bot.signing_secret)}")
 
     @app.cli.command("list-bots")
