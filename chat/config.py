@@ -57,6 +57,8 @@ RATE_LIMIT_DEFAULTS = {
     "RATE_LIMIT_TOKENS": "30 per hour",
     # New invite links per person and workspace.
     "RATE_LIMIT_INVITES": "100 per hour",
+    # New bots made by one admin.
+    "RATE_LIMIT_BOTS": "30 per hour",
     # Messages per person, REST and socket together: Mattermost's 10 per second with a
     # burst of 100.
     "RATE_LIMIT_SENDS": "100 per 10 seconds",

@@ -20,6 +20,8 @@ CLIENT_MSG_ID_LENGTH = 64
 INVITE_CODE_LENGTH = 64        # what a path may name; real codes are 32 characters
 FILE_ID_LENGTH = 32
 FILE_NAME_LENGTH = 255         # longer upload names are shortened, not refused
+URL_LENGTH = 2048              # URLs we store (a bot's icon)
+BOT_DESCRIPTION_LENGTH = 250
 
 # Counts.
 FILES_PER_MESSAGE = 10         # files in one upload request and in one message

@@ -7,7 +7,7 @@ export const ME = 1;
 export const WORKSPACE = 10;
 
 export function user(id: number, name = `User ${id}`) {
-  return { id, username: `user${id}`, display_name: name };
+  return { id, username: `user${id}`, display_name: name, is_bot: false };
 }
 
 export function member(id: number, name = `User ${id}`): Member {

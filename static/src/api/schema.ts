@@ -38,6 +38,139 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bots/{bot_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the bot (its user id) */
+                bot_id: number;
+            };
+            cookie?: never;
+        };
+        /** One bot of your workspace */
+        get: operations["get_bot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a bot's name, description, icon or ignore_bots (admins) */
+        patch: operations["update_bot"];
+        trace?: never;
+    };
+    "/api/v1/bots/{bot_id}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the bot (its user id) */
+                bot_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deactivate a bot (admins; repeating is harmless)
+         * @description Its tokens are refused (401) and its open sockets close at once; it keeps its channels, tokens and history for a reactivation.
+         */
+        post: operations["deactivate_bot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{bot_id}/reactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the bot (its user id) */
+                bot_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reactivate a bot (admins; its tokens not revoked work again) */
+        post: operations["reactivate_bot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{bot_id}/signing-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the bot (its user id) */
+                bot_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * The bot's signing secret (admins)
+         * @description Requests the server makes to the bot are signed with it (Slack's v0 scheme), so the bot can check they come from here.
+         */
+        get: operations["get_signing_secret"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{bot_id}/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the bot (its user id) */
+                bot_id: number;
+            };
+            cookie?: never;
+        };
+        /** The bot's tokens, newest first, revoked ones included (admins) */
+        get: operations["list_bot_tokens"];
+        put?: never;
+        /**
+         * Create a bot token (admins)
+         * @description The bot acts with it as `Authorization: Bearer <token>` on the REST API and the Socket.IO connection, exactly like a personal token. At most 100 active tokens per bot.
+         */
+        post: operations["create_bot_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{bot_id}/tokens/{token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the bot (its user id) */
+                bot_id: number;
+                /** @description id of the API token */
+                token_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a bot token (admins; repeating is harmless); the bot's open sockets close */
+        delete: operations["revoke_bot_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/channels/{channel_id}": {
         parameters: {
             query?: never;
@@ -632,6 +765,30 @@ export interface paths {
         patch: operations["update_workspace"];
         trace?: never;
     };
+    "/api/v1/workspaces/{workspace_id}/bots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the workspace */
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        /** The workspace's bots (any member; no secrets) */
+        get: operations["list_bots"];
+        put?: never;
+        /**
+         * Create a bot (admins)
+         * @description The bot is a member of the workspace that sees only the channels it is added to. It has no password and never signs in: make it a token with POST /bots/{bot_id}/tokens.
+         */
+        post: operations["create_bot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{workspace_id}/channels": {
         parameters: {
             query?: never;
@@ -905,6 +1062,35 @@ export interface components {
             can_post?: boolean | null;
             user_id: number;
         };
+        /** @description A bot user of a workspace: an account of its own kind, acting with bot tokens. `id` is its user id (its messages' author id). */
+        Bot: {
+            /** @description false while deactivated: its tokens are refused */
+            active: boolean;
+            /**
+             * Format: date-time
+             * @example 2025-01-31T09:15:02.123Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2025-01-31T09:15:02.123Z
+             */
+            deactivated_at: string | null;
+            description: string;
+            display_name: string;
+            /** @description the bot's picture */
+            icon_url: string | null;
+            id: number;
+            /** @description not sent other bots' messages, so two bots never answer each other forever */
+            ignore_bots: boolean;
+            /** @constant */
+            is_bot: true;
+            /** @description the admin who made the bot (null once their account is gone) */
+            owner_id: number | null;
+            /** @description the @mention handle */
+            username: string;
+            workspace_id: number;
+        };
         ChangePassword: {
             current_password: string;
             new_password: string;
@@ -954,6 +1140,24 @@ export interface components {
             can_post: boolean;
             channel_id: number;
             user_id: number;
+        };
+        CreateBot: {
+            /**
+             * @description what the bot does. At most 250 characters, not counting whitespace around them (it is stripped). One line: control characters and invisible or text-direction characters (Unicode format characters such as U+202E or U+200B, U+2028/U+2029) are refused, except joiners between visible characters and flag tags.
+             * @default
+             */
+            description: string;
+            /** @description its @username: 2-32 letters, digits or _.- starting with a letter or digit, stored lower-case; unique. Made from the name when omitted. */
+            handle?: string | null;
+            /** @description an http(s) URL of the bot's picture; null: none */
+            icon_url?: string | null;
+            /**
+             * @description not sent other bots' messages (default true), so two bots never answer each other forever
+             * @default true
+             */
+            ignore_bots: boolean;
+            /** @description the bot's display name. At most 80 characters, not counting whitespace around them (it is stripped). One line: control characters and invisible or text-direction characters (Unicode format characters such as U+202E or U+200B, U+2028/U+2029) are refused, except joiners between visible characters and flag tags. */
+            name: string;
         };
         CreateChannel: {
             /**
@@ -1194,6 +1398,8 @@ export interface components {
             display_name: string;
             email: string;
             id: number;
+            /** @description a bot's account (shown with a BOT tag), not a person's */
+            is_bot: boolean;
             /** @description the @mention handle */
             username: string;
         };
@@ -1204,7 +1410,11 @@ export interface components {
             /** @description channel member lists only: may post in a broadcast channel */
             can_post?: boolean;
             display_name: string;
+            /** @description bots only: the bot's picture, null when none */
+            icon_url?: string | null;
             id: number;
+            /** @description a bot's account (shown with a BOT tag), not a person's */
+            is_bot: boolean;
             /**
              * Format: date-time
              * @example 2025-01-31T09:15:02.123Z
@@ -1336,6 +1546,11 @@ export interface components {
             /** @description the @handle: 2-32 letters, digits or _.- starting with a letter or digit, stored lower-case. Derived from the email when omitted. */
             username?: string | null;
         };
+        SigningSecret: {
+            bot_id: number;
+            /** @description requests to the bot are signed with it (Slack's v0 scheme) */
+            signing_secret: string;
+        };
         /** @description Server-to-client Socket.IO events: event name -> data. */
         SocketEvents: {
             "channel.created": components["schemas"]["EventEnvelope"] & {
@@ -1411,7 +1626,11 @@ export interface components {
                 /** @description channel member lists only: may post in a broadcast channel */
                 can_post?: boolean;
                 display_name: string;
+                /** @description bots only: the bot's picture, null when none */
+                icon_url?: string | null;
                 id: number;
+                /** @description a bot's account (shown with a BOT tag), not a person's */
+                is_bot: boolean;
                 /**
                  * Format: date-time
                  * @example 2025-01-31T09:15:02.123Z
@@ -1458,6 +1677,15 @@ export interface components {
             prefix: string;
             revoked: boolean;
         };
+        UpdateBot: {
+            /** @description what the bot does. At most 250 characters, not counting whitespace around them (it is stripped). One line: control characters and invisible or text-direction characters (Unicode format characters such as U+202E or U+200B, U+2028/U+2029) are refused, except joiners between visible characters and flag tags. */
+            description?: string;
+            /** @description At most 80 characters, not counting whitespace around them (it is stripped). One line: control characters and invisible or text-direction characters (Unicode format characters such as U+202E or U+200B, U+2028/U+2029) are refused, except joiners between visible characters and flag tags. */
+            display_name?: string;
+            /** @description an http(s) URL of the bot's picture; null: none */
+            icon_url?: string | null;
+            ignore_bots?: boolean;
+        };
         UpdateChannel: {
             archived?: boolean;
             broadcast?: boolean;
@@ -1487,6 +1715,8 @@ export interface components {
         User: {
             display_name: string;
             id: number;
+            /** @description a bot's account (shown with a BOT tag), not a person's */
+            is_bot: boolean;
             /** @description the @mention handle */
             username: string;
         };
@@ -1625,7 +1855,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not signed in. Error codes: `bad_credentials`. */
+            /** @description Not signed in. Error codes: `bad_credentials`, `bot_cannot_sign_in`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1665,6 +1895,569 @@ export interface operations {
             };
             /** @description Busy: too many password checks waiting; retry after `Retry-After` seconds. Error codes: `busy`. */
             503: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_bot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the bot (its user id) */
+                bot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bot"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    update_bot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the bot (its user id) */
+                bot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateBot"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bot"];
+                };
+            };
+            /** @description Invalid request. Error codes: `invalid`, `invalid_json`, `csrf_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large (request bodies: 2 MiB, except file uploads). Error codes: `too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deactivate_bot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the bot (its user id) */
+                bot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bot"];
+                };
+            };
+            /** @description Invalid request. Error codes: `csrf_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reactivate_bot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the bot (its user id) */
+                bot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bot"];
+                };
+            };
+            /** @description Invalid request. Error codes: `csrf_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_signing_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the bot (its user id) */
+                bot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SigningSecret"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_bot_tokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the bot (its user id) */
+                bot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tokens: components["schemas"]["Token"][];
+                    };
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    create_bot_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the bot (its user id) */
+                bot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateToken"];
+            };
+        };
+        responses: {
+            /** @description Created: the secret is shown only now */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewToken"];
+                };
+            };
+            /** @description Invalid request. Error codes: `invalid`, `invalid_json`, `csrf_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state. Error codes: `too_many_tokens`, `bot_deactivated`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large (request bodies: 2 MiB, except file uploads). Error codes: `too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revoke_bot_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the bot (its user id) */
+                bot_id: number;
+                /** @description id of the API token */
+                token_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Token"];
+                };
+            };
+            /** @description Invalid request. Error codes: `csrf_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
                 headers: {
                     /** @description seconds to wait before retrying (also `retry_after` in the body) */
                     "Retry-After"?: number;
@@ -3108,7 +3901,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed. Error codes: `deactivated`. */
+            /** @description Not allowed. Error codes: `deactivated`, `bot_not_allowed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3219,6 +4012,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Not allowed. Error codes: `bot_not_allowed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Too large (request bodies: 2 MiB, except file uploads). Error codes: `too_large`. */
             413: {
                 headers: {
@@ -3281,7 +4083,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed. Error codes: `wrong_password`. */
+            /** @description Not allowed. Error codes: `wrong_password`, `bot_not_allowed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4011,6 +4813,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Not allowed. Error codes: `bot_not_allowed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Conflict with the current state. Error codes: `too_many_tokens`. */
             409: {
                 headers: {
@@ -4185,6 +4996,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Not allowed. Error codes: `bot_not_allowed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Too large (request bodies: 2 MiB, except file uploads). Error codes: `too_large`. */
             413: {
                 headers: {
@@ -4342,6 +5162,152 @@ export interface operations {
             };
         };
     };
+    list_bots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the workspace */
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: deactivated ones too, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bots: components["schemas"]["Bot"][];
+                    };
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    create_bot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the workspace */
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateBot"];
+            };
+        };
+        responses: {
+            /** @description Created, in the workspace's default channels */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bot"];
+                };
+            };
+            /** @description Invalid request. Error codes: `invalid`, `invalid_json`, `csrf_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state. Error codes: `username_taken`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large (request bodies: 2 MiB, except file uploads). Error codes: `too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     list_channels: {
         parameters: {
             query?: never;
@@ -4439,7 +5405,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed. Error codes: `guest`, `admin_only`. */
+            /** @description Not allowed. Error codes: `guest`, `admin_only`, `bot_not_allowed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5081,7 +6047,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed. Error codes: `admin_only`, `owner_only`. */
+            /** @description Not allowed. Error codes: `admin_only`, `owner_only`, `bot_account`. */
             403: {
                 headers: {
                     [name: string]: unknown;

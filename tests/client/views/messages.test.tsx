@@ -8,7 +8,7 @@ const T0 = new Date(2025, 0, 31, 9, 0, 0).getTime();
 
 function message(id: number, authorId: number, minutes: number, fields: Partial<Message> = {}): Message {
   return {
-    id, channel_id: 1, workspace_id: 10, author: { id: authorId, display_name: authorId === 1 ? 'Ada Lovelace' : 'Bob', username: `u${authorId}` },
+    id, channel_id: 1, workspace_id: 10, author: { id: authorId, display_name: authorId === 1 ? 'Ada Lovelace' : 'Bob', username: `u${authorId}`, is_bot: false },
     body: `text ${id}`, html: `<p>text ${id}</p>`, client_msg_id: null, created_at: new Date(T0 + minutes * 60_000).toISOString(),
     deleted: false, edited_at: null, files: [], last_reply_at: null, mentions_channel: false, pinned: false, reactions: [],
     reply_count: 0, thread_root_id: null, ...fields,
@@ -46,6 +46,15 @@ describe('MessageList', () => {
     const kinds = [...(list?.children ?? [])].map((el) => el.className);
     expect(kinds).toEqual(['history-edge', 'day-divider', 'message', 'new-divider', 'message', 'message compact', 'message']);
     expect(screen.getByRole('separator', { name: 'New messages' }).textContent).toBe('New');
+  });
+
+  it('tags a bot’s messages, and no one else’s', () => {
+    const bot = { id: 9, display_name: 'Build Bot', username: 'build-bot', is_bot: true };
+    given([message(1, 2, 0), message(2, 9, 1, { author: bot })]);
+    render(<MessageList />);
+    const [person, robot] = articles();
+    expect(person?.querySelector('[data-testid="bot-tag"]')).toBeNull();
+    expect(robot?.querySelector('.message-meta [data-testid="bot-tag"]')?.textContent).toBe('bot');
   });
 
   it('puts the server’s message html in, and marks mentions of me', () => {

@@ -82,8 +82,8 @@ describe('Sidebar', () => {
       channel(2, { name: 'random', unread_count: 3 }),
       channel(3, { name: 'alerts', unread_count: 5, mention_count: 1 }),
       channel(4, { name: 'old', archived: true }),
-      channel(5, { name: null, kind: 'dm', unread_count: 2, members: [{ id: 1, display_name: 'Ada Lovelace', username: 'ada' },
-        { id: 2, display_name: 'Bob', username: 'bob' }] }),
+      channel(5, { name: null, kind: 'dm', unread_count: 2, members: [{ id: 1, display_name: 'Ada Lovelace', username: 'ada', is_bot: false },
+        { id: 2, display_name: 'Bob', username: 'bob', is_bot: false }] }),
     ]);
   });
 

@@ -150,6 +150,7 @@ export interface Person {
   display_name: string;
   username?: string | null;
   role?: string;
+  is_bot?: boolean;
 }
 
 export const searchName = (m: Person): string => `${m.display_name} ${m.username ?? ''}`.toLowerCase();
@@ -168,6 +169,7 @@ export function PeoplePicker({ people, testid, guestTags = false }: { people: Pe
               <input type="checkbox" name="user" value={m.id} />
               <span>
                 {m.display_name}<span class="muted">{m.username ? ` @${m.username}` : ''}</span>
+                {m.is_bot ? <span class="role-tag" data-testid="bot-tag" title="A bot, not a person">bot</span> : null}
                 {guestTags && m.role === 'guest' ? <span class="role-tag">guest</span> : null}
               </span>
             </label>

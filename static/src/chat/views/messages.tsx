@@ -172,6 +172,7 @@ export const MessageView = memo(function MessageView({ message, inThread, editin
       <div class="message-main">
         <div class="message-meta">
           <span class="author">{message.author.display_name}</span>
+          {message.author.is_bot ? <span class="role-tag" data-testid="bot-tag" title="A bot, not a person">bot</span> : null}
           <time dateTime={message.created_at} title={formatFull(created)}>{formatTime(created)}</time>
           {message.pinned ? <span class="pin-flag"><Icon name="pin" />pinned</span> : null}
         </div>

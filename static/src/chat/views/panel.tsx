@@ -93,6 +93,7 @@ function MembersView({ panel }: { panel: MembersPanel }) {
               <div class="member-main">
                 <div class="member-line">
                   <span class="member-name">{m.display_name}{me ? ' (you)' : ''}</span>
+                  {m.is_bot ? <span class="role-tag" data-testid="bot-tag" title="A bot, not a person">bot</span> : null}
                   {m.role !== 'member' ? <span class="role-tag">{m.role}</span> : null}
                   {channel?.broadcast && !choosesPosters && m.can_post && !isAdminRole(m.role) ? <span class="role-tag">poster</span> : null}
                 </div>

@@ -103,6 +103,7 @@ function WorkspaceMembers({ workspaceId }: { workspaceId: number | null }) {
         <span class="admin-member-name">
           <strong>{m.display_name}{me ? ' (you)' : ''}</strong>
           <span class="muted">{m.username ? ` @${m.username}` : ''}</span>
+          {m.is_bot ? <span class="role-tag" data-testid="bot-tag" title="A bot, not a person">bot</span> : null}
           {m.active ? null : <span class="role-tag" data-testid="deactivated">deactivated</span>}
         </span>
         <select aria-label={`Role of ${m.display_name}`} disabled={!mayChange || !m.active || busy === roleKey}
