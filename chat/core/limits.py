@@ -22,6 +22,7 @@ FILE_ID_LENGTH = 32
 FILE_NAME_LENGTH = 255         # longer upload names are shortened, not refused
 
 # Counts.
+DELIVERY_BODY_BYTES = 1024 * 1024  # what one delivery to an integration may send
 FILES_PER_MESSAGE = 10         # files in one upload request and in one message
 GROUP_SIZE = 9                 # people in a group conversation, you included
 PRESENCE_USER_IDS = 1000       # user ids one presence request may name
@@ -43,3 +44,4 @@ HISTORY_PAGE = Page(50, 200)   # messages, thread replies
 FILES_PAGE = Page(50, 200)
 SEARCH_PAGE = Page(20, 100)
 EVENTS_PAGE = Page(500, 1000)
+DELIVERIES_PAGE = Page(50, 200)  # an integration's delivery log

@@ -29,15 +29,18 @@ unlike requests it reads nothing from the environment. The module knows no integ
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
+import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import certifi
 import urllib3
+from flask import Flask
 from urllib3.exceptions import (
     ConnectTimeoutError,
     NewConnectionError,
@@ -48,6 +51,8 @@ from urllib3.exceptions import (
 from urllib3.exceptions import (
     TimeoutError as Urllib3Timeout,
 )
+
+log = logging.getLogger(__name__)
 
 USER_AGENT = "chat-server-integrations/1 (+outbound)"
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -413,3 +418,37 @@ def _short(error: BaseException) -> str:
         if noise in text:
             text = text.split(noise, 1)[1]
     return text if len(text) <= 160 else text[:157] + "..."
+
+
+# --- waiting without holding a job worker ------------------------------------------------------
+
+_slots_guard = threading.Lock()
+
+
+def run_in_background(app: Flask, fn: Callable[[], object], *, name: str) -> None:
+    """Run ``fn`` in an app context on a thread of its own (a green thread under eventlet and
+    gevent, where waiting on a socket costs nearly nothing), so the caller, a job worker, is
+    free again at once. At most ``OUTBOUND_CONCURRENCY`` run at a time in this process; past
+    that the caller waits for one to finish. ``fn`` records its own outcome: an exception is
+    only logged."""
+    with _slots_guard:
+        slots = app.extensions.get("chat.outbound.slots")
+        if slots is None:
+            slots = app.extensions["chat.outbound.slots"] = threading.BoundedSemaphore(
+                max(1, int(app.config.get("OUTBOUND_CONCURRENCY", 50))))
+    slots.acquire()
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                fn()
+        except Exception:
+            log.exception("background request %s failed", name)
+        finally:
+            slots.release()
+
+    try:
+        threading.Thread(target=run, name=name, daemon=True).start()
+    except BaseException:
+        slots.release()
+        raise
