@@ -142,7 +142,10 @@ class Receiver:
         h.send_header("Content-Type", "text/plain")
         h.send_header("Content-Length", str(len(body)))
         h.end_headers()
-        h.wfile.write(body)
+        try:
+            h.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            h.close_connection = True  # the client is gone (killed, or gave up waiting)
 
     def _stream(self, h: BaseHTTPRequestHandler, size: int, *, chunked: bool) -> None:
         h.send_response(200)

@@ -27,13 +27,10 @@ from chat.models import Delivery, DeliveryAttempt, DeliveryStatus, Role, User
 from chat.models._time import utcnow
 from chat.services import accounts, integrations, workspaces
 from chat.services.integrations import deliveries
+from tests.integrations.kinds import PLAIN, SECRET, SIGNED
 from tests.jobs.conftest import wait_until
 from tests.receiver import Receiver
 
-SECRET = "s3cr3t-signing"
-SIGNED, PLAIN = "test.signed", "test.plain"
-integrations.register_kind(SIGNED, integrations.slack_v0_signer(lambda integration_id: SECRET))
-integrations.register_kind(PLAIN)
 WORKERS = 2
 RETRIES = [0.0, 0.3, 0.6]
 

@@ -47,7 +47,6 @@ PRUNE_JOB = "housekeeping.prune-deliveries"
 
 RETRY_NUM_HEADER = "X-Slack-Retry-Num"
 RETRY_REASON_HEADER = "X-Slack-Retry-Reason"
-CLAIM_MARGIN = timedelta(seconds=30)  # past the request's own deadline, before it counts as lost
 EXCERPT_CHARS = 500
 ERROR_CHARS = 300
 
@@ -147,7 +146,9 @@ def _claim(delivery_id: int) -> _Claim | None:
             return None  # a later retry's job will come
         if delivery.claimed_until is not None and delivery.claimed_until > now:
             return None  # an attempt is running
-        delivery.claimed_until = now + timedelta(seconds=_policy().total_timeout) + CLAIM_MARGIN
+        # Past the request's own deadline, a lease more (as for jobs) before it counts as lost.
+        delivery.claimed_until = now + timedelta(
+            seconds=_policy().total_timeout + float(current_app.config["JOB_LEASE_SECONDS"]))
         number = delivery.attempts + 1
         attempt = DeliveryAttempt(delivery_id=delivery.id, number=number, started_at=now)
         db.session.add(attempt)
