@@ -24,6 +24,7 @@ URL_LENGTH = 2048              # URLs we store (a bot's icon)
 BOT_DESCRIPTION_LENGTH = 250
 
 # Counts.
+DELIVERY_BODY_BYTES = 1024 * 1024  # what one delivery to an integration may send
 FILES_PER_MESSAGE = 10         # files in one upload request and in one message
 GROUP_SIZE = 9                 # people in a group conversation, you included
 PRESENCE_USER_IDS = 1000       # user ids one presence request may name
@@ -45,6 +46,7 @@ HISTORY_PAGE = Page(50, 200)   # messages, thread replies
 FILES_PAGE = Page(50, 200)
 SEARCH_PAGE = Page(20, 100)
 EVENTS_PAGE = Page(500, 1000)
+DELIVERIES_PAGE = Page(50, 200)  # an integration's delivery log
 
 # Slack- and Mattermost-format messages (incoming webhooks, chat.postMessage): Slack's own
 # limits where Slack documents one, so a payload Slack takes is taken here too; the message

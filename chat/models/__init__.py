@@ -2,6 +2,7 @@
 from chat.models.bot import Bot
 from chat.models.channel import Channel, ChannelKind, ChannelMember
 from chat.models.connection import SocketConnection
+from chat.models.delivery import Delivery, DeliveryAttempt, DeliveryStatus
 from chat.models.event import Event, EventLogState
 from chat.models.file import File, FileKind, PreviewState
 from chat.models.job import FailedJob, PendingJob
@@ -11,7 +12,7 @@ from chat.models.user import ApiToken, User, UserKind
 from chat.models.workspace import Invite, Membership, Role, Workspace
 
 __all__ = [
-    "ApiToken", "Bot", "Channel", "ChannelKind", "ChannelMember", "ChatServer", "Event", "EventLogState",
-    "FailedJob", "File", "FileKind", "Invite", "Membership", "Mention", "Message", "PendingJob", "PreviewState",
-    "Reaction", "Role", "SocketConnection", "User", "UserKind", "Workspace",
+    "ApiToken", "Bot", "Channel", "ChannelKind", "ChannelMember", "ChatServer", "Delivery", "DeliveryAttempt",
+    "DeliveryStatus", "Event", "EventLogState", "FailedJob", "File", "FileKind", "Invite", "Membership", "Mention",
+    "Message", "PendingJob", "PreviewState", "Reaction", "Role", "SocketConnection", "User", "UserKind", "Workspace",
 ]
