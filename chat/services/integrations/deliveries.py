@@ -89,7 +89,7 @@ def enqueue_delivery(*, workspace_id: int, kind: str, integration_id: int, event
     try:
         outbound.parse_url(url)
     except outbound.InvalidUrl as e:
-        raise Invalid(e.message, code="invalid_url", field="url") from None
+        raise Invalid(e.message, field="url") from None
     if len(body.encode()) > limits.DELIVERY_BODY_BYTES:
         raise Invalid(f"a delivery's body is at most {limits.DELIVERY_BODY_BYTES} bytes", field="body")
     now = utcnow()
