@@ -56,12 +56,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from chat.api import api, limit_request_headers
     from chat.cli import register_cli
     from chat.realtime import register_handlers
-    from chat.web import web
+    from chat.web import assets, web
 
     app.register_blueprint(api)
     # WSGI middleware, as Flask documents (Socket.IO's requests pass through it too).
     app.wsgi_app = limit_request_headers(app.wsgi_app)  # type: ignore[method-assign,assignment]  # middleware
     app.register_blueprint(web)
+    assets.init_app(app)
     register_handlers(socketio)
     register_cli(app)
     if app.config["TRUSTED_PROXIES"]:

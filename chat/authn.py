@@ -27,8 +27,8 @@ def bearer_token(request: Request) -> str | None:
 
 
 def token_actor(secret: str, request: Request) -> Actor | None:
-    """The owner of the live personal token ``secret``, come through ``request``; None for any
-    other secret."""
+    """The owner of the live personal or bot token ``secret`` (``via``: token or bot_token),
+    come through ``request``; None for any other secret."""
     return token_actor_from(secret, request.remote_addr, request.headers.get("User-Agent"))
 
 
@@ -38,7 +38,8 @@ def token_actor_from(secret: str, address: str | None, user_agent: str | None) -
     if found is None:
         return None
     user, token_id = found
-    return Actor.of(user, Via.token, token_id=token_id, address=address, user_agent=user_agent)
+    return Actor.of(user, Via.bot_token if user.is_bot else Via.token, token_id=token_id, address=address,
+                    user_agent=user_agent)
 
 
 def session_actor(request: Request) -> Actor | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shlex
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeVar
@@ -17,7 +18,7 @@ from chat.core.errors import ChatError
 from chat.extensions import db
 from chat.models import User
 from chat.models._time import utcnow
-from chat.services import accounts, channels, workspaces
+from chat.services import accounts, bots, channels, workspaces
 
 _T = TypeVar("_T")
 
@@ -80,6 +81,44 @@ def register_cli(app: Flask) -> None:
         created = run(lambda: channels.create_channel(_actor(by_email), workspace_id, name, private=private,
                                                       broadcast=broadcast, topic=topic))
         click.echo(f"channel {created.id} #{created.channel.name}")
+
+    @app.cli.command("create-bot")
+    @click.argument("workspace_id", type=int)
+    @click.argument("name")
+    @click.option("--by", "by_email", required=True, help="Email of the workspace admin who makes (and owns) it")
+    @click.option("--handle", default=None, help="Its @username (made from the name if omitted)")
+    @click.option("--description", default="", help="What the bot does")
+    def create_bot(workspace_id: int, name: str, by_email: str, handle: str | None, description: str) -> None:
+        """Create a bot in the workspace's default channels, with a token. Prints BOT_ID=,
+        BOT_TOKEN=, BOT_TOKEN_ID= and SIGNING_SECRET= lines for
+        `eval "$(flask --app app create-bot ...)"`."""
+        admin = _actor(by_email)
+        created = run(lambda: bots.create_bot(admin, workspace_id, name, handle=handle, description=description))
+        token, secret = run(lambda: bots.create_bot_token(admin, created.id, "command line"))
+        click.echo(f"BOT_ID={created.id}")
+        click.echo(f"BOT_TOKEN={shlex.quote(secret)}")
+        click.echo(f"BOT_TOKEN_ID={token.id}")
+        click.echo(f"SIGNING_SECRET={shlex.quote(created.bot.signing_secret)}")
+
+    @app.cli.command("list-bots")
+    @click.argument("workspace_id", type=int)
+    def list_bots(workspace_id: int) -> None:
+        """The workspace's bots: id, @handle, state, live tokens and name, one per line."""
+        for view in run(lambda: bots.operator_list_bots(workspace_id)):
+            live = sum(1 for t in accounts.list_tokens_of(view.id) if t.revoked_at is None)
+            state = "active" if view.bot.deactivated_at is None else "deactivated"
+            click.echo(f"bot {view.id} @{view.user.username} {state} tokens={live} {view.user.display_name}")
+
+    @app.cli.command("revoke-bot-token")
+    @click.argument("token_id", type=int, required=False)
+    @click.option("--bot", "bot_id", type=int, default=None, help="Revoke every live token of this bot instead")
+    def revoke_bot_token(token_id: int | None, bot_id: int | None) -> None:
+        """Revoke a bot token by its id (from the API's token lists), or all of one bot's."""
+        if (token_id is None) == (bot_id is None):
+            raise click.UsageError("give a TOKEN_ID or --bot BOT_ID")
+        revoked = run(lambda: bots.operator_revoke_bot_tokens(token_id=token_id, bot_id=bot_id))
+        for token in revoked:
+            click.echo(f"revoked token {token.id} ({token.prefix}...) of bot {token.user_id}")
 
     @app.cli.command("prune-events")
     @click.option("--max-age-days", type=float, default=None,

@@ -57,6 +57,8 @@ RATE_LIMIT_DEFAULTS = {
     "RATE_LIMIT_TOKENS": "30 per hour",
     # New invite links per person and workspace.
     "RATE_LIMIT_INVITES": "100 per hour",
+    # New bots made by one admin.
+    "RATE_LIMIT_BOTS": "30 per hour",
     # Messages per person, REST and socket together: Mattermost's 10 per second with a
     # burst of 100.
     "RATE_LIMIT_SENDS": "100 per 10 seconds",
@@ -156,6 +158,20 @@ def from_env() -> dict:
         "JOB_LEASE_SECONDS": float(os.environ.get("JOB_LEASE_SECONDS", "60")),
         # Housekeeping jobs (staged upload leftovers, unsent uploads, the event log) run this often.
         "HOUSEKEEPING_SECONDS": float(os.environ.get("HOUSEKEEPING_SECONDS", "600")),
+        # Requests to integrations (chat/core/outbound.py): private, loopback and link-local
+        # addresses are refused unless in one of these comma-separated CIDRs (e.g. 10.1.0.0/16).
+        "OUTBOUND_ALLOWED_NETWORKS": os.environ.get("OUTBOUND_ALLOWED_NETWORKS", ""),
+        "OUTBOUND_CONNECT_TIMEOUT_SECONDS": float(os.environ.get("OUTBOUND_CONNECT_TIMEOUT_SECONDS", "3")),
+        "OUTBOUND_TIMEOUT_SECONDS": float(os.environ.get("OUTBOUND_TIMEOUT_SECONDS", "3")),
+        "OUTBOUND_MAX_RESPONSE_BYTES": int(os.environ.get("OUTBOUND_MAX_RESPONSE_BYTES", str(1024 * 1024))),
+        # Requests in flight to integrations at once per process that runs jobs (each waits
+        # on a green thread, not a job worker); past that, job workers wait for a slot.
+        "OUTBOUND_CONCURRENCY": _at_least_one("OUTBOUND_CONCURRENCY", "50", "requests in flight per process"),
+        # Deliveries to integrations (services/integrations/deliveries.py): seconds before each
+        # retry after a failure (Slack's: at once, after 1 minute, after 5), then given up; the
+        # log of finished deliveries is kept this long ("0": for ever).
+        "DELIVERY_RETRY_SECONDS": os.environ.get("DELIVERY_RETRY_SECONDS", "0,60,300"),
+        "DELIVERY_LOG_MAX_AGE_DAYS": float(os.environ.get("DELIVERY_LOG_MAX_AGE_DAYS", "30")),
         # Presence (services/presence.py): changes are pushed to workspaces of at most this many
         # active members (larger ones poll); processes record a heartbeat this often, and the
         # connections of one silent for the timeout stop counting.

@@ -59,11 +59,26 @@ ONE_ADDRESS_FOR_EVERYONE = {"RATE_LIMIT_SIGNUP": "100000 per hour", "RATE_LIMIT_
                             "RATE_LIMIT_API_ANONYMOUS": "100000 per minute"}
 
 
+CLIENT_SOURCES = [ROOT / "static" / "src", ROOT / "package.json", ROOT / "vite.config.ts"]
+CLIENT_MANIFEST = ROOT / "static" / "dist" / ".vite" / "manifest.json"
+
+
+def ensure_client_built() -> None:
+    """Build the browser client when a source is newer than the build: the pages a test server
+    serves are then always the client of this checkout, never a stale one."""
+    built = CLIENT_MANIFEST.stat().st_mtime if CLIENT_MANIFEST.exists() else 0.0
+    newest = max(path.stat().st_mtime for root in CLIENT_SOURCES
+                 for path in ([root] if root.is_file() else root.rglob("*")))
+    if newest > built:
+        subprocess.run(["npm", "run", "--silent", "build"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+
+
 def start_server(instance_dir: Path, *, database_url: str | None = None, async_mode: str = "eventlet",
                  message_queue: str | None = None, queue_channel: str | None = None,
                  port: int | None = None, extra_env: dict[str, str] | None = None,
                  script: str = "app.py") -> Server:
     """Start ``python app.py`` (or another launcher ``script``) and wait until it serves."""
+    ensure_client_built()
     port = port or free_port()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("CHAT_", "DATABASE_URL", "MESSAGE_QUEUE", "RATE_LIMIT", "PASSWORD_HASH"))}

@@ -51,3 +51,52 @@ def test_operator_sets_up_a_workspace_from_the_command_line(tmp_path: Path) -> N
         assert names["announcements"]["broadcast"] is True and "general" in names
     finally:
         server.stop()
+
+
+def test_operator_makes_a_bot_whose_output_a_shell_can_eval(tmp_path: Path) -> None:
+    assert flask(tmp_path, "db", "upgrade").returncode == 0
+    assert flask(tmp_path, "create-user", "ann@example.test", "--name", "Ann", "--password", "a long password",
+                 ).returncode == 0
+    assert flask(tmp_path, "create-user", "ben@example.test", "--name", "Ben", "--password", "another password",
+                 ).returncode == 0
+    workspace_id = flask(tmp_path, "create-workspace", "Initech", "--owner", "ann@example.test").stdout.split()[1]
+    assert flask(tmp_path, "add-member", workspace_id, "ben@example.test").returncode == 0
+
+    made = flask(tmp_path, "create-bot", workspace_id, "Build Bot", "--by", "ann@example.test",
+                 "--handle", "builder", "--description", "it's a bot; it builds")
+    assert made.returncode == 0, made.stderr
+    # What `eval "$(flask --app app create-bot ...)"` leaves in the shell.
+    script = 'eval "$1"; printf "%s\\n" "$BOT_ID" "$BOT_TOKEN" "$BOT_TOKEN_ID" "$SIGNING_SECRET"'
+    shell = subprocess.run(["sh", "-c", script, "sh", made.stdout], capture_output=True, text=True, check=True)
+    bot_id, token, token_id, signing_secret = shell.stdout.split("\n")[:4]
+    assert bot_id.isdigit() and token.startswith("chat_") and len(signing_secret) == 32
+
+    # Only admins make bots; a bot's address never works as a person's.
+    refused = flask(tmp_path, "create-bot", workspace_id, "Nope", "--by", "ben@example.test")
+    assert refused.returncode != 0 and "admin_only" in refused.stderr
+    assert flask(tmp_path, "add-member", workspace_id, "builder@bots.invalid").returncode == 0  # already in
+    listed = flask(tmp_path, "list-bots", workspace_id)
+    assert listed.stdout.splitlines() == [f"bot {bot_id} @builder active tokens=1 Build Bot"]
+
+    server = start_server(tmp_path)
+    try:
+        auth = {"Authorization": f"Bearer {token}"}
+        me = requests.get(server.url + "/api/v1/me", headers=auth, timeout=20).json()
+        assert me["id"] == int(bot_id) and me["is_bot"] is True
+        channels = requests.get(f"{server.url}/api/v1/workspaces/{workspace_id}/channels", headers=auth,
+                                timeout=20).json()["channels"]
+        assert [c["name"] for c in channels] == ["general"]  # the default channels, nothing more
+        general = channels[0]["id"]
+        sent = requests.post(f"{server.url}/api/v1/channels/{general}/messages", json={"body": "hello"},
+                             headers=auth, timeout=20)
+        assert sent.status_code == 201 and sent.json()["author"]["is_bot"] is True
+
+        revoked = flask(tmp_path, "revoke-bot-token", token_id)
+        assert revoked.stdout == f"revoked token {token_id} ({token[:12]}...) of bot {bot_id}\n", revoked.stderr
+        assert requests.get(server.url + "/api/v1/me", headers=auth, timeout=20).status_code == 401
+    finally:
+        server.stop()
+    assert "tokens=0" in flask(tmp_path, "list-bots", workspace_id).stdout
+    assert flask(tmp_path, "revoke-bot-token", "--bot", bot_id).stdout == ""  # none left
+    # Tokens of people are not the command's business.
+    assert "no bot token" in flask(tmp_path, "revoke-bot-token", "999").stderr

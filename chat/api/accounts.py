@@ -31,7 +31,7 @@ def signup(data: SignUp) -> ResponseReturnValue:
 @api.post("/auth/token")
 @csrf.exempt
 @operation("accounts", status=201, ok=ref("NewToken"), ok_description="Created",
-           errors={401: ["bad_credentials"], 409: ["too_many_tokens"], 503: ["busy"]})
+           errors={401: ["bad_credentials", "bot_cannot_sign_in"], 409: ["too_many_tokens"], 503: ["busy"]})
 @with_body(SignIn)
 def create_token_with_password(data: SignIn) -> ResponseReturnValue:
     """Exchange email and password for an API token"""
@@ -48,7 +48,7 @@ def get_me() -> ResponseReturnValue:
 
 
 @api.patch("/me")
-@operation("accounts", ok=ref("Me"))
+@operation("accounts", ok=ref("Me"), errors={403: ["bot_not_allowed"]})
 @with_body(UpdateMe)
 def update_me(data: UpdateMe) -> ResponseReturnValue:
     """Change your display name"""
@@ -56,7 +56,7 @@ def update_me(data: UpdateMe) -> ResponseReturnValue:
 
 
 @api.post("/me/password")
-@operation("accounts", ok=ref("Me"), errors={403: ["wrong_password"], 503: ["busy"]})
+@operation("accounts", ok=ref("Me"), errors={403: ["wrong_password", "bot_not_allowed"], 503: ["busy"]})
 @with_body(ChangePassword)
 def change_password(data: ChangePassword) -> ResponseReturnValue:
     """Change your password
@@ -79,7 +79,7 @@ def list_tokens() -> ResponseReturnValue:
 
 @api.post("/tokens")
 @operation("accounts", status=201, ok=ref("NewToken"), ok_description="Created",
-           errors={409: ["too_many_tokens"]})
+           errors={403: ["bot_not_allowed"], 409: ["too_many_tokens"]})
 @with_body(CreateToken)
 def create_token(data: CreateToken) -> ResponseReturnValue:
     """Create an API token

@@ -41,7 +41,8 @@ def browse_channels(workspace_id: int) -> ResponseReturnValue:
 
 @api.post("/workspaces/<int:workspace_id>/channels")
 @operation("channels", status=201, ok=ref("Channel"), ok_description="Created",
-           errors={403: ["guest", "admin_only"], 404: ["not_found"], 409: ["name_taken", "conflict"]})
+           errors={403: ["guest", "admin_only", "bot_not_allowed"], 404: ["not_found"],
+                   409: ["name_taken", "conflict"]})
 @with_body(CreateChannel)
 def create_channel(workspace_id: int, data: CreateChannel) -> ResponseReturnValue:
     """Create a channel (you join it)"""

@@ -50,6 +50,7 @@ TAGS = {"accounts": "sign-up, your profile and personal API tokens",
         "messages": "messages, threads, reactions and pins",
         "files": "file uploads, previews, downloads and search",
         "events": "catch-up after a disconnect",
+        "bots": "bot users of a workspace, their tokens and signing secrets",
         "meta": "this document"}
 _IGNORED_METHODS = {"HEAD", "OPTIONS"}
 

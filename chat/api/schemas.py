@@ -14,6 +14,7 @@ from chat.core.requests import (
     COUNT,
     EMOJI,
     FILE_ID,
+    HTTP_URL,
     ID,
     LINE_RULE,
     Schema,
@@ -74,6 +75,7 @@ PATH_PARAMS: dict[str, Schema] = {
     "channel_id": id_of("channel or conversation"),
     "message_id": id_of("message"),
     "user_id": id_of("person"),
+    "bot_id": id_of("bot (its user id)"),
     "token_id": id_of("API token"),
     "invite_id": id_of("invite"),
     "code": text_schema(1, limits.INVITE_CODE_LENGTH, "the invite code from the invite link"),
@@ -112,6 +114,7 @@ USER_FIELDS: dict[str, Schema] = {
     "username": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_.-]{1,31}$",
                  "description": "the @mention handle"},
     "display_name": text_schema(1, limits.NAME_LENGTH),
+    "is_bot": boolean("a bot's account (shown with a BOT tag), not a person's"),
 }
 
 TOKEN_FIELDS: dict[str, Schema] = {
@@ -141,6 +144,7 @@ SCHEMAS: dict[str, Schema] = {
         "active": boolean("false once an admin deactivated the person in this workspace"),
         "joined_at": TIMESTAMP,
         "can_post": boolean("channel member lists only: may post in a broadcast channel"),
+        "icon_url": nullable({**HTTP_URL, "description": "bots only: the bot's picture, null when none"}),
     }, required=(*USER_FIELDS, "role", "active", "joined_at"),
         description="A person in a workspace (and, in channel member lists, in a channel)."),
     "Workspace": obj({
@@ -247,6 +251,19 @@ SCHEMAS: dict[str, Schema] = {
     }, required=("token", *TOKEN_FIELDS),
         description="A token just created: the Token fields plus its secret (and, from "
                     "POST /auth/token, the person it belongs to)."),
+    "Bot": obj({
+        **USER_FIELDS, "is_bot": {"const": True}, "workspace_id": ID,
+        "owner_id": nullable({**ID, "description": "the admin who made the bot (null once their account is gone)"}),
+        "description": text_schema(0, limits.BOT_DESCRIPTION_LENGTH),
+        "icon_url": nullable({**HTTP_URL, "description": "the bot's picture"}),
+        "ignore_bots": boolean("not sent other bots' messages, so two bots never answer each other forever"),
+        "active": boolean("false while deactivated: its tokens are refused"),
+        "created_at": TIMESTAMP, "deactivated_at": nullable(TIMESTAMP),
+    }, description="A bot user of a workspace: an account of its own kind, acting with bot tokens. "
+                   "`id` is its user id (its messages' author id)."),
+    "SigningSecret": obj({"bot_id": ID, "signing_secret": {"type": "string", "pattern": "^[0-9a-f]{32}$",
+                                                           "description": "requests to the bot are signed "
+                                                                          "with it (Slack's v0 scheme)"}}),
     "Invite": obj({
         "id": ID, "workspace_id": ID,
         "code": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{32}$",
@@ -331,7 +348,8 @@ SCHEMAS["EventEnvelope"] = {
 # What a socket receives under each event name: the envelope for durable events (with the data
 # as sent live), the data itself for ephemeral ones. Served as the document's `x-socket-events`.
 SOCKET_EVENTS: dict[str, Schema] = {
-    **{name: {"allOf": [ref("EventEnvelope"), {"properties": {"type": {"const": name}, "data": data}}]}
+    **{name: {"allOf": [ref("EventEnvelope"), {"properties": {"type": {"const": name}, "data": data},
+                                                   "required": ["type", "data"]}]}
        for name, data in DURABLE_EVENT_DATA.items()},
     **EPHEMERAL_EVENT_DATA,
 }

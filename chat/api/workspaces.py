@@ -27,7 +27,8 @@ def list_workspaces() -> ResponseReturnValue:
 
 
 @api.post("/workspaces")
-@operation("workspaces", status=201, ok=ref("Workspace"), ok_description="Created, with #general")
+@operation("workspaces", status=201, ok=ref("Workspace"), ok_description="Created, with #general",
+           errors={403: ["bot_not_allowed"]})
 @with_body(CreateWorkspace)
 def create_workspace(data: CreateWorkspace) -> ResponseReturnValue:
     """Create a workspace (you become its owner)"""
@@ -62,7 +63,7 @@ def list_members(workspace_id: int, params: MembersQuery) -> ResponseReturnValue
 
 @api.patch("/workspaces/<int:workspace_id>/members/<int:user_id>")
 @operation("workspaces", ok=ref("Member"),
-           errors={403: ["admin_only", "owner_only"], 404: ["not_found"], 409: ["last_owner"]})
+           errors={403: ["admin_only", "owner_only", "bot_account"], 404: ["not_found"], 409: ["last_owner"]})
 @with_body(UpdateMember)
 def update_member(workspace_id: int, user_id: int, data: UpdateMember) -> ResponseReturnValue:
     """Change a member's role or deactivate/reactivate them (admins)
@@ -123,7 +124,7 @@ def invite_preview(code: str) -> ResponseReturnValue:
 @api.post("/invites/<code>/accept")
 @operation("workspaces", ok=ref("Workspace"),
            ok_description="The workspace you are now in (also when you already were)",
-           errors={403: ["deactivated"], 404: ["invite_invalid", "not_found"]})
+           errors={403: ["deactivated", "bot_not_allowed"], 404: ["invite_invalid", "not_found"]})
 def accept_invite(code: str) -> ResponseReturnValue:
     """Join the workspace of an invite link"""
     return jsonify(workspace_view_payload(workspaces.accept_invite(actor(), code)))

@@ -39,6 +39,8 @@ class _Person(Protocol):
     def display_name(self) -> str: ...
     @property
     def email(self) -> str: ...
+    @property
+    def is_bot(self) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,7 @@ class Actor:
     display_name: str
     email: str
     via: Via
+    is_bot: bool = False             # the account is a bot (services refuse bots what only people do)
     token_id: int | None = None      # the personal or bot token the call came with
     address: str | None = None       # the client's IP address (None: cli and jobs)
     user_agent: str | None = None    # the client's User-Agent header, cut at MAX_USER_AGENT
@@ -60,7 +63,7 @@ class Actor:
            user_agent: str | None = None) -> Actor:
         """The person ``user`` acting through ``via``; the one place that reads a person's fields."""
         return cls(id=user.id, username=user.username, display_name=user.display_name, email=user.email,
-                   via=via, token_id=token_id, address=address or None,
+                   via=via, is_bot=user.is_bot, token_id=token_id, address=address or None,
                    user_agent=user_agent[:MAX_USER_AGENT] if user_agent else None)
 
     @classmethod
@@ -75,7 +78,7 @@ class Actor:
 
     def refreshed(self, user: _Person) -> Actor:
         """The same door with the person's fields as ``user`` has them now (a re-read row)."""
-        if user.id != self.id:
+        if user.id != self.id or user.is_bot != self.is_bot:
             raise ValueError("an actor is refreshed from the same person's row")
         return dataclasses.replace(self, username=user.username, display_name=user.display_name,
                                    email=user.email)

@@ -20,8 +20,11 @@ CLIENT_MSG_ID_LENGTH = 64
 INVITE_CODE_LENGTH = 64        # what a path may name; real codes are 32 characters
 FILE_ID_LENGTH = 32
 FILE_NAME_LENGTH = 255         # longer upload names are shortened, not refused
+URL_LENGTH = 2048              # URLs we store (a bot's icon)
+BOT_DESCRIPTION_LENGTH = 250
 
 # Counts.
+DELIVERY_BODY_BYTES = 1024 * 1024  # what one delivery to an integration may send
 FILES_PER_MESSAGE = 10         # files in one upload request and in one message
 GROUP_SIZE = 9                 # people in a group conversation, you included
 PRESENCE_USER_IDS = 1000       # user ids one presence request may name
@@ -43,3 +46,21 @@ HISTORY_PAGE = Page(50, 200)   # messages, thread replies
 FILES_PAGE = Page(50, 200)
 SEARCH_PAGE = Page(20, 100)
 EVENTS_PAGE = Page(500, 1000)
+DELIVERIES_PAGE = Page(50, 200)  # an integration's delivery log
+
+# Slack- and Mattermost-format messages (incoming webhooks, chat.postMessage): Slack's own
+# limits where Slack documents one, so a payload Slack takes is taken here too; the message
+# text itself keeps our message limit (Slack's is 40,000), past which it is msg_too_long.
+SLACK_TEXT_LENGTH = MESSAGE_LENGTH    # a message's text, an attachment's text, props.card
+SLACK_TOTAL_TEXT = 40_000             # all the text of one message, blocks and attachments included
+SLACK_ATTACHMENTS = 100               # too_many_attachments past this
+SLACK_ATTACHMENT_FIELDS = 50          # Slack sets none; a card of more is unreadable anyway
+SLACK_BLOCKS = 50                     # per message, and per attachment
+SLACK_SECTION_TEXT = 3000
+SLACK_SECTION_FIELDS = 10
+SLACK_FIELD_TEXT = 2000               # a section field, a context element's text
+SLACK_HEADER_TEXT = 150
+SLACK_CONTEXT_ELEMENTS = 10
+SLACK_RICH_TEXT_ELEMENTS = 1000       # all the elements of one rich_text block, nested ones included
+SLACK_SHORT_TEXT = 2000               # titles, names, footers, alt text, fallbacks, field titles
+SLACK_URL_LENGTH = 3000

@@ -46,6 +46,7 @@ _WHAT = {
     "RATE_LIMIT_SIGNUP": "too many new accounts from this address",
     "RATE_LIMIT_TOKENS": "too many new API tokens",
     "RATE_LIMIT_INVITES": "too many new invite links",
+    "RATE_LIMIT_BOTS": "too many new bots",
     "RATE_LIMIT_SENDS": "too many messages",
     "RATE_LIMIT_UPLOADS": "too many uploads",
 }

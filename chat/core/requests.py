@@ -35,6 +35,7 @@ from chat.core.validation import (
     EMOJI_PATTERN,
     EMOJI_SHORTCODE_PATTERN,
     FILE_ID_PATTERN,
+    HTTP_URL_PATTERN,
     USER_ID_LIST_PATTERN,
     USERNAME_INPUT_PATTERN,
     check_bool,
@@ -44,6 +45,7 @@ from chat.core.validation import (
     check_email,
     check_emoji,
     check_file_ids,
+    check_http_url,
     check_id,
     check_id_list,
     check_invite_hours,
@@ -334,6 +336,32 @@ class ChangePassword(Request):
 
 class CreateToken(Request):
     name: Annotated[str, line(limits.NAME_LENGTH, description=TOKEN_NAME)]
+
+
+# --- bots -------------------------------------------------------------------------------------
+
+HTTP_URL: Schema = {"type": "string", "maxLength": limits.URL_LENGTH, "pattern": HTTP_URL_PATTERN}
+IconUrl = Annotated[str | None, Check(optional(check_http_url), nullable(
+    {**HTTP_URL, "description": "an http(s) URL of the bot's picture; null: none"}))]
+BOT_DESCRIPTION = line(limits.BOT_DESCRIPTION_LENGTH, min_length=0, description="what the bot does")
+
+
+class CreateBot(Request):
+    name: Annotated[str, line(limits.NAME_LENGTH, description="the bot's display name")]
+    handle: Username = Field(None, description=(
+        f"its @username: {limits.USERNAME_LENGTH[0]}-{limits.USERNAME_LENGTH[1]} letters, digits or _.- "
+        "starting with a letter or digit, stored lower-case; unique. Made from the name when omitted."))
+    description: Annotated[str, BOT_DESCRIPTION] = ""
+    icon_url: IconUrl = None
+    ignore_bots: Flag = Field(True, description="not sent other bots' messages (default true), so two bots "
+                                                "never answer each other forever")
+
+
+class UpdateBot(Changes):
+    display_name: Annotated[str | None, line(limits.NAME_LENGTH)] = None
+    description: Annotated[str | None, BOT_DESCRIPTION] = None
+    icon_url: IconUrl = None
+    ignore_bots: FlagChange = None
 
 
 # --- workspaces ---------------------------------------------------------------------------------

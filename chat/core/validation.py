@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from chat.core import limits
 from chat.core.errors import Invalid
@@ -233,6 +234,20 @@ def check_username(value: Any, field: str = "username") -> str:
     if not _USERNAME.match(name):
         raise Invalid(f"{field} must be {shortest}-{longest} lower-case letters, digits or _.-", field=field)
     return name
+
+
+# The scheme in either case, a host, no whitespace (and, as all text, nothing invisible).
+HTTP_URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@]+(?:[/?#][^\s]*)?$"
+_HTTP_URL = re.compile(HTTP_URL_PATTERN)
+
+
+def check_http_url(value: Any, field: str) -> str:
+    """An absolute http(s) URL with a host, at most URL_LENGTH characters, nothing invisible."""
+    url = check_text(value, field, max_length=limits.URL_LENGTH)
+    parts = urlsplit(url) if _HTTP_URL.match(url) else None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise Invalid(f"{field} must be an http:// or https:// URL", field=field)
+    return url
 
 
 # --- channels and messages ----------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chat.core import event_log
 from chat.core.jobs import job
-from chat.services import files
+from chat.services import files, integrations
 from chat.storage import storage
 
 
@@ -28,3 +28,9 @@ def forget_unsent_uploads() -> None:
 def prune_events() -> None:
     """Events past EVENT_LOG_MAX_AGE_DAYS and EVENT_LOG_MAX_EVENTS."""
     event_log.prune_as_configured()
+
+
+@job(integrations.PRUNE_JOB, retries=0, every=_every)
+def prune_deliveries() -> None:
+    """Finished deliveries to integrations past DELIVERY_LOG_MAX_AGE_DAYS, with their attempts."""
+    integrations.prune_as_configured()

@@ -1,16 +1,18 @@
 """Typed SQLAlchemy models, one module per noun. Every tenant row carries workspace_id."""
+from chat.models.bot import Bot
 from chat.models.channel import Channel, ChannelKind, ChannelMember
 from chat.models.connection import SocketConnection
+from chat.models.delivery import Delivery, DeliveryAttempt, DeliveryStatus
 from chat.models.event import Event, EventLogState
 from chat.models.file import File, FileKind, PreviewState
 from chat.models.job import FailedJob, PendingJob
 from chat.models.message import Mention, Message, Reaction
 from chat.models.server import ChatServer
-from chat.models.user import ApiToken, User
+from chat.models.user import ApiToken, User, UserKind
 from chat.models.workspace import Invite, Membership, Role, Workspace
 
 __all__ = [
-    "ApiToken", "Channel", "ChannelKind", "ChannelMember", "ChatServer", "Event", "EventLogState", "FailedJob", "File",
-    "FileKind", "Invite", "Membership", "Mention", "Message", "PendingJob", "PreviewState", "Reaction", "Role",
-    "SocketConnection", "User", "Workspace",
+    "ApiToken", "Bot", "Channel", "ChannelKind", "ChannelMember", "ChatServer", "Delivery", "DeliveryAttempt",
+    "DeliveryStatus", "Event", "EventLogState", "FailedJob", "File", "FileKind", "Invite", "Membership", "Mention",
+    "Message", "PendingJob", "PreviewState", "Reaction", "Role", "SocketConnection", "User", "UserKind", "Workspace",
 ]

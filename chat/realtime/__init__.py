@@ -92,7 +92,7 @@ class EventPacket(packet.Packet):
     # Everything the server sends is JSON (docs/realtime.md): no packet needs binary attachments.
     # Left on, python-socketio walks every value of every outgoing packet looking for bytes: with
     # sync pages of 500 events, ~10% of the server's CPU while 2,000 people reconnected
-    # (bench/README.md, run P). Incoming packets are decoded as before: this only decides how
+    # (bench/README.md, run R). Incoming packets are decoded as before: this only decides how
     # outgoing ones are built.
     uses_binary_events = False
 

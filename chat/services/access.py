@@ -19,7 +19,11 @@ tables' columns; so is every rule, from ``Requirement``s that combine facts with
 
 A new kind of person or channel (a bot, an inbox agent, another kind of guest) is a new fact
 in ``Standing``/``_standing`` and a requirement in the rules it changes; the doors and the
-queries follow (docs/architecture.md, "Who may do what").
+queries follow (docs/architecture.md, "Who may do what"). Bots are one: the ``bot`` fact (the
+account's kind, ``users.kind``) keeps them, like guests, to the channels they were added to.
+
+What is not about a channel but about the kind of account (a bot does not create workspaces,
+channels or tokens, sign in, or accept invites) is ``refuse_bots``.
 """
 from __future__ import annotations
 
@@ -45,10 +49,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import QueryableAttribute, aliased
 from sqlalchemy.sql import ClauseElement
 
+from chat.core.actor import Actor
 from chat.core.errors import ChatError, Conflict, Forbidden, NotFound
 from chat.core.prepared import Prepared
 from chat.extensions import db
-from chat.models import Channel, ChannelKind, ChannelMember, Membership, Message, Role, User
+from chat.models import Channel, ChannelKind, ChannelMember, Membership, Message, Role, User, UserKind
 
 
 def access_membership(user_id: int, workspace_id: int) -> Membership:
@@ -66,6 +71,13 @@ def access_admin(user_id: int, workspace_id: int) -> Membership:
     return membership
 
 
+def refuse_bots(actor: Actor, what: str) -> None:
+    """Forbidden (``bot_not_allowed``) when the actor is a bot: what only people do. ``what``
+    completes "bots cannot ..."."""
+    if actor.is_bot:
+        raise Forbidden(f"bots cannot {what}", code="bot_not_allowed")
+
+
 # --- facts ---------------------------------------------------------------------------------------
 
 # A fact is a plain bool (about rows read) or a SQL boolean expression (about columns).
@@ -77,6 +89,7 @@ class Standing:
     """One person's standing in one channel: every fact a channel rule may ask about."""
     active: Fact        # an active member of the channel's workspace (not deactivated)
     guest: Fact         # the workspace role is guest
+    bot: Fact           # the account is a bot (users.kind): it sees only the channels it is in
     admin: Fact         # the workspace role is owner or admin
     joined: Fact        # in the channel
     named_poster: Fact  # named to post when the channel is a broadcast one
@@ -89,30 +102,34 @@ class Standing:
 
 
 _GUEST = [Role.guest]
+_BOT = [UserKind.bot]
 _ADMINS = [role for role in Role if role.is_admin]
 _PUBLIC = [ChannelKind.public]
 _DIRECT = [kind for kind in ChannelKind if kind.is_direct]
 
 
-def standing_of(channel: Any, membership: Any, member: Any) -> Standing:
-    """The standing of ``membership``'s person in ``channel``; ``member`` is their row in the
-    channel, None if they are not in it. Given rows, the facts are bools; given the mapped
-    classes (or aliases of them, ``member`` outer-joined), they are SQL expressions."""
-    return _standing(role=membership.role, active=membership.active, user_id=membership.user_id,
-                     kind=channel.kind, broadcast=channel.broadcast, archived_at=channel.archived_at,
+def standing_of(channel: Any, membership: Any, member: Any, user: Any) -> Standing:
+    """The standing of ``membership``'s person (``user``: their account) in ``channel``;
+    ``member`` is their row in the channel, None if they are not in it. Given rows, the facts
+    are bools; given the mapped classes (or aliases of them, ``member`` outer-joined), they are
+    SQL expressions."""
+    return _standing(role=membership.role, kind=user.kind, active=membership.active, user_id=membership.user_id,
+                     channel_kind=channel.kind, broadcast=channel.broadcast, archived_at=channel.archived_at,
                      is_default=channel.is_default, created_by=channel.created_by,
                      member_id=None if member is None else member.id,
                      can_post=None if member is None else member.can_post)
 
 
-def _standing(*, role: Any, active: Any, user_id: Any, kind: Any, broadcast: Any, archived_at: Any,
-              is_default: Any, created_by: Any, member_id: Any, can_post: Any) -> Standing:
+def _standing(*, role: Any, kind: Any, active: Any, user_id: Any, channel_kind: Any, broadcast: Any,
+              archived_at: Any, is_default: Any, created_by: Any, member_id: Any, can_post: Any) -> Standing:
     """The facts from the columns' values (plain, as the driver or the ORM gives them) or from
-    the columns themselves: the one place a fact is defined."""
-    return Standing(active=_true(active), guest=_among(role, _GUEST), admin=_among(role, _ADMINS),
+    the columns themselves: the one place a fact is defined. ``kind`` is the account's,
+    ``channel_kind`` the channel's."""
+    return Standing(active=_true(active), guest=_among(role, _GUEST), bot=_among(kind, _BOT),
+                    admin=_among(role, _ADMINS),
                     joined=_present(member_id), named_poster=_true(can_post),
-                    creator=_same(created_by, user_id), public=_among(kind, _PUBLIC),
-                    direct=_among(kind, _DIRECT), broadcast=_true(broadcast), archived=_present(archived_at),
+                    creator=_same(created_by, user_id), public=_among(channel_kind, _PUBLIC),
+                    direct=_among(channel_kind, _DIRECT), broadcast=_true(broadcast), archived=_present(archived_at),
                     default=_true(is_default))
 
 
@@ -203,7 +220,7 @@ class Rule:
     @functools.cached_property
     def needs_joined(self) -> bool:
         """Whether only people in the channel can be allowed (queries then start from them)."""
-        outside = replace(standing_of(Channel, Membership, ChannelMember), joined=False, named_poster=False)
+        outside = replace(standing_of(Channel, Membership, ChannelMember, User), joined=False, named_poster=False)
         return self.on(outside) is False
 
 
@@ -222,8 +239,8 @@ def _manager(s: Standing) -> Fact:
 
 can_read_channel = Rule(
     Requirement(lambda s: s.active, _NOT_FOUND),
-    # Guests see only what they are invited to; everyone else may preview public channels.
-    Requirement(lambda s: _any(s.joined, _all(s.public, _not(s.guest))), _NOT_FOUND),
+    # Guests and bots see only what they are added to; everyone else may preview public channels.
+    Requirement(lambda s: _any(s.joined, _all(s.public, _not(s.guest), _not(s.bot))), _NOT_FOUND),
 )
 
 # In the channel: its events reach the person (socket rooms, catch-up), it has their read
@@ -310,13 +327,14 @@ can_delete_others_messages = Rule(
 )
 
 
-def reads_public_channels(role: Role) -> bool:
-    """Whether an active member with this role may read the workspace's public channels
-    without being in them: ``can_read_channel`` on such a channel. Those people hear of public
-    channels as they are created and changed (``events.members_room``) and start in the
-    default channels."""
+def reads_public_channels(role: Role, kind: UserKind) -> bool:
+    """Whether an active member with this role, and an account of this kind, may read the
+    workspace's public channels without being in them: ``can_read_channel`` on such a channel.
+    Those people hear of public channels as they are created and changed
+    (``events.members_room``) and start in the default channels."""
     return can_read_channel.allows(_standing(
-        role=role, active=True, user_id=0, kind=ChannelKind.public, broadcast=False, archived_at=None,
+        role=role, kind=kind, active=True, user_id=0, channel_kind=ChannelKind.public, broadcast=False,
+        archived_at=None,
         is_default=False, created_by=None, member_id=None, can_post=None))
 
 
@@ -352,22 +370,24 @@ def _channel_ids_shape(rule: Rule, in_workspaces: bool) -> Select:
 
 
 def _channel_ids(rule: Rule, user_id: ColumnElement[int], workspace_ids: list[int] | BindParameter | None) -> Select:
-    channel, membership, member = aliased(Channel), aliased(Membership), aliased(ChannelMember)
+    channel, membership, member, user = aliased(Channel), aliased(Membership), aliased(ChannelMember), aliased(User)
     if rule.needs_joined:  # from the person's channel rows: a few, whatever the workspace's size
         query = (select(member.channel_id)
                  .join(channel, channel.id == member.channel_id)
                  .join(membership, and_(membership.workspace_id == member.workspace_id,
                                         membership.user_id == member.user_id))
+                 .join(user, user.id == member.user_id)
                  .where(member.user_id == user_id))
         in_workspaces = member.workspace_id
-        standing = replace(standing_of(channel, membership, member), joined=True)
+        standing = replace(standing_of(channel, membership, member, user), joined=True)
     else:
         query = (select(channel.id)
                  .join(membership, and_(membership.workspace_id == channel.workspace_id,
                                         membership.user_id == user_id))
+                 .join(user, user.id == membership.user_id)
                  .outerjoin(member, and_(member.channel_id == channel.id, member.user_id == user_id)))
         in_workspaces = channel.workspace_id
-        standing = standing_of(channel, membership, member)
+        standing = standing_of(channel, membership, member, user)
     if workspace_ids is not None:
         query = query.where(in_workspaces.in_(workspace_ids))
     return query.where(_condition(rule.on(standing)))
@@ -384,20 +404,22 @@ def user_ids(rule: Rule, channel_id: int, among: Iterable[int] | None = None) ->
 @functools.cache
 def _user_ids_shape(rule: Rule, among: bool) -> Select:
     channel_id = bindparam(_CHANNEL, type_=Integer)
-    channel, membership, member = aliased(Channel), aliased(Membership), aliased(ChannelMember)
+    channel, membership, member, user = aliased(Channel), aliased(Membership), aliased(ChannelMember), aliased(User)
     if rule.needs_joined:
         query = (select(member.user_id)
                  .join(channel, channel.id == member.channel_id)
                  .join(membership, and_(membership.workspace_id == member.workspace_id,
                                         membership.user_id == member.user_id))
+                 .join(user, user.id == member.user_id)
                  .where(member.channel_id == channel_id))
-        standing = replace(standing_of(channel, membership, member), joined=True)
+        standing = replace(standing_of(channel, membership, member, user), joined=True)
     else:
         query = (select(membership.user_id).select_from(channel)
                  .join(membership, membership.workspace_id == channel.workspace_id)
+                 .join(user, user.id == membership.user_id)
                  .outerjoin(member, and_(member.channel_id == channel.id, member.user_id == membership.user_id))
                  .where(channel.id == channel_id))
-        standing = standing_of(channel, membership, member)
+        standing = standing_of(channel, membership, member, user)
     if among:
         query = query.where(membership.user_id.in_(bindparam(_AMONG, expanding=True)))
     return query.where(_condition(rule.on(standing)))
@@ -411,10 +433,11 @@ class ChannelAccess:
     channel: Channel
     membership: Membership
     member: ChannelMember | None  # None: a public channel the person has not joined
+    user: User                    # the person's account
     standing: Standing = field(init=False)
 
     def __post_init__(self) -> None:
-        self.standing = standing_of(self.channel, self.membership, self.member)
+        self.standing = standing_of(self.channel, self.membership, self.member, self.user)
 
     @property
     def user_id(self) -> int:
@@ -436,8 +459,8 @@ def access_channels(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Channe
     rows = db.session.execute(_ACCESS, {"channel_ids": sorted({c for _, c in pairs}),
                                         "user_ids": sorted({u for u, _ in pairs}), "pairs": sorted(pairs)}).all()
     found = {}
-    for channel, membership, member in rows:
-        access = ChannelAccess(channel, membership, member)
+    for channel, membership, member, user in rows:
+        access = ChannelAccess(channel, membership, member, user)
         if can_read_channel.allows(access.standing):
             found[(membership.user_id, channel.id)] = access
     return found
@@ -447,8 +470,9 @@ def access_channels(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Channe
 # Every membership of the person in the channel's workspace, deactivated ones too: the rule
 # decides.
 _ACCESS = (
-    select(Channel, Membership, ChannelMember)
+    select(Channel, Membership, ChannelMember, User)
     .join(Membership, Membership.workspace_id == Channel.workspace_id)
+    .join(User, User.id == Membership.user_id)
     .outerjoin(ChannelMember, and_(ChannelMember.channel_id == Channel.id,
                                    ChannelMember.user_id == Membership.user_id))
     # The plain lists let both databases use their indexes; the pairs drop the crossings.
@@ -469,6 +493,7 @@ class Poster:
     standing: Standing
     username: str
     display_name: str
+    is_bot: bool
 
 
 def posters(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Poster]:
@@ -483,14 +508,17 @@ def posters(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Poster]:
     params = {f"u{i}": user_id for i, (user_id, _) in enumerate(ordered)}
     params.update({f"c{i}": channel_id for i, (_, channel_id) in enumerate(ordered)})
     found = {}
-    for user_id, channel_id, workspace_id, role, active, kind, broadcast, archived_at, is_default, created_by, \
-            member_id, can_post, username, display_name in _posters_query(size).rows(params):
+    for user_id, channel_id, workspace_id, role, user_kind, active, channel_kind, broadcast, archived_at, \
+            is_default, created_by, member_id, can_post, username, display_name in _posters_query(size).rows(params):
         # Driver values: enums by their stored names, booleans as 0/1 and times as text on SQLite.
-        standing = _standing(role=Role[role], active=active, user_id=user_id, kind=ChannelKind[kind],
+        kind = UserKind[user_kind]
+        standing = _standing(role=Role[role], kind=kind, active=active, user_id=user_id,
+                             channel_kind=ChannelKind[channel_kind],
                              broadcast=broadcast, archived_at=archived_at, is_default=is_default,
                              created_by=created_by, member_id=member_id, can_post=can_post)
         if can_read_channel.allows(standing):
-            found[(user_id, channel_id)] = Poster(user_id, channel_id, workspace_id, standing, username, display_name)
+            found[(user_id, channel_id)] = Poster(user_id, channel_id, workspace_id, standing, username, display_name,
+                                                  kind == UserKind.bot)
     return found
 
 
@@ -499,7 +527,7 @@ def _posters_query(size: int) -> Prepared:
     users: list[BindParameter[int]] = [bindparam(f"u{i}") for i in range(size)]
     channels: list[BindParameter[int]] = [bindparam(f"c{i}") for i in range(size)]
     return Prepared(
-        select(Membership.user_id, Channel.id, Channel.workspace_id, Membership.role, Membership.active,
+        select(Membership.user_id, Channel.id, Channel.workspace_id, Membership.role, User.kind, Membership.active,
                Channel.kind, Channel.broadcast, Channel.archived_at, Channel.is_default, Channel.created_by,
                ChannelMember.id, ChannelMember.can_post, User.username, User.display_name)
         .join(Membership, Membership.workspace_id == Channel.workspace_id)

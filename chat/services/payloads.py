@@ -27,10 +27,12 @@ from chat.models import (
     PreviewState,
     Reaction,
     User,
+    UserKind,
     Workspace,
 )
 
 if TYPE_CHECKING:
+    from chat.services.bots import BotView
     from chat.services.channels import ChannelView
     from chat.services.messages.store import StoredMessage
     from chat.services.workspaces import WorkspaceMember, WorkspaceView
@@ -41,12 +43,12 @@ def iso(value: datetime | None) -> str | None:
 
 
 def user_payload(user: User) -> dict[str, Any]:
-    return author_payload(user.id, user.username, user.display_name)
+    return author_payload(user.id, user.username, user.display_name, user.kind)
 
 
-def author_payload(user_id: int, username: str, display_name: str) -> dict[str, Any]:
-    """A person as messages show them (``user_payload`` from the columns at hand)."""
-    return {"id": user_id, "username": username, "display_name": display_name}
+def author_payload(user_id: int, username: str, display_name: str, kind: UserKind) -> dict[str, Any]:
+    """A person (or bot) as messages show them (``user_payload`` from the columns at hand)."""
+    return {"id": user_id, "username": username, "display_name": display_name, "is_bot": kind == UserKind.bot}
 
 
 def ok_payload() -> dict[str, Any]:
@@ -59,8 +61,11 @@ def me_payload(user: User) -> dict[str, Any]:
 
 
 def member_payload(user: User, membership: Membership) -> dict[str, Any]:
-    return {**user_payload(user), "role": membership.role.value, "active": membership.active,
+    data = {**user_payload(user), "role": membership.role.value, "active": membership.active,
             "joined_at": iso(membership.joined_at)}
+    if user.is_bot:  # what a client shows a bot with (its bots row is read for bots only)
+        data["icon_url"] = user.bot.icon_url if user.bot is not None else None
+    return data
 
 
 def workspace_member_payload(member: WorkspaceMember) -> dict[str, Any]:
@@ -137,6 +142,19 @@ def new_token_payload(token: ApiToken, secret: str, user: User | None = None) ->
     return data
 
 
+def bot_payload(view: BotView) -> dict[str, Any]:
+    """A bot as its workspace's members see it (no secrets)."""
+    bot = view.bot
+    return {**user_payload(view.user), "workspace_id": bot.workspace_id, "owner_id": bot.owner_id,
+            "description": bot.description, "icon_url": bot.icon_url, "ignore_bots": bot.ignore_bots,
+            "active": bot.deactivated_at is None, "created_at": iso(bot.created_at),
+            "deactivated_at": iso(bot.deactivated_at)}
+
+
+def signing_secret_payload(bot_id: int, secret: str) -> dict[str, Any]:
+    return {"bot_id": bot_id, "signing_secret": secret}
+
+
 def invite_payload(invite: Invite) -> dict[str, Any]:
     return {"id": invite.id, "workspace_id": invite.workspace_id, "code": invite.code,
             "role": invite.role.value, "created_at": iso(invite.created_at),
@@ -193,13 +211,14 @@ def message_payloads(messages: list[Message], authors: dict[int, dict[str, Any]]
 
 
 def author_payloads(user_ids: set[int]) -> dict[int, dict[str, Any]]:
-    """``user_payload`` of each person, by id, in one query of three columns."""
-    return {user_id: author_payload(user_id, username, display_name)
-            for user_id, username, display_name in db.session.execute(_AUTHORS, {"ids": sorted(user_ids)})}
+    """``user_payload`` of each person, by id, in one query of four columns."""
+    return {user_id: author_payload(user_id, username, display_name, kind)
+            for user_id, username, display_name, kind in db.session.execute(_AUTHORS, {"ids": sorted(user_ids)})}
 
 
 # Built once: on a history page, building and keying statements cost about what running them did.
-_AUTHORS = select(User.id, User.username, User.display_name).where(User.id.in_(bindparam("ids", expanding=True)))
+_AUTHORS = (select(User.id, User.username, User.display_name, User.kind)
+            .where(User.id.in_(bindparam("ids", expanding=True))))
 _REACTIONS = (select(Reaction.message_id, Reaction.emoji, Reaction.user_id)
               .where(Reaction.message_id.in_(bindparam("ids", expanding=True))).order_by(Reaction.id))
 _FILES = (select(File).where(File.message_id.in_(bindparam("ids", expanding=True)), File.deleted_at.is_(None))

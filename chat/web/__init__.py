@@ -1,10 +1,9 @@
 """HTML pages: sign in, sign up, the chat app shell and invite links."""
 from __future__ import annotations
 
-import os
 from urllib.parse import urlparse
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError
@@ -31,13 +30,6 @@ def _check_csrf() -> None:
 def _csrf_failed(err: CSRFError) -> ResponseReturnValue:
     flash("The form had expired. Please try again.")
     return redirect(request.full_path if request.method == "GET" else request.path), 303
-
-_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# Front-end libraries come from the npm registry (package.json), never from the repository.
-_VENDOR = {
-    "socket.io.min.js": os.path.join(_ROOT, "node_modules", "socket.io-client", "dist"),
-}
-
 
 @web.after_request
 def _security_headers(response: Response) -> Response:
@@ -73,13 +65,6 @@ def _form_error(err: ChatError, status: int, page: str) -> ResponseReturnValue:
     if err.retry_after is None:
         return page, status
     return page, err.status, {"Retry-After": str(err.retry_after)}
-
-
-@web.get("/vendor/<path:name>")
-def vendor(name: str) -> ResponseReturnValue:
-    if name not in _VENDOR:
-        abort(404)
-    return send_from_directory(_VENDOR[name], name, max_age=3600)
 
 
 @web.route("/login", methods=["GET", "POST"])

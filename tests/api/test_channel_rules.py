@@ -7,7 +7,9 @@ the rules themselves, on the server's own database: the Python form (``rule.allo
 ``rule.check``, the send path's ``posters``) and the SQL form the lists and counts are built
 from (``access.channel_ids``, ``access.user_ids``) must agree with the table on every row.
 
-A new kind of person or channel (a bot, an inbox agent) gets its rows here first."""
+A new kind of person or channel (a bot, an inbox agent) gets its rows here first. Bots have
+theirs: like guests, they see only the channels they were added to (they are "in" a channel
+when someone who may add people added them)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -24,7 +26,8 @@ NO = "not_found"  # the channel is not shown to the person: exactly like one tha
 ARCHIVED, NOT_IN, BROADCAST = "channel_archived", "not_in_channel", "broadcast_only"
 DIRECT, NOT_MANAGER = "direct_channel", "not_channel_manager"
 
-# role: the person's role in the workspace ("deactivated": a member an admin deactivated).
+# role: the person's role in the workspace ("deactivated": a member an admin deactivated;
+#       "bot": a bot user of the workspace, acting with its token).
 # kind: "broadcast" is a public channel only admins and named posters write in.
 # in: whether the person is in the channel; "creator": in it, and created it (a plain member);
 #     "named poster": in a broadcast channel, named by an admin to post.
@@ -118,9 +121,27 @@ RULES = [
     ("guest",       "group",     "in",           "open",      OK,   OK,         DIRECT),
     ("guest",       "group",     "out",          "open",      NO,   NO,         NO),
     ("deactivated", "group",     "in",           "open",      NO,   NO,         NO),
+
+    ("bot",         "public",    "in",           "open",      OK,   OK,         NOT_MANAGER),
+    ("bot",         "public",    "out",          "open",      NO,   NO,         NO),
+    ("bot",         "public",    "in",           "archived",  OK,   ARCHIVED,   NOT_MANAGER),
+    ("bot",         "public",    "out",          "archived",  NO,   NO,         NO),
+    ("bot",         "private",   "in",           "open",      OK,   OK,         NOT_MANAGER),
+    ("bot",         "private",   "out",          "open",      NO,   NO,         NO),
+    ("bot",         "private",   "in",           "archived",  OK,   ARCHIVED,   NOT_MANAGER),
+    ("bot",         "private",   "out",          "archived",  NO,   NO,         NO),
+    ("bot",         "broadcast", "in",           "open",      OK,   BROADCAST,  NOT_MANAGER),
+    ("bot",         "broadcast", "out",          "open",      NO,   NO,         NO),
+    ("bot",         "broadcast", "in",           "archived",  OK,   ARCHIVED,   NOT_MANAGER),
+    ("bot",         "broadcast", "out",          "archived",  NO,   NO,         NO),
+    ("bot",         "dm",        "in",           "open",      OK,   OK,         DIRECT),
+    ("bot",         "dm",        "out",          "open",      NO,   NO,         NO),
+    ("bot",         "group",     "in",           "open",      OK,   OK,         DIRECT),
+    ("bot",         "group",     "out",          "open",      NO,   NO,         NO),
 ]
 
 ROLES = ("owner", "admin", "member", "guest")
+KINDS = (*ROLES, "bot")  # every kind of person with an "in" and an "out" one
 
 
 def _row_id(row: tuple[str, ...]) -> str:
@@ -161,9 +182,13 @@ def world(server: Server) -> World:
     for key in (("member", "creator"), ("member", "named poster"), ("deactivated", "in")):
         people[key] = sign_up(server.url, f"{key[0].title()} {key[1].split()[0]}")
         invite(boss, ws, people[key])
+    for membership in ("in", "out"):
+        bot = boss.post(f"/workspaces/{ws.id}/bots", {"name": f"Rules Bot {membership}"})
+        token = boss.post(f"/bots/{bot['id']}/tokens", {"name": "rules"})["token"]
+        people[("bot", membership)] = Person(server.url, token, bot, "")
     maker, poster = people[("member", "creator")], people[("member", "named poster")]
     gone = people[("deactivated", "in")]
-    insiders = [people[(role, "in")] for role in ROLES] + [gone]
+    insiders = [people[(role, "in")] for role in KINDS] + [gone]
 
     channels: dict[tuple[str, str], int] = {}
     for kind in ("public", "private", "broadcast"):
@@ -179,10 +204,10 @@ def world(server: Server) -> World:
                                              {"user_id": poster.id, "can_post": True})
             if state == "archived":
                 maker.call("PATCH", f"/channels/{channel_id}", {"archived": True})
-    for role, person in zip((*ROLES, "deactivated"), insiders, strict=True):
+    for role, person in zip((*KINDS, "deactivated"), insiders, strict=True):
         channels[("dm", role)] = person.post(f"/workspaces/{ws.id}/direct", {"user_ids": [maker.id]})["id"]
     group = maker.post(f"/workspaces/{ws.id}/direct", {"user_ids": [p.id for p in insiders]})["id"]
-    for role in (*ROLES, "deactivated"):
+    for role in (*KINDS, "deactivated"):
         channels[("group", role)] = group
     boss.call("PATCH", f"/workspaces/{ws.id}/members/{gone.id}", {"active": False})
     return World(ws, people, channels)
@@ -211,7 +236,7 @@ def test_each_row_holds_through_the_api(world: World, row: tuple[str, ...]) -> N
 def test_the_lists_show_what_the_rows_allow(world: World) -> None:
     """The channel list (channels one is in) and the browser (public channels one may read)
     are built from the rules' SQL form: they agree with the table."""
-    for role in ROLES:
+    for role in KINDS:
         for membership in ("in", "out", "creator", "named poster"):
             if role != "member" and membership in ("creator", "named poster"):
                 continue
@@ -247,7 +272,7 @@ def server_database(server: Server, world: World, tmp_path_factory: pytest.TempP
 def test_the_python_and_sql_forms_of_each_rule_agree_with_the_table(world: World, server_database: None) -> None:
     from chat.core.errors import ChatError
     from chat.extensions import db
-    from chat.models import Channel, ChannelMember, Membership
+    from chat.models import Channel, ChannelMember, Membership, User
     from chat.services import access
 
     questions = {"read": access.can_read_channel, "post": access.can_post_in_channel,
@@ -260,7 +285,7 @@ def test_the_python_and_sql_forms_of_each_rule_agree_with_the_table(world: World
                                                             Membership.user_id == user_id))
         member = db.session.scalar(select(ChannelMember).where(ChannelMember.channel_id == channel_id,
                                                                ChannelMember.user_id == user_id))
-        standing = access.standing_of(channel, person, member)
+        standing = access.standing_of(channel, person, member, db.session.get(User, user_id))
         poster = access.posters({(user_id, channel_id)}).get((user_id, channel_id))
         for (question, rule), answer in zip(questions.items(), expected, strict=True):
             where = f"{_row_id(row)}: {question}"

@@ -24,7 +24,7 @@ from tests.support import Cast, barrier
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # Route parameters the sweep knows how to fill with something of Acme's (see ``acme_values``).
 KNOWN_PARAMETERS = {"workspace_id", "channel_id", "message_id", "user_id", "token_id", "invite_id", "code", "emoji",
-                    "file_id"}
+                    "file_id", "bot_id"}
 # Socket events and the Acme-targeting payloads Olga sends (see ``socket_payloads``).
 KNOWN_SOCKET_EVENTS = {"message.send", "message.edit", "message.delete", "reaction.add", "reaction.remove",
                        "channel.read", "typing.start", "presence.set", "sync"}
@@ -86,6 +86,7 @@ class Acme:
     invite_code: str
     revoked_code: str
     markers: list[str]
+    bot_id: int = 0
     general_file: str = ""
     private_file: str = ""
     unsent_file: str = ""
@@ -105,6 +106,9 @@ def make_acme(cast: Cast) -> Acme:
     bob.post(f"/messages/{general_message['id']}/reactions", {"emoji": "eyes"})
     alice.call("PUT", f"/messages/{general_message['id']}/pin")
     token = alice.post("/tokens", {"name": "acme script"})
+    bot = alice.post(f"/workspaces/{cast.acme.id}/bots", {"name": "Acme Bot", "description": secret})
+    bot_token = alice.post(f"/bots/{bot['id']}/tokens", {"name": "acme bot"})
+    signing_secret = alice.get(f"/bots/{bot['id']}/signing-secret")["signing_secret"]
     invite = alice.post(f"/workspaces/{cast.acme.id}/invites", {"role": "member"})
     revoked = alice.post(f"/workspaces/{cast.acme.id}/invites", {"role": "admin"})
     alice.call("DELETE", f"/workspaces/{cast.acme.id}/invites/{revoked['id']}")
@@ -121,13 +125,14 @@ def make_acme(cast: Cast) -> Acme:
     return Acme(cast.acme.general_id, private["id"], dm["id"], general_message["id"], private_message["id"],
                 reply["id"], token["id"], invite["id"], invite["code"], revoked["code"],
                 markers=[secret, alice.username, bob.username, cast.gus.username, private["name"],
-                         invite["code"], token["prefix"]],
-                general_file=files["general"], private_file=files["private"], unsent_file=files["unsent"])
+                         invite["code"], token["prefix"], bot["username"], bot_token["prefix"], signing_secret],
+                bot_id=bot["id"], general_file=files["general"], private_file=files["private"],
+                unsent_file=files["unsent"])
 
 
 def acme_values(cast: Cast, acme: Acme) -> list[dict[str, Any]]:
     """Sets of parameter values, each naming Acme's things; every route is tried with each set."""
-    base = {"workspace_id": cast.acme.id, "user_id": cast.bob.id, "token_id": acme.token_id,
+    base = {"workspace_id": cast.acme.id, "user_id": cast.bob.id, "token_id": acme.token_id, "bot_id": acme.bot_id,
             "invite_id": acme.invite_id, "emoji": "eyes",
             # An invite code is a capability: whoever holds a live one may join. Olga holds none,
             # so she tries the one she might have seen in an old link: a revoked one.
@@ -173,6 +178,9 @@ def acme_state(cast: Cast, acme: Acme) -> Any:
         "channels": alice.get(f"/workspaces/{cast.acme.id}/channels"),
         "browse": alice.get(f"/workspaces/{cast.acme.id}/channels/browse"),
         "invites": alice.get(f"/workspaces/{cast.acme.id}/invites"),
+        "bots": alice.get(f"/workspaces/{cast.acme.id}/bots"),
+        "bot_tokens": [{k: v for k, v in t.items() if k != "last_used_at"}
+                       for t in alice.get(f"/bots/{acme.bot_id}/tokens")["tokens"]],
         "tokens": [{k: v for k, v in t.items() if k != "last_used_at"} for t in alice.get("/tokens")["tokens"]],
         "histories": [history(alice, c) for c in (acme.general, acme.private, acme.dm)],
         "thread": alice.get(f"/messages/{acme.general_message}/thread"),

@@ -150,7 +150,7 @@ def test_a_sockets_rooms_read_prepared_agree_with_the_orm(app) -> None:
     for an owner, a member, a guest, someone deactivated in one workspace and someone
     removed from a channel, the same rooms as the rule's query run through the ORM."""
     from chat.core import events
-    from chat.models import Membership, Role, User
+    from chat.models import Membership, Role, User, UserKind
     from chat.services import access, presence
 
     def person(name: str) -> Actor:
@@ -175,9 +175,9 @@ def test_a_sockets_rooms_read_prepared_agree_with_the_orm(app) -> None:
         roles = dict(db.session.execute(select(Membership.workspace_id, Membership.role).where(
             Membership.user_id == actor.id, Membership.active)).tuples().all())
         in_channels = db.session.scalars(access.channel_ids(access.is_in_channel, actor.id)).all()
+        news = {w: access.reads_public_channels(role, UserKind.person) for w, role in roles.items()}
         expected = ([events.user_room(actor.id)]
-                    + [room for w, role in roles.items()
-                       for room in events.workspace_rooms(w, public_news=access.reads_public_channels(role))]
+                    + [room for w in roles for room in events.workspace_rooms(w, public_news=news[w])]
                     + [events.channel_room(c) for c in in_channels])
         assert sorted(presence.rooms_for(actor.id)) == sorted(expected)
     assert events.channel_room(secret.id) not in presence.rooms_for(member.id)

@@ -20,10 +20,14 @@ from chat.core.prepared import Prepared
 from chat.core.transactions import atomic
 from chat.core.validation import check_email, check_password, check_text, check_username
 from chat.extensions import db
-from chat.models import ApiToken, User
+from chat.models import ApiToken, Bot, User, UserKind
 from chat.models._time import utcnow
+from chat.services.access import refuse_bots
 
 TOKEN_PREFIX = "chat_"
+# Bots' accounts carry an address under this reserved domain (RFC 2606), which nobody can sign
+# up with: a bot is never taken for a person who may be reached or invited by email.
+BOT_EMAIL_DOMAIN = "bots.invalid"
 # A fixed hash to verify against when the email is unknown, so timing does not reveal accounts.
 _DUMMY_HASH: str | None = None
 
@@ -46,6 +50,11 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
+def free_username(base: str) -> str:
+    """An unused @handle made from ``base`` (a numbered one if taken)."""
+    return _free_username(base)
+
+
 def _free_username(base: str) -> str:
     base = re.sub(r"[^a-z0-9_.-]", "", base.lower())[:24] or "user"
     if len(base) < 2 or not base[0].isalnum():
@@ -64,6 +73,8 @@ def sign_up(email: object, password: object, display_name: object,
     if address is not None:
         ratelimits.hit("RATE_LIMIT_SIGNUP", "addr", address)
     email = check_email(email)
+    if email.endswith("@" + BOT_EMAIL_DOMAIN):
+        raise Invalid(f"addresses at {BOT_EMAIL_DOMAIN} are reserved for bots", field="email")
     password = check_password(password)
     display = check_text(display_name, "display_name", max_length=limits.NAME_LENGTH)
     name = check_username(username) if username is not None else None
@@ -99,6 +110,9 @@ def authenticate(email: object, password: object, *, address: str) -> User:
         _verify(_DUMMY_HASH, password)
         ratelimits.sign_in_failed(email, address)
         raise Unauthorized("wrong email or password", code="bad_credentials")
+    if user.kind == UserKind.bot:
+        # A bot has no password; it acts with a token an admin of its workspace made.
+        raise Unauthorized("bots cannot sign in: use a bot token", code="bot_cannot_sign_in")
     if not _verify(user.password_hash, password):
         ratelimits.sign_in_failed(email, address)
         raise Unauthorized("wrong email or password", code="bad_credentials")
@@ -107,13 +121,14 @@ def authenticate(email: object, password: object, *, address: str) -> User:
 
 
 def load_session_user(session_id: str) -> User | None:
-    """Flask-Login's loader: "<id>:<epoch>"; a bumped epoch ends every old session."""
+    """Flask-Login's loader: "<id>:<epoch>"; a bumped epoch ends every old session. No bot has
+    a session."""
     try:
         user_id, epoch = (int(p) for p in session_id.split(":"))
     except ValueError:
         return None
     user = db.session.get(User, user_id)
-    return user if user is not None and user.session_epoch == epoch else None
+    return user if user is not None and user.session_epoch == epoch and not user.is_bot else None
 
 
 def get_me(actor: Actor) -> User:
@@ -126,7 +141,8 @@ def get_me(actor: Actor) -> User:
 
 def update_profile(actor: Actor, *, display_name: object = None) -> User:
     """Change the acting person's profile; returns their row as stored (the actor keeps the
-    values it was built with)."""
+    values it was built with). A bot's profile is its admins' to change (services.bots)."""
+    refuse_bots(actor, "change their own profile")
     display = (check_text(display_name, "display_name", max_length=limits.NAME_LENGTH)
                if display_name is not None else None)
     with atomic():
@@ -141,6 +157,7 @@ def change_password(actor: Actor, current: object, new: object) -> User:
     this browser in again. A wrong current password counts as a failed sign-in from the
     actor's address (whoever holds a session must not get unlimited guesses at the password);
     an actor without an address (command line, jobs) is not throttled."""
+    refuse_bots(actor, "have a password")
     user = get_me(actor)
     address = actor.address
     if address is not None and isinstance(current, str):
@@ -167,7 +184,8 @@ def _digest(secret: str) -> str:
 
 def create_token(actor: Actor, name: object) -> tuple[ApiToken, str]:
     """A new token of the acting person and its secret; the secret is shown once and only its
-    digest is kept."""
+    digest is kept. A bot's tokens are made by its admins (``create_bot_token``)."""
+    refuse_bots(actor, "create tokens")
     return _create_token(actor.id, name)
 
 
@@ -179,9 +197,11 @@ def exchange_password(email: object, password: object, name: object, *, address:
     return user, token, secret
 
 
-def _create_token(user_id: int, name: object) -> tuple[ApiToken, str]:
+def _create_token(user_id: int, name: object, *, counted_for: int | None = None) -> tuple[ApiToken, str]:
+    """A new token of ``user_id``; ``counted_for``: whose RATE_LIMIT_TOKENS it counts against
+    (the person making it, when that is not the token's owner)."""
     label = check_text(name, "name", max_length=limits.NAME_LENGTH)
-    ratelimits.for_person("RATE_LIMIT_TOKENS", user_id)
+    ratelimits.for_person("RATE_LIMIT_TOKENS", user_id if counted_for is None else counted_for)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with atomic():
         lock_row(User, user_id)  # tokens made at the same moment are counted one after another
@@ -195,21 +215,36 @@ def _create_token(user_id: int, name: object) -> tuple[ApiToken, str]:
 
 
 def list_tokens(actor: Actor) -> list[ApiToken]:
-    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == actor.id)
-                                   .order_by(ApiToken.id.desc())))
+    return list_tokens_of(actor.id)
 
 
 def revoke_token(actor: Actor, token_id: int) -> ApiToken:
+    # Sockets are closed by person (their room reaches every process), so all of the person's
+    # sockets close; those opened with a session or another live token reconnect by themselves.
+    return revoke_token_of(actor.id, token_id)
+
+
+def create_bot_token(actor: Actor, bot_id: int, name: object) -> tuple[ApiToken, str]:
+    """For the bot's admins (``services.bots`` checks them): a new token of the bot, counted
+    against the admin's token limit."""
+    return _create_token(bot_id, name, counted_for=actor.id)
+
+
+def list_tokens_of(user_id: int) -> list[ApiToken]:
+    """Every token of an account, newest first (the caller has checked who may see them)."""
+    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user_id)
+                                   .order_by(ApiToken.id.desc())))
+
+
+def revoke_token_of(user_id: int, token_id: int) -> ApiToken:
+    """Revoke a token of this account (the caller has checked who may); its sockets close."""
     token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != actor.id:
+    if token is None or token.user_id != user_id:
         raise NotFound("token not found")
     if token.revoked_at is None:
         with atomic():
             token.revoked_at = utcnow()
-            # Sockets are closed by person (their room reaches every process), so all of the
-            # person's sockets close; those opened with a session or another live token
-            # reconnect by themselves.
-            events.disconnect_user(actor.id)
+            events.disconnect_user(user_id)
     return token
 
 
@@ -221,29 +256,35 @@ class TokenOwner:
     username: str
     display_name: str
     email: str
+    is_bot: bool
 
 
 # Every API request and every socket connect asks this; run prepared on the driver, it costs a
 # fraction of an ORM query loading two rows (bench/connect_cost.py). ``stale``: the token's
-# last use is older than TOKEN_USE_PRECISION, so it is written again.
+# last use is older than TOKEN_USE_PRECISION, so it is written again. A deactivated bot's
+# tokens are dead (people have no bots row: NULL).
 TOKEN_USE_PRECISION = timedelta(minutes=5)
 _TOKEN_OWNER = Prepared(
-    select(ApiToken.id, User.id, User.username, User.display_name, User.email,
+    select(ApiToken.id, User.id, User.username, User.display_name, User.email, User.kind,
            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < bindparam("stale_before", type_=DateTime)))
     .join(User, User.id == ApiToken.user_id)
-    .where(ApiToken.token_digest == bindparam("digest", type_=String), ApiToken.revoked_at.is_(None)))
+    .outerjoin(Bot, Bot.user_id == User.id)
+    .where(ApiToken.token_digest == bindparam("digest", type_=String), ApiToken.revoked_at.is_(None),
+           Bot.deactivated_at.is_(None)))
 
 
 def authenticate_token(secret: str) -> tuple[TokenOwner, int] | None:
-    """The person a live personal token belongs to, and the token's id; None for anything else."""
+    """The account a live token belongs to (a person's, or an active bot's), and the token's
+    id; None for anything else."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     now = utcnow()
     rows = _TOKEN_OWNER.rows({"digest": _digest(secret), "stale_before": now - TOKEN_USE_PRECISION})
     if not rows:
         return None
-    token_id, user_id, username, display_name, email, stale = rows[0]
+    token_id, user_id, username, display_name, email, kind, stale = rows[0]
     if stale:
         with atomic():  # throttled so the token path stays read-only almost always
             db.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
-    return TokenOwner(user_id, username, display_name, email), token_id
+    # A driver value: the enum's stored name.
+    return TokenOwner(user_id, username, display_name, email, UserKind[kind] == UserKind.bot), token_id

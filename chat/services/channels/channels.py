@@ -17,9 +17,9 @@ from chat.extensions import db
 from chat.models import Channel, ChannelKind, ChannelMember, Membership, Role, User
 from chat.models._time import utcnow
 from chat.services import access as rules
-from chat.services.access import access_channel, access_membership
+from chat.services.access import access_channel, access_membership, refuse_bots
 from chat.services.channels.unread import unread_counts
-from chat.services.payloads import channel_payload, member_payload, read_position_payload
+from chat.services.payloads import channel_payload, member_payload, read_position_payload, user_payload
 
 MAX_GROUP_SIZE = limits.GROUP_SIZE
 DEFAULT_CHANNEL = "general"
@@ -87,6 +87,7 @@ def create_channel(actor: Actor, workspace_id: int, name: Any, *, private: Any =
                    broadcast: Any = False, topic: Any = "", purpose: Any = "") -> ChannelView:
     """Create a channel with the actor as its first member; announce it (``channel.created``)."""
     membership = access_membership(actor.id, workspace_id)
+    refuse_bots(actor, "create channels")
     name = check_channel_name(name)
     private, broadcast = check_bool(private, "private"), check_bool(broadcast, "broadcast")
     topic = check_text(topic, "topic", max_length=limits.TOPIC_LENGTH, allow_empty=True)
@@ -299,8 +300,7 @@ def _direct_participants(channel_ids: list[int]) -> dict[int, list[dict[str, Any
         select(ChannelMember.channel_id, User).join(User, User.id == ChannelMember.user_id)
         .where(ChannelMember.channel_id.in_(channel_ids)).order_by(User.id)
     ):
-        out.setdefault(channel_id, []).append({"id": user.id, "username": user.username,
-                                               "display_name": user.display_name})
+        out.setdefault(channel_id, []).append(user_payload(user))
     return out
 
 

@@ -40,8 +40,9 @@ def history(actor: Actor, channel_id: int, *, before: Any = None, after: Any = N
     rows = db.session.execute(_history_query(direction, thread_root_id is not None), params).all()
     has_more = len(rows) > limit
     rows = rows[:limit] if direction in ("after", "between") else rows[:limit][::-1]
-    authors = {m.user_id: author_payload(m.user_id, username, display_name) for m, username, display_name in rows}
-    return {"messages": message_payloads([m for m, _, _ in rows], authors), "has_more": has_more}
+    authors = {m.user_id: author_payload(m.user_id, username, display_name, kind)
+               for m, username, display_name, kind in rows}
+    return {"messages": message_payloads([m for m, _, _, _ in rows], authors), "has_more": has_more}
 
 
 @functools.cache
@@ -49,7 +50,7 @@ def _history_query(direction: str, in_thread: bool) -> Select:
     """One page of a channel's top level or of a thread, built once per shape (building and
     keying the statement cost as much as running it)."""
     # The authors come with the page: one round trip fewer, which is what PostgreSQL pays for.
-    query = select(Message, User.username, User.display_name).join(User, User.id == Message.user_id).where(
+    query = select(Message, User.username, User.display_name, User.kind).join(User, User.id == Message.user_id).where(
         Message.channel_id == bindparam("channel_id"),
         Message.thread_root_id == bindparam("root") if in_thread else Message.thread_root_id.is_(None),
         # Deleted messages vanish unless a thread hangs on them.

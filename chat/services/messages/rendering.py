@@ -56,11 +56,22 @@ def _mention_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def mention_html(user_id: int, name: str) -> str:
+    """The markup of a mention of a person, which the client highlights (``data-me`` when it
+    is you); every renderer of message text uses this one."""
+    return f'<span class="mention" data-user-id="{int(user_id)}">@{escape(name)}</span>'
+
+
+def special_mention_html(name: str) -> str:
+    """The markup of @channel, @here or @everyone."""
+    return f'<span class="mention mention-special">@{escape(name)}</span>'
+
+
 def _render_mention(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
     token = tokens[idx]
     if token.meta["special"]:
-        return f'<span class="mention mention-special">@{escape(token.content)}</span>'
-    return f'<span class="mention" data-user-id="{token.meta["user_id"]}">@{escape(token.content)}</span>'
+        return special_mention_html(token.content)
+    return mention_html(token.meta["user_id"], token.content)
 
 
 def _render_link_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
@@ -187,12 +198,13 @@ def _simple_inline(src: str) -> str | None:
 # copied or downloaded. The stored body keeps them; the HTML shows each as a visible <U+202E>
 # that reorders nothing. The marks (U+200E, U+200F, U+061C) stay: right-to-left writers need
 # them and they move no run of text.
-_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
-def _reveal_bidi_controls(html: str) -> str:
+def reveal_bidi_controls(html: str) -> str:
+    """``html`` with each embedding, override and isolate shown as a visible ``<U+202E>``."""
     # Plain escaped text, so it is safe in text and in attribute values (link titles) alike.
-    return _BIDI_CONTROL.sub(lambda m: f"&lt;U+{ord(m.group()):04X}&gt;", html)
+    return BIDI_CONTROL.sub(lambda m: f"&lt;U+{ord(m.group()):04X}&gt;", html)
 
 
 def render(body: str, people: dict[str, int]) -> Rendered:
@@ -206,7 +218,7 @@ def render(body: str, people: dict[str, int]) -> Rendered:
         html = f"<p>{simple if simple is not None else md.renderInline(body, env)}</p>"
     else:
         html = md.render(body, env).strip()
-    if not body.isascii() and _BIDI_CONTROL.search(html):
-        html = _reveal_bidi_controls(html)
+    if not body.isascii() and BIDI_CONTROL.search(html):
+        html = reveal_bidi_controls(html)
     return Rendered(html=html, mentioned_user_ids=set(env.get("mentioned", set())),
                     mentions_channel=bool(env.get("channel")))

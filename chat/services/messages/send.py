@@ -16,7 +16,7 @@ from chat.core.group_commit import GroupCommit, Job
 from chat.core.transactions import atomic, in_transaction
 from chat.core.validation import check_client_msg_id, check_file_ids, check_id, check_message_body, check_optional_id
 from chat.extensions import db
-from chat.models import Message
+from chat.models import Message, UserKind
 from chat.services import access as rules
 from chat.services import files
 from chat.services.access import Poster, posters
@@ -116,7 +116,8 @@ def _publish(stored: list[StoredMessage], new: list[NewMessage]) -> list[dict[st
     payloads = []
     for message, plan in zip(stored, new, strict=True):
         poster = plan.poster
-        author = author_payload(poster.user_id, poster.username, poster.display_name)
+        author = author_payload(poster.user_id, poster.username, poster.display_name,
+                                UserKind.bot if poster.is_bot else UserKind.person)
         payload = new_message_payload(message, author, {}, file_payloads(plan.attachments))
         events.record(message.workspace_id, events.MESSAGE_CREATED, payload, channel_id=message.channel_id)
         if plan.root is not None:

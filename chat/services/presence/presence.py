@@ -29,7 +29,7 @@ from chat.core.prepared import Prepared
 from chat.core.transactions import atomic
 from chat.core.validation import check_optional_id
 from chat.extensions import db
-from chat.models import ChatServer, Membership, Role, SocketConnection
+from chat.models import ChatServer, Membership, Role, SocketConnection, User, UserKind
 from chat.models._time import utcnow
 from chat.services import access as rules
 from chat.services.access import access_channel, access_membership
@@ -101,7 +101,7 @@ def _announce(user_id: int, status: str, workspace_ids: list[int]) -> None:
 # thousands of each: both run prepared on the driver (core/prepared.py), as sync's statements do.
 # Through the ORM, the channels' rule statement was cloned for each call's values and its cache
 # key rebuilt: with team channels, two thirds of the server's CPU while 2,000 people reconnected
-# (bench/README.md, run P). tests/services/test_prepared.py compares them with the plain queries.
+# (bench/README.md, run R). tests/services/test_prepared.py compares them with the plain queries.
 _USER = bindparam("user_id", type_=Integer)
 _ROLES = Prepared(select(Membership.workspace_id, Membership.role)
                   .where(Membership.user_id == _USER, Membership.active))
@@ -117,14 +117,15 @@ def _roles(user_id: int) -> dict[int, Role]:
 def rooms_for(user_id: int) -> list[str]:
     """Every room a socket of this person may listen to: their own, their active workspaces'
     and the channels they are in (``access.is_in_channel``)."""
-    return _rooms(user_id, _roles(user_id))
+    kind = db.session.scalar(select(User.kind).where(User.id == user_id)) or UserKind.person
+    return _rooms(user_id, _roles(user_id), kind)
 
 
-def _rooms(user_id: int, roles: dict[int, Role]) -> list[str]:
+def _rooms(user_id: int, roles: dict[int, Role], kind: UserKind) -> list[str]:
     channel_ids = [channel_id for (channel_id,) in _CHANNELS.rows({"user_id": user_id})]
     return ([events.user_room(user_id)]
             + [room for w, role in roles.items()
-               for room in events.workspace_rooms(w, public_news=rules.reads_public_channels(role))]
+               for room in events.workspace_rooms(w, public_news=rules.reads_public_channels(role, kind))]
             + [events.channel_room(c) for c in channel_ids])
 
 
@@ -165,7 +166,7 @@ def connected(actor: Actor, sid: str, server_id: str) -> list[str]:
     """Count the socket in; the rooms it listens to (``rooms_for``), for the door to enter once
     this returns. One read of the person's workspaces serves both."""
     roles = _roles(actor.id)
-    rooms = _rooms(actor.id, roles)
+    rooms = _rooms(actor.id, roles, UserKind.bot if actor.is_bot else UserKind.person)
     pushed = _pushed(roles)
     if not pushed:  # nobody is told: the row is all there is to write
         _queue_row_change(_RowChange(row={"sid": sid, "user_id": actor.id, "server_id": server_id,

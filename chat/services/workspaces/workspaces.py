@@ -17,10 +17,10 @@ from chat.core.errors import Conflict, Forbidden, Invalid, NotFound
 from chat.core.transactions import atomic
 from chat.core.validation import check_bool, check_invite_hours, check_one_of, check_text
 from chat.extensions import db
-from chat.models import Channel, ChannelKind, Invite, Membership, Role, User, Workspace
+from chat.models import Bot, Channel, ChannelKind, Invite, Membership, Role, User, UserKind, Workspace
 from chat.models._time import utcnow
 from chat.services import presence
-from chat.services.access import access_admin, access_membership, reads_public_channels
+from chat.services.access import access_admin, access_membership, reads_public_channels, refuse_bots
 from chat.services.channels import create_default_channel, join_default_channels
 from chat.services.channels.unread import unread_counts
 from chat.services.payloads import member_payload, workspace_payload
@@ -55,6 +55,7 @@ class WorkspaceMember:
 
 def create_workspace(actor: Actor, name: Any) -> WorkspaceView:
     """A new workspace owned by the actor, starting with its #general channel."""
+    refuse_bots(actor, "create workspaces")
     name = check_text(name, "name", max_length=limits.NAME_LENGTH)
     with atomic():
         workspace = Workspace(name=name, created_by=actor.id)
@@ -63,14 +64,14 @@ def create_workspace(actor: Actor, name: Any) -> WorkspaceView:
         membership = Membership(workspace_id=workspace.id, user_id=actor.id, role=Role.owner)
         db.session.add(membership)
         create_default_channel(workspace.id, actor.id)
-        _welcome(workspace, actor.id, Role.owner)
+        _welcome(workspace, actor.id, Role.owner, UserKind.person)
     return WorkspaceView(workspace, membership)
 
 
-def _welcome(workspace: Workspace, user_id: int, role: Role) -> None:
+def _welcome(workspace: Workspace, user_id: int, role: Role, kind: UserKind) -> None:
     """Inside a transaction: subscribe the newcomer and, if they may read public channels
-    anyway, put them in the default channels (guests see only what they are invited to)."""
-    public_news = reads_public_channels(role)
+    anyway, put them in the default channels (guests and bots see only what they are added to)."""
+    public_news = reads_public_channels(role, kind)
     events.join_rooms(user_id, events.workspace_rooms(workspace.id, public_news=public_news))
     if public_news:
         join_default_channels(workspace.id, user_id)
@@ -81,10 +82,12 @@ def _welcome(workspace: Workspace, user_id: int, role: Role) -> None:
 def add_member(workspace_id: int, user: User, role: Role) -> Membership:
     """Put a person in a workspace (used by invites and administration; ``user`` is the
     person added, not an actor). Reactivates nobody: a deactivated member stays out until an
-    admin reactivates them."""
+    admin reactivates them. A bot is a member of its own workspace only (``services.bots``)."""
     workspace = db.session.get(Workspace, workspace_id)
     if workspace is None:
         raise NotFound("workspace not found")
+    if user.is_bot and db.session.scalar(select(Bot.workspace_id).where(Bot.user_id == user.id)) != workspace_id:
+        raise Forbidden("a bot belongs to the workspace it was made in", code="bot_not_allowed")
     with atomic():
         existing = db.session.scalar(select(Membership).where(Membership.workspace_id == workspace_id,
                                                               Membership.user_id == user.id))
@@ -95,8 +98,8 @@ def add_member(workspace_id: int, user: User, role: Role) -> Membership:
         membership = Membership(workspace_id=workspace_id, user_id=user.id, role=role)
         db.session.add(membership)
         db.session.flush()
-        _welcome(workspace, user.id, role)
-        _announce_member(user, membership)
+        _welcome(workspace, user.id, role, user.kind)
+        announce_member(user, membership)
     return membership
 
 
@@ -178,6 +181,9 @@ def update_member(actor: Actor, workspace_id: int, user_id: int, changes: dict[s
                                                             Membership.user_id == user_id))
         if target is None:
             raise NotFound("member not found")
+        user = db.session.get_one(User, user_id)
+        if user.is_bot:
+            raise Forbidden("a bot is changed through its own endpoints (/bots)", code="bot_account")
         role = check_role(changes["role"]) if "role" in changes else target.role
         active = check_bool(changes["active"], "active") if "active" in changes else target.active
         touches_admins = target.role.is_admin or role.is_admin
@@ -186,13 +192,12 @@ def update_member(actor: Actor, workspace_id: int, user_id: int, changes: dict[s
         losing_owner = target.role == Role.owner and target.active and (role != Role.owner or not active)
         if losing_owner and _owner_count(workspace_id) <= 1:
             raise Conflict("a workspace needs at least one active owner", code="last_owner")
-        user = db.session.get_one(User, user_id)
         deactivating = target.active and not active
         reactivating = not target.active and active
         role_changed = role != target.role
         target.role, target.active = role, active
         db.session.flush()
-        _announce_member(user, target)
+        announce_member(user, target)
         if deactivating or role_changed:
             # Their sockets reconnect and rejoin only the rooms they may still read.
             events.disconnect_user(user_id)
@@ -206,7 +211,7 @@ def update_member(actor: Actor, workspace_id: int, user_id: int, changes: dict[s
     return WorkspaceMember(user, target)
 
 
-def _announce_member(user: User, membership: Membership) -> None:
+def announce_member(user: User, membership: Membership) -> None:
     """Inside a transaction: tell the workspace about a member's arrival or change (the member
     payload plus workspace_id, for clients in several workspaces)."""
     events.notify(events.WORKSPACE_MEMBER_UPDATED,
@@ -267,6 +272,7 @@ def preview_invite(code: Any) -> dict[str, Any]:
 
 def accept_invite(actor: Actor, code: Any) -> WorkspaceView:
     """Join the invite's workspace; accepting again (even at the same moment) changes nothing."""
+    refuse_bots(actor, "accept invites")
     user = db.session.get(User, actor.id)
     if user is None:
         raise NotFound("account not found")

@@ -1,0 +1,36 @@
+"""Bot users: create, change, deactivate, list; their tokens and signing secrets.
+
+Modules: ``bots`` (the actions). Webhooks, the Slack-compatible Web API and event delivery to
+bots are modules of their own as they come."""
+
+from chat.services.bots.bots import (
+    CHANGEABLE,
+    BotView,
+    create_bot,
+    create_bot_token,
+    get_bot,
+    list_bot_tokens,
+    list_bots,
+    operator_list_bots,
+    operator_revoke_bot_tokens,
+    revoke_bot_token,
+    set_bot_active,
+    signing_secret,
+    update_bot,
+)
+
+__all__ = [
+    "CHANGEABLE",
+    "BotView",
+    "create_bot",
+    "create_bot_token",
+    "get_bot",
+    "list_bot_tokens",
+    "list_bots",
+    "operator_list_bots",
+    "operator_revoke_bot_tokens",
+    "revoke_bot_token",
+    "set_bot_active",
+    "signing_secret",
+    "update_bot",
+]

@@ -1,0 +1,75 @@
+"""Integrations: what bots and other products send and read, in their own formats, and what
+the server sends to them.
+
+Modules: ``slack_ids`` (our integer ids as Slack's U…/B…/C…/D…/G…/T… ids and back),
+``slack_payload`` (Slack and Mattermost message payloads as checked models, with Slack's error
+names), ``mrkdwn`` (Slack's mrkdwn as safe HTML), ``slack_format`` (whole messages: text,
+attachments and blocks as HTML cards and a plain-text fallback), ``deliveries`` (requests to
+integrations as background jobs, their log, replay)."""
+
+from chat.services.integrations.deliveries import (
+    DELIVERY_JOB,
+    PRUNE_JOB,
+    RECOVER_JOB,
+    RETRY_NUM_HEADER,
+    RETRY_REASON_HEADER,
+    Signer,
+    deliver_now,
+    enqueue_delivery,
+    get_delivery,
+    list_deliveries,
+    prune,
+    prune_as_configured,
+    recover_interrupted,
+    register_kind,
+    replay_delivery,
+    retry_delays,
+    slack_v0_signer,
+    start_attempt,
+)
+from chat.services.integrations.mrkdwn import ChannelRef, UserRef
+from chat.services.integrations.slack_format import (
+    RenderedMessage,
+    markdown_sources,
+    render_mattermost,
+    render_slack,
+)
+from chat.services.integrations.slack_payload import (
+    MattermostMessage,
+    SlackMessage,
+    SlackPayloadError,
+    parse_mattermost_message,
+    parse_slack_message,
+)
+
+__all__ = [
+    "DELIVERY_JOB",
+    "PRUNE_JOB",
+    "RECOVER_JOB",
+    "RETRY_NUM_HEADER",
+    "RETRY_REASON_HEADER",
+    "ChannelRef",
+    "MattermostMessage",
+    "RenderedMessage",
+    "Signer",
+    "SlackMessage",
+    "SlackPayloadError",
+    "UserRef",
+    "deliver_now",
+    "enqueue_delivery",
+    "get_delivery",
+    "list_deliveries",
+    "markdown_sources",
+    "parse_mattermost_message",
+    "parse_slack_message",
+    "prune",
+    "prune_as_configured",
+    "recover_interrupted",
+    "register_kind",
+    "render_mattermost",
+    "render_slack",
+    "replay_delivery",
+    "retry_delays",
+    "slack_v0_signer",
+    "start_attempt",
+]
