@@ -38,7 +38,8 @@ def test_a_sent_message_reads_back_through_the_orm_as_its_payload_said(app) -> N
     assert created and stored is not None
     assert (stored.body, stored.html, stored.mentions_channel) == ("hello **there**", payload["html"], False)
     assert stored.created_at.isoformat(timespec="milliseconds") + "Z" == payload["created_at"]
-    assert payload["author"] == {"id": alice.id, "username": "palice", "display_name": "P Alice"}
+    assert payload["author"] == {"id": alice.id, "username": "palice", "display_name": "P Alice",
+                                 "is_bot": False}
     assert messages.history(alice, general)["messages"][-1]["id"] == payload["id"]
     # The channel's last message was set by the prepared UPDATE.
     listed = {c["id"]: c for c in channels.list_my_channels(alice, ws.id)}
