@@ -237,15 +237,22 @@ def check_username(value: Any, field: str = "username") -> str:
 
 
 # The scheme in either case, a host, no whitespace (and, as all text, nothing invisible).
-HTTP_URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@]+(?:[/?#][^\s]*)?$"
+# No square brackets in the host: an IPv6 literal ([::1]) is not taken, so that every string the
+# pattern (and so the OpenAPI document) admits also parses (urlsplit refuses an unclosed "[").
+HTTP_URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@\[\]]+(?:[/?#][^\s]*)?$"
 _HTTP_URL = re.compile(HTTP_URL_PATTERN)
 
 
 def check_http_url(value: Any, field: str) -> str:
-    """An absolute http(s) URL with a host, at most URL_LENGTH characters, nothing invisible."""
+    """An absolute http(s) URL with a host (a name or an IPv4 address), at most URL_LENGTH
+    characters, nothing invisible."""
     url = check_text(value, field, max_length=limits.URL_LENGTH)
-    parts = urlsplit(url) if _HTTP_URL.match(url) else None
-    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url) if _HTTP_URL.match(url) else None
+        host = parts.hostname if parts else None
+    except ValueError:  # urlsplit's own refusals, e.g. an unclosed [ of an IPv6 address
+        parts = host = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not host:
         raise Invalid(f"{field} must be an http:// or https:// URL", field=field)
     return url
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+import uuid
 from typing import Any
 
 import requests
@@ -114,8 +115,11 @@ def test_every_event_real_actions_produce_matches_its_declared_shape(cast: Cast)
         # Workspaces: a newcomer arrives; Bob creates one of his own.
         invite(alice, acme, sign_up(cast.server_url, "Nina Newcomer"))
         bob.post("/workspaces", {"name": "Bob's own"})
-        # A file uploaded and not sent yet: its preview is announced to the uploader alone.
-        uploaded = bob.request("POST", f"/channels/{general}/files", files=[("file", ("p.png", png(64, 64)))])
+        # A file uploaded and not sent yet: its preview is announced to the uploader alone. New
+        # content (a colour no other test uses): content seen before keeps its preview, which the
+        # upload's answer already carries, and no file.updated follows.
+        fresh = png(64, 64, color=f"#{uuid.uuid4().hex[:6]}")
+        uploaded = bob.request("POST", f"/channels/{general}/files", files=[("file", ("p.png", fresh))])
         assert uploaded.status_code == 201, uploaded.text
         bob_socket.wait_for("file.updated", lambda f: f["id"] == uploaded.json()["files"][0]["id"], timeout=60)
         # Everything caused above has reached both sockets once a later event has.
