@@ -10,7 +10,7 @@ function message(id: number, authorId: number, minutes: number, fields: Partial<
   return {
     id, channel_id: 1, workspace_id: 10, author: { id: authorId, display_name: authorId === 1 ? 'Ada Lovelace' : 'Bob', username: `u${authorId}`, is_bot: false },
     body: `text ${id}`, html: `<p>text ${id}</p>`, client_msg_id: null, created_at: new Date(T0 + minutes * 60_000).toISOString(),
-    deleted: false, edited_at: null, files: [], last_reply_at: null, mentions_channel: false, pinned: false, reactions: [],
+    deleted: false, edited_at: null, files: [], last_reply_at: null, mentions_channel: false, pinned: false, props: null, reactions: [],
     reply_count: 0, thread_root_id: null, ...fields,
   };
 }
