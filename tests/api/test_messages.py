@@ -25,7 +25,8 @@ def test_send_returns_the_stored_message(cast: Cast) -> None:
     assert response.status_code == 201
     sent = response.json()
     assert sent["body"] == "hello *there*" and sent["html"] == "<p>hello <em>there</em></p>"
-    assert sent["author"] == {"id": cast.bob.id, "username": cast.bob.username, "display_name": "Bob Member"}
+    assert sent["author"] == {"id": cast.bob.id, "username": cast.bob.username, "display_name": "Bob Member",
+                              "is_bot": False}
     assert (sent["channel_id"], sent["workspace_id"], sent["thread_root_id"], sent["reply_count"]) == \
         (channel, cast.acme.id, None, 0)
     assert cast.alice.get(f"/messages/{sent['id']}") == sent

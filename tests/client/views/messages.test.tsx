@@ -57,6 +57,27 @@ describe('MessageList', () => {
     expect(robot?.querySelector('.message-meta [data-testid="bot-tag"]')?.textContent).toBe('bot');
   });
 
+  it('shows a webhook post under its display override and icon, with the BOT tag and its cards', () => {
+    const hook = { id: 9, display_name: 'Alerts', username: 'alerts-bot', is_bot: true };
+    const card = '<div class="cards"><article class="card card-danger"><p class="card-title">Build 42</p></article></div>';
+    given([
+      message(1, 9, 0, { author: hook, html: `<p>red</p>${card}`,
+        props: { format: 'slack', username: 'CI', icon_url: 'https://example.test/ci.png', webhook_id: 3 } }),
+      message(2, 9, 1, { author: hook, props: { format: 'slack', webhook_id: 3 } }),
+    ]);
+    render(<MessageList />);
+    const [renamed, plain] = articles();
+    expect(renamed?.querySelector('[data-testid="author"]')?.textContent).toBe('CI');
+    expect(renamed?.querySelector('[data-testid="author"]')?.getAttribute('title')).toBe('posted by Alerts (@alerts-bot)');
+    expect(renamed?.querySelector('.avatar img.avatar-icon')?.getAttribute('src')).toBe('https://example.test/ci.png');
+    expect(renamed?.querySelector('.message-body article.card .card-title')?.textContent).toBe('Build 42');
+    expect(renamed?.querySelector('[data-testid="bot-tag"]')).not.toBeNull();
+    // The same bot under its own name is not grouped with the override.
+    expect(plain?.className).toBe('message');
+    expect(plain?.querySelector('[data-testid="author"]')?.textContent).toBe('Alerts');
+    expect(plain?.querySelector('.avatar img')).toBeNull();
+  });
+
   it('puts the server’s message html in, and marks mentions of me', () => {
     given([message(1, 2, 0, { html: '<p>hi <span class="mention" data-user-id="1">@ada</span></p>' })]);
     render(<MessageList />);
