@@ -62,6 +62,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # WSGI middleware, as Flask documents (Socket.IO's requests pass through it too).
     app.wsgi_app = limit_request_headers(app.wsgi_app)  # type: ignore[method-assign,assignment]  # middleware
     app.register_blueprint(web)
+    from chat.webhooks import hooks
+
+    app.register_blueprint(hooks)
     assets.init_app(app)
     register_handlers(socketio)
     register_cli(app)

@@ -18,7 +18,8 @@ from chat.core.errors import ChatError
 from chat.extensions import db
 from chat.models import User
 from chat.models._time import utcnow
-from chat.services import accounts, bots, channels, workspaces
+from chat.services import accounts, bots, channels, webhooks, workspaces
+from chat.services.payloads import new_webhook_payload
 
 _T = TypeVar("_T")
 
@@ -99,6 +100,23 @@ def register_cli(app: Flask) -> None:
         click.echo(f"BOT_TOKEN={shlex.quote(secret)}")
         click.echo(f"BOT_TOKEN_ID={token.id}")
         click.echo(f"SIGNING_SECRET={shlex.quote(created.bot.signing_secret)}")
+
+    @app.cli.command("create-webhook")
+    @click.argument("channel_id", type=int)
+    @click.option("--by", "by_email", required=True,
+                  help="Email of the person who makes (and owns) it: an admin, or a member where allowed")
+    @click.option("--name", default="Incoming webhook", show_default=True, help="The name its posts show")
+    @click.option("--icon-url", default=None, help="An http(s) picture its posts show")
+    def create_webhook(channel_id: int, by_email: str, name: str, icon_url: str | None) -> None:
+        """Create an incoming webhook posting into CHANNEL_ID. Prints WEBHOOK_ID= and
+        WEBHOOK_URL= lines for `eval "$(flask --app app create-webhook ...)"` (the URL is shown
+        only now; its host is PUBLIC_URL, else http://CHAT_HOST:CHAT_PORT)."""
+        owner = _actor(by_email)
+        workspace_id = run(lambda: webhooks.channel_workspace(channel_id))
+        view, secret = run(lambda: webhooks.create_webhook(owner, workspace_id, channel_id, name, icon_url=icon_url))
+        base = app.config["PUBLIC_URL"] or f"http://{app.config['CHAT_HOST']}:{app.config['CHAT_PORT']}"
+        click.echo(f"WEBHOOK_ID={view.id}")
+        click.echo(f"WEBHOOK_URL={shlex.quote(new_webhook_payload(view, secret, base)['url'])}")
 
     @app.cli.command("list-bots")
     @click.argument("workspace_id", type=int)

@@ -64,6 +64,10 @@ RATE_LIMIT_DEFAULTS = {
     "RATE_LIMIT_SENDS": "100 per 10 seconds",
     # File upload requests per person.
     "RATE_LIMIT_UPLOADS": "60 per minute",
+    # Posts to one incoming webhook (Slack allows about one per second, with bursts).
+    "RATE_LIMIT_WEBHOOK_POSTS": "60 per minute",
+    # New incoming webhooks made by one person per workspace.
+    "RATE_LIMIT_WEBHOOKS": "30 per hour",
 }
 
 
@@ -121,6 +125,11 @@ def from_env() -> dict:
         "WTF_CSRF_CHECK_DEFAULT": False,  # checked in api/web for cookie-authenticated writes only
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,  # file uploads have their own, larger limit
+        # The largest body a post to an incoming webhook may have (413 past it).
+        "WEBHOOK_MAX_BYTES": int(os.environ.get("WEBHOOK_MAX_BYTES", str(1024 * 1024))),
+        # Where this server is reached from outside, for the webhook URLs the command line prints
+        # (the REST API uses the address each request came to). Default: http://CHAT_HOST:CHAT_PORT.
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", ""),
         # Largest file anyone may share; admins can set a lower limit for their workspace.
         "FILE_MAX_BYTES": int(os.environ.get("FILE_MAX_BYTES", str(100 * 1024 * 1024))),
         # Previews run in child processes with these limits, a few at a time per process that

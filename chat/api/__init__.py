@@ -160,4 +160,14 @@ def limit_request_headers(wsgi_app: WSGIApplication) -> WSGIApplication:
     return app
 
 
-from chat.api import accounts, bots, channels, events, files, messages, openapi, workspaces  # noqa: E402,F401
+from chat.api import (  # noqa: E402,F401
+    accounts,
+    bots,
+    channels,
+    events,
+    files,
+    messages,
+    openapi,
+    webhooks,
+    workspaces,
+)

@@ -51,6 +51,8 @@ TAGS = {"accounts": "sign-up, your profile and personal API tokens",
         "files": "file uploads, previews, downloads and search",
         "events": "catch-up after a disconnect",
         "bots": "bot users of a workspace, their tokens and signing secrets",
+        "webhooks": "incoming webhooks: secret URLs that post Slack or Mattermost payloads into a channel "
+                    "(the posts themselves go to /hooks/{secret}, docs/integrations.md)",
         "meta": "this document"}
 _IGNORED_METHODS = {"HEAD", "OPTIONS"}
 

@@ -78,6 +78,7 @@ PATH_PARAMS: dict[str, Schema] = {
     "bot_id": id_of("bot (its user id)"),
     "token_id": id_of("API token"),
     "invite_id": id_of("invite"),
+    "webhook_id": id_of("incoming webhook"),
     "code": text_schema(1, limits.INVITE_CODE_LENGTH, "the invite code from the invite link"),
     "file_id": FILE_ID,
     "emoji": {**EMOJI, "description": "the reaction: an emoji character or a short name such as `thumbsup` "
@@ -126,6 +127,19 @@ TOKEN_FIELDS: dict[str, Schema] = {
     "revoked": boolean(),
 }
 
+WEBHOOK_FIELDS: dict[str, Schema] = {
+    "id": ID, "workspace_id": ID,
+    "channel_id": {**ID, "description": "where it posts unless a post names another channel"},
+    "bot_id": {**ID, "description": "the bot account it posts as (its messages' author id)"},
+    "name": text_schema(1, limits.NAME_LENGTH, "the name its posts show"),
+    "icon_url": nullable({**HTTP_URL, "description": "the picture its posts show"}),
+    "created_by": nullable({**ID, "description": "who made it: it never posts where they may not"}),
+    "prefix": {"type": "string", "minLength": 8, "maxLength": 8,
+               "description": "the first 8 characters of the secret, to recognise the URL"},
+    "created_at": TIMESTAMP, "secret_changed_at": TIMESTAMP,
+    "revoked": boolean("a revoked webhook answers `no_service`"), "revoked_at": nullable(TIMESTAMP),
+}
+
 SCHEMAS: dict[str, Schema] = {
     "Error": obj({
         "error": obj({
@@ -156,7 +170,11 @@ SCHEMAS: dict[str, Schema] = {
                                                   "direct messages"},
         "max_file_size": {"type": "integer", "minimum": 1, "description": "largest file a member may share, "
                                                                          "in bytes"},
-    }, required=("id", "name", "created_at", "max_file_size")),
+        "members_create_webhooks": boolean("members, not only admins, may make incoming webhooks for channels "
+                                           "they may post in"),
+        "webhook_overrides": boolean("incoming webhook posts may set their own `username`, `icon_url` and "
+                                     "`icon_emoji` (else those fields are ignored)"),
+    }, required=("id", "name", "created_at", "max_file_size", "members_create_webhooks", "webhook_overrides")),
     "Channel": obj({
         "id": ID, "workspace_id": ID,
         "kind": {"type": "string", "enum": ["public", "private", "dm", "group"],
@@ -191,6 +209,9 @@ SCHEMAS: dict[str, Schema] = {
         "html": {"type": "string", "description": "server-rendered safe HTML; text-direction controls "
                                                   "(U+202A-202E, U+2066-2069) show as `<U+202E>`; empty once deleted"},
         "mentions_channel": boolean("the message uses @channel, @here or @everyone"),
+        "props": nullable({**ref("MessageProps"), "description": "integration content (incoming webhooks, bots "
+                                                                "posting Slack or Mattermost payloads); null for "
+                                                                "everything else and once deleted"}),
         "reply_count": COUNT, "last_reply_at": nullable(TIMESTAMP),
         "reactions": array(ref("Reaction"), description="in order of first use"),
         "files": array(ref("File"), description="files shared with the message, in the order sent; "
@@ -198,6 +219,23 @@ SCHEMAS: dict[str, Schema] = {
         "pinned": boolean(), "created_at": TIMESTAMP, "edited_at": nullable(TIMESTAMP),
         "deleted": boolean("deleted messages stay in history only while a thread hangs on them"),
     }),
+    "MessageProps": obj({
+        "format": {"type": "string", "enum": ["slack", "mattermost"],
+                   "description": "`slack`: mrkdwn text, attachments and blocks; `mattermost`: Markdown text, "
+                                  "attachments and `card`"},
+        "text": {"type": "string", "description": "the source text as sent (the message's `body` is its plain-text "
+                                                  "fallback, `html` the rendering of everything)"},
+        "mrkdwn": {"const": False, "description": "slack: the text is plain, not mrkdwn"},
+        "attachments": array({"type": "object"}, description="the legacy attachments as sent (known fields only, "
+                                                             "defaults left out)"),
+        "blocks": array({"type": "object"}, description="slack: the Block Kit blocks as sent (known fields only)"),
+        "card": {"type": "string", "description": "mattermost: `props.card`, Markdown shown on demand"},
+        "username": text_schema(1, 80, "show this name instead of the author's (the author stays a bot)"),
+        "icon_url": {**HTTP_URL, "description": "show this picture instead of the author's"},
+        "icon_emoji": {"type": "string", "maxLength": 100, "description": "an emoji short name such as `:ghost:` "
+                                                                         "shown as the author's picture"},
+        "webhook_id": {**ID, "description": "the incoming webhook that posted the message"},
+    }, required=("format",), description="A message's integration content and how its poster is shown."),
     "File": obj({
         "id": FILE_ID, "workspace_id": ID, "channel_id": ID,
         "message_id": nullable({**ID, "description": "null until sent in a message; until then only "
@@ -264,6 +302,14 @@ SCHEMAS: dict[str, Schema] = {
     "SigningSecret": obj({"bot_id": ID, "signing_secret": {"type": "string", "pattern": "^[0-9a-f]{32}$",
                                                            "description": "requests to the bot are signed "
                                                                           "with it (Slack's v0 scheme)"}}),
+    "Webhook": obj(WEBHOOK_FIELDS, description="An incoming webhook: a secret URL posting into a channel as a bot "
+                                               "of its own. The secret is shown only when it is made."),
+    "NewWebhook": obj({
+        **WEBHOOK_FIELDS,
+        "url": {"type": "string", "pattern": r"^https?://.+/hooks/[A-Za-z0-9_-]{43}$",
+                "description": "the secret URL to POST Slack or Mattermost payloads to (docs/integrations.md). "
+                               "Shown only now."},
+    }),
     "Invite": obj({
         "id": ID, "workspace_id": ID,
         "code": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{32}$",

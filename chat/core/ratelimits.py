@@ -49,6 +49,8 @@ _WHAT = {
     "RATE_LIMIT_BOTS": "too many new bots",
     "RATE_LIMIT_SENDS": "too many messages",
     "RATE_LIMIT_UPLOADS": "too many uploads",
+    "RATE_LIMIT_WEBHOOK_POSTS": "too many posts to this webhook",
+    "RATE_LIMIT_WEBHOOKS": "too many new webhooks",
 }
 
 

@@ -364,6 +364,23 @@ class UpdateBot(Changes):
     ignore_bots: FlagChange = None
 
 
+# --- incoming webhooks --------------------------------------------------------------------------
+
+WebhookIcon = Annotated[str | None, Check(optional(check_http_url), nullable(
+    {**HTTP_URL, "description": "an http(s) URL of the picture its posts show; null: none"}))]
+
+
+class CreateWebhook(Request):
+    channel_id: Annotated[int, Check(check_id, {**ID, "description": "a channel of the workspace you may post in"})]
+    name: Annotated[str, line(limits.NAME_LENGTH, description="the name its posts show (its bot's name)")]
+    icon_url: WebhookIcon = None
+
+
+class UpdateWebhook(Changes):
+    name: Annotated[str | None, line(limits.NAME_LENGTH)] = None
+    icon_url: WebhookIcon = None
+
+
 # --- workspaces ---------------------------------------------------------------------------------
 
 def _max_file_size(value: Any, field: str) -> int | None:
@@ -378,6 +395,10 @@ class UpdateWorkspace(Changes):
     name: Annotated[str | None, line(limits.NAME_LENGTH)] = None
     max_file_size: Annotated[int | None, Check(_max_file_size, {"type": ["integer", "null"], "minimum": 1})] = Field(
         None, description="bytes, up to the server's FILE_MAX_BYTES; null restores that default")
+    members_create_webhooks: FlagChange = Field(None, description="members, not only admins, may make incoming "
+                                                                  "webhooks for channels they may post in")
+    webhook_overrides: FlagChange = Field(None, description="webhook posts may set their own username, icon_url "
+                                                            "and icon_emoji")
 
 
 class UpdateMember(Changes):

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chat.extensions import Model
@@ -27,6 +28,10 @@ class Message(Model):
     body: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
     mentions_channel: Mapped[bool] = mapped_column(default=False)
+    # Integration content (Slack- or Mattermost-format messages: webhooks, the Web API): the
+    # source it was rendered from and how its poster asked to be shown; NULL for everything
+    # else. Its shape: services/messages/content.py (``MessageContent.props``).
+    props: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     reply_count: Mapped[int] = mapped_column(default=0)
     last_reply_at: Mapped[datetime | None]
     pinned_at: Mapped[datetime | None]

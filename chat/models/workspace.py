@@ -30,6 +30,10 @@ class Workspace(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Largest file a member may share, in bytes; NULL means the server's FILE_MAX_BYTES.
     max_file_size: Mapped[int | None] = mapped_column(BigInteger)
+    # Members (not only admins) may make incoming webhooks for channels they may post in.
+    members_create_webhooks: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # Webhook posts may set their own username, icon_url and icon_emoji (else they are ignored).
+    webhook_overrides: Mapped[bool] = mapped_column(default=False, server_default="0")
 
 
 class Membership(Model):

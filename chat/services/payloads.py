@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from chat.services.bots import BotView
     from chat.services.channels import ChannelView
     from chat.services.messages.store import StoredMessage
+    from chat.services.webhooks import WebhookView
     from chat.services.workspaces import WorkspaceMember, WorkspaceView
 
 
@@ -80,7 +81,9 @@ def workspace_view_payload(view: WorkspaceView) -> dict[str, Any]:
 def workspace_payload(workspace: Workspace, membership: Membership | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {"id": workspace.id, "name": workspace.name,
                             "created_at": iso(workspace.created_at),
-                            "max_file_size": workspace.max_file_size or current_app.config["FILE_MAX_BYTES"]}
+                            "max_file_size": workspace.max_file_size or current_app.config["FILE_MAX_BYTES"],
+                            "members_create_webhooks": workspace.members_create_webhooks,
+                            "webhook_overrides": workspace.webhook_overrides}
     if membership is not None:
         data["role"] = membership.role.value
     return data
@@ -149,6 +152,20 @@ def bot_payload(view: BotView) -> dict[str, Any]:
             "description": bot.description, "icon_url": bot.icon_url, "ignore_bots": bot.ignore_bots,
             "active": bot.deactivated_at is None, "created_at": iso(bot.created_at),
             "deactivated_at": iso(bot.deactivated_at)}
+
+
+def webhook_payload(view: WebhookView) -> dict[str, Any]:
+    """An incoming webhook (no secret): its name and icon are its bot's."""
+    w = view.webhook
+    return {"id": w.id, "workspace_id": w.workspace_id, "channel_id": w.channel_id, "bot_id": w.bot_user_id,
+            "name": view.user.display_name, "icon_url": view.bot.icon_url, "created_by": w.created_by,
+            "prefix": w.prefix, "created_at": iso(w.created_at), "secret_changed_at": iso(w.secret_changed_at),
+            "revoked": w.revoked_at is not None, "revoked_at": iso(w.revoked_at)}
+
+
+def new_webhook_payload(view: WebhookView, secret: str, base_url: str) -> dict[str, Any]:
+    """A webhook with its secret URL, shown this once (creation, a new secret)."""
+    return {**webhook_payload(view), "url": f"{base_url.rstrip('/')}/hooks/{secret}"}
 
 
 def signing_secret_payload(bot_id: int, secret: str) -> dict[str, Any]:
@@ -240,6 +257,7 @@ def new_message_payload(m: Message | StoredMessage, author: dict[str, Any], reac
         "thread_root_id": m.thread_root_id,
         "body": "" if deleted else m.body, "html": "" if deleted else m.html,
         "mentions_channel": m.mentions_channel,
+        "props": None if deleted else m.props,
         "reply_count": m.reply_count, "last_reply_at": iso(m.last_reply_at),
         "reactions": [{"emoji": e, "count": len(u), "user_ids": u} for e, u in reactions.items()],
         "files": [] if deleted else (files or []),

@@ -49,6 +49,7 @@ export function message(id: number, fields: Partial<Message> = {}): Message {
     deleted: false,
     files: [],
     mentions_channel: false,
+    props: null,
     pinned: false,
     reactions: [],
     reply_count: 0,

@@ -102,6 +102,37 @@ def create_bot(actor: Actor, workspace_id: int, name: Any, *, handle: Any = None
     return BotView(user, bot, membership)
 
 
+def create_integration_bot(workspace_id: int, owner_id: int, name: str, *, icon_url: str | None = None,
+                           description: str = "") -> BotView:
+    """Inside the caller's transaction, with its checks done: the bot account an integration
+    posts as (an incoming webhook), owned by ``owner_id``, a member of the workspace and of no
+    channel yet (the caller adds it where it posts)."""
+    handle = accounts.free_username(_handle_from(name))
+    user = User(kind=UserKind.bot, email=f"{handle}@{accounts.BOT_EMAIL_DOMAIN}", username=handle,
+                display_name=name, password_hash="")
+    db.session.add(user)
+    db.session.flush()
+    bot = Bot(user_id=user.id, workspace_id=workspace_id, owner_id=owner_id, description=description,
+              icon_url=icon_url, ignore_bots=True, signing_secret=_signing_secret())
+    db.session.add(bot)
+    db.session.flush()
+    membership = workspaces.add_member(workspace_id, user, Role.member)
+    return BotView(user, bot, membership)
+
+
+def restyle_integration_bot(user_id: int, *, name: str | None = None, icon_url: str | None = None,
+                            clear_icon: bool = False) -> None:
+    """Inside the caller's transaction: an integration's new name or icon is its bot's."""
+    bot = db.session.get_one(Bot, user_id)
+    view = _view(bot)
+    if name is not None:
+        view.user.display_name = name
+    if icon_url is not None or clear_icon:
+        bot.icon_url = icon_url
+    db.session.flush()
+    workspaces.announce_member(view.user, view.membership)
+
+
 def _view(bot: Bot) -> BotView:
     user = db.session.get_one(User, bot.user_id)
     membership = db.session.scalars(select(Membership).where(Membership.workspace_id == bot.workspace_id,

@@ -129,6 +129,20 @@ def join_default_channels(workspace_id: int, user_id: int) -> None:
             _add_member_rows(channel, [user_id])
 
 
+def enroll(channel_id: int, user_id: int, *, can_post: bool = False) -> None:
+    """Inside the caller's transaction: put an account the caller has vouched for (an incoming
+    webhook's bot, posting where its owner may) in a channel, named a poster with ``can_post``.
+    Repeating is harmless."""
+    channel = db.session.get_one(Channel, channel_id)
+    member = db.session.scalar(select(ChannelMember).where(ChannelMember.channel_id == channel_id,
+                                                           ChannelMember.user_id == user_id))
+    if member is None:
+        _add_member_rows(channel, [user_id], can_post=can_post)
+    elif can_post and not member.can_post:
+        member.can_post = True
+        db.session.flush()
+
+
 def open_direct(actor: Actor, workspace_id: int, user_ids: Any) -> ChannelView:
     """The direct (two people, or a note to self) or group conversation with exactly these
     people, created on first use."""

@@ -18,23 +18,38 @@ from chat.models._time import utcnow
 from chat.services import access as rules
 from chat.services import files
 from chat.services.access import access_message
+from chat.services.integrations.slack_format import RenderedMessage
+from chat.services.messages.content import MessageContent
 from chat.services.messages.history import get_message
 from chat.services.messages.mentions import people_for_mentions, to_notify
-from chat.services.messages.rendering import render
+from chat.services.messages.rendering import Rendered, render
 from chat.services.payloads import message_payload
 
 
-def edit_message(actor: Actor, message_id: int, body: Any) -> dict[str, Any]:
-    body = check_message_body(body)
+def edit_message(actor: Actor, message_id: int, body: Any, *,
+                 content: MessageContent | None = None) -> dict[str, Any]:
+    """The author changes their message: a new ``body``, or new ``content`` (integration
+    content, with ``body`` None). A message with integration content edited with a body keeps
+    its attachments, blocks and display overrides: the body replaces its text."""
+    if content is None:
+        body = check_message_body(body)
     message, access = access_message(actor.id, message_id)
     if message.user_id != actor.id:
         raise Forbidden("you can only edit your own messages", code="not_author")
     rules.can_edit_own_messages.check(access.standing)
-    rendered = render(body, people_for_mentions(access.channel.workspace_id, body))
+    if content is None and message.props is not None:
+        content = MessageContent.from_props(message.props).with_text(body)
+    props = None
+    rendered: Rendered | RenderedMessage
+    if content is not None:
+        rendered = content.render(access.channel.workspace_id)
+        body, props = rendered.text, content.props()
+    else:
+        rendered = render(body, people_for_mentions(access.channel.workspace_id, body))
     already = set(db.session.scalars(select(Mention.user_id).where(Mention.message_id == message.id)))
     mentioned = to_notify(access.channel.id, rendered.mentioned_user_ids, rendered.mentions_channel, actor.id)
     with atomic():
-        message.body, message.html = body, rendered.html
+        message.body, message.html, message.props = body, rendered.html, props
         message.mentions_channel = rendered.mentions_channel
         message.edited_at = utcnow()
         for user_id in mentioned - already:

@@ -18,6 +18,7 @@ from chat.models import Channel, File, Mention, Message
 from chat.models._time import utcnow
 from chat.services import files
 from chat.services.access import Poster
+from chat.services.integrations.slack_format import RenderedMessage
 from chat.services.messages.rendering import Rendered
 
 
@@ -26,11 +27,12 @@ class NewMessage:
     """One send, checked and rendered (``send._plan``): everything the store step writes."""
     poster: Poster               # who posts where: the author, the channel and its workspace
     body: str
-    rendered: Rendered
+    rendered: Rendered | RenderedMessage  # our Markdown, or integration content (``content``)
     client_msg_id: str | None
     root: Message | None         # the thread's first message, for a reply
     mentioned: frozenset[int]    # the people to notify (mention rows)
     attachments: list[File]      # the sender's unsent uploads to this channel
+    props: dict[str, Any] | None = None  # integration content's source (``content.MessageContent.props``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,7 @@ class StoredMessage:
     body: str
     html: str
     mentions_channel: bool
+    props: dict[str, Any] | None
     created_at: datetime
     reply_count: int = 0
     last_reply_at: datetime | None = None
@@ -67,7 +70,7 @@ def store_messages(messages: Sequence[NewMessage]) -> list[StoredMessage]:
         {"workspace_id": m.poster.workspace_id, "channel_id": m.poster.channel_id, "user_id": m.poster.user_id,
          "client_msg_id": m.client_msg_id, "thread_root_id": m.root.id if m.root is not None else None,
          "body": m.body, "html": m.rendered.html, "mentions_channel": m.rendered.mentions_channel,
-         "reply_count": 0, "created_at": now}
+         "props": m.props, "reply_count": 0, "created_at": now}
         for m in messages]
     db.session.flush()  # a thread root's count may be pending from an earlier send of the batch
     ids = insert_many(Message.__table__, rows)

@@ -131,21 +131,27 @@ def get_workspace(actor: Actor, workspace_id: int) -> WorkspaceView:
 
 
 def update_workspace(actor: Actor, workspace_id: int, changes: dict[str, Any]) -> Workspace:
-    """Admins: rename the workspace and/or set its file size limit (null: the server's default)."""
+    """Admins: rename the workspace, set its file size limit (null: the server's default), or
+    its webhook settings (``members_create_webhooks``, ``webhook_overrides``)."""
     from chat.services.files import check_max_file_size
 
     access_admin(actor.id, workspace_id)
-    unknown = set(changes) - {"name", "max_file_size"}
+    flags = ("members_create_webhooks", "webhook_overrides")
+    unknown = set(changes) - {"name", "max_file_size", *flags}
     if unknown or not changes:
-        raise Invalid("send name and/or max_file_size", field=sorted(unknown)[0] if unknown else None)
+        raise Invalid("send name, max_file_size, members_create_webhooks or webhook_overrides",
+                      field=sorted(unknown)[0] if unknown else None)
     name = check_text(changes["name"], "name", max_length=limits.NAME_LENGTH) if "name" in changes else None
     max_size = check_max_file_size(changes["max_file_size"]) if "max_file_size" in changes else None
+    settings = {flag: check_bool(changes[flag], flag) for flag in flags if flag in changes}
     workspace = db.session.get_one(Workspace, workspace_id)
     with atomic():
         if name is not None:
             workspace.name = name
         if "max_file_size" in changes:
             workspace.max_file_size = max_size
+        for flag, value in settings.items():
+            setattr(workspace, flag, value)
     return workspace
 
 

@@ -726,6 +726,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the incoming webhook */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        /** One webhook (its workspace's admins and the person who made it) */
+        get: operations["get_webhook"];
+        put?: never;
+        post?: never;
+        /** Revoke a webhook (repeating is harmless): its URL answers `no_service`; its posts stay */
+        delete: operations["revoke_webhook"];
+        options?: never;
+        head?: never;
+        /** Rename a webhook or change its icon */
+        patch: operations["update_webhook"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the incoming webhook */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give a webhook a new secret URL */
+        post: operations["regenerate_webhook_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces": {
         parameters: {
             query?: never;
@@ -1053,6 +1095,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{workspace_id}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the workspace */
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        /** The workspace's incoming webhooks (no secrets) */
+        get: operations["list_webhooks"];
+        put?: never;
+        /**
+         * Make an incoming webhook (admins; members too where the workspace allows)
+         * @description It posts into `channel_id`, a channel you may post in, as a bot of its own named `name` (with a BOT tag), and never where you may not post. POST Slack or Mattermost payloads to its `url` (docs/integrations.md).
+         */
+        post: operations["create_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1195,6 +1261,14 @@ export interface components {
         };
         CreateToken: {
             /** @description a label to recognise the token by. At most 80 characters, not counting whitespace around them (it is stripped). One line: control characters and invisible or text-direction characters (Unicode format characters such as U+202E or U+200B, U+2028/U+2029) are refused, except joiners between visible characters and flag tags. */
+            name: string;
+        };
+        CreateWebhook: {
+            /** @description a channel of the workspace you may post in */
+            channel_id: number;
+            /** @description an http(s) URL of the picture its posts show; null: none */
+            icon_url?: string | null;
+            /** @description the name its posts show (its bot's name). At most 80 characters, not counting whitespace around them (it is stripped). One line: control characters and invisible or text-direction characters (Unicode format characters such as U+202E or U+200B, U+2028/U+2029) are refused, except joiners between visible characters and flag tags. */
             name: string;
         };
         CreateWorkspace: {
@@ -1457,12 +1531,42 @@ export interface components {
             /** @description the message uses @channel, @here or @everyone */
             mentions_channel: boolean;
             pinned: boolean;
+            props: components["schemas"]["MessageProps"] | null;
             /** @description in order of first use */
             reactions: components["schemas"]["Reaction"][];
             reply_count: number;
             /** @description the thread's first message, null at top level */
             thread_root_id: number | null;
             workspace_id: number;
+        };
+        /** @description A message's integration content and how its poster is shown. */
+        MessageProps: {
+            /** @description the legacy attachments as sent (known fields only, defaults left out) */
+            attachments?: Record<string, never>[];
+            /** @description slack: the Block Kit blocks as sent (known fields only) */
+            blocks?: Record<string, never>[];
+            /** @description mattermost: `props.card`, Markdown shown on demand */
+            card?: string;
+            /**
+             * @description `slack`: mrkdwn text, attachments and blocks; `mattermost`: Markdown text, attachments and `card`
+             * @enum {string}
+             */
+            format: "slack" | "mattermost";
+            /** @description an emoji short name such as `:ghost:` shown as the author's picture */
+            icon_emoji?: string;
+            /** @description show this picture instead of the author's */
+            icon_url?: string;
+            /**
+             * @description slack: the text is plain, not mrkdwn
+             * @constant
+             */
+            mrkdwn?: false;
+            /** @description the source text as sent (the message's `body` is its plain-text fallback, `html` the rendering of everything) */
+            text?: string;
+            /** @description show this name instead of the author's (the author stays a bot) */
+            username?: string;
+            /** @description the incoming webhook that posted the message */
+            webhook_id?: number;
         };
         /** @description A token just created: the Token fields plus its secret (and, from POST /auth/token, the person it belongs to). */
         NewToken: {
@@ -1485,6 +1589,41 @@ export interface components {
             /** @description the secret: send it as `Authorization: Bearer <token>`. Shown only now. */
             token: string;
             user?: components["schemas"]["Me"];
+        };
+        NewWebhook: {
+            /** @description the bot account it posts as (its messages' author id) */
+            bot_id: number;
+            /** @description where it posts unless a post names another channel */
+            channel_id: number;
+            /**
+             * Format: date-time
+             * @example 2025-01-31T09:15:02.123Z
+             */
+            created_at: string;
+            /** @description who made it: it never posts where they may not */
+            created_by: number | null;
+            /** @description the picture its posts show */
+            icon_url: string | null;
+            id: number;
+            /** @description the name its posts show */
+            name: string;
+            /** @description the first 8 characters of the secret, to recognise the URL */
+            prefix: string;
+            /** @description a revoked webhook answers `no_service` */
+            revoked: boolean;
+            /**
+             * Format: date-time
+             * @example 2025-01-31T09:15:02.123Z
+             */
+            revoked_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2025-01-31T09:15:02.123Z
+             */
+            secret_changed_at: string;
+            /** @description the secret URL to POST Slack or Mattermost payloads to (docs/integrations.md). Shown only now. */
+            url: string;
+            workspace_id: number;
         };
         Ok: {
             /** @constant */
@@ -1705,11 +1844,21 @@ export interface components {
             /** @enum {string} */
             role?: "owner" | "admin" | "member" | "guest";
         };
+        UpdateWebhook: {
+            /** @description an http(s) URL of the picture its posts show; null: none */
+            icon_url?: string | null;
+            /** @description At most 80 characters, not counting whitespace around them (it is stripped). One line: control characters and invisible or text-direction characters (Unicode format characters such as U+202E or U+200B, U+2028/U+2029) are refused, except joiners between visible characters and flag tags. */
+            name?: string;
+        };
         UpdateWorkspace: {
             /** @description bytes, up to the server's FILE_MAX_BYTES; null restores that default */
             max_file_size?: number | null;
+            /** @description members, not only admins, may make incoming webhooks for channels they may post in */
+            members_create_webhooks?: boolean;
             /** @description At most 80 characters, not counting whitespace around them (it is stripped). One line: control characters and invisible or text-direction characters (Unicode format characters such as U+202E or U+200B, U+2028/U+2029) are refused, except joiners between visible characters and flag tags. */
             name?: string;
+            /** @description webhook posts may set their own username, icon_url and icon_emoji */
+            webhook_overrides?: boolean;
         };
         /** @description Another person, as shown next to their messages. */
         User: {
@@ -1720,6 +1869,40 @@ export interface components {
             /** @description the @mention handle */
             username: string;
         };
+        /** @description An incoming webhook: a secret URL posting into a channel as a bot of its own. The secret is shown only when it is made. */
+        Webhook: {
+            /** @description the bot account it posts as (its messages' author id) */
+            bot_id: number;
+            /** @description where it posts unless a post names another channel */
+            channel_id: number;
+            /**
+             * Format: date-time
+             * @example 2025-01-31T09:15:02.123Z
+             */
+            created_at: string;
+            /** @description who made it: it never posts where they may not */
+            created_by: number | null;
+            /** @description the picture its posts show */
+            icon_url: string | null;
+            id: number;
+            /** @description the name its posts show */
+            name: string;
+            /** @description the first 8 characters of the secret, to recognise the URL */
+            prefix: string;
+            /** @description a revoked webhook answers `no_service` */
+            revoked: boolean;
+            /**
+             * Format: date-time
+             * @example 2025-01-31T09:15:02.123Z
+             */
+            revoked_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2025-01-31T09:15:02.123Z
+             */
+            secret_changed_at: string;
+            workspace_id: number;
+        };
         Workspace: {
             /**
              * Format: date-time
@@ -1729,6 +1912,8 @@ export interface components {
             id: number;
             /** @description largest file a member may share, in bytes */
             max_file_size: number;
+            /** @description members, not only admins, may make incoming webhooks for channels they may post in */
+            members_create_webhooks: boolean;
             /** @description GET /workspaces only: unread mentions plus unread direct messages */
             mention_count?: number;
             name: string;
@@ -1739,6 +1924,8 @@ export interface components {
             role?: "owner" | "admin" | "member" | "guest";
             /** @description GET /workspaces only: unread top-level messages from others (each channel counted up to 1,000) */
             unread_count?: number;
+            /** @description incoming webhook posts may set their own `username`, `icon_url` and `icon_emoji` (else those fields are ignored) */
+            webhook_overrides: boolean;
         };
     };
     responses: never;
@@ -4914,6 +5101,263 @@ export interface operations {
             };
         };
     };
+    get_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the incoming webhook */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revoke_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the incoming webhook */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Invalid request. Error codes: `csrf_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    update_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the incoming webhook */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhook"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Invalid request. Error codes: `invalid`, `invalid_json`, `csrf_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large (request bodies: 2 MiB, except file uploads). Error codes: `too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    regenerate_webhook_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the incoming webhook */
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: the new URL, shown only now; the old one answers `no_service` from now on */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewWebhook"];
+                };
+            };
+            /** @description Invalid request. Error codes: `csrf_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `webhook_revoked`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     list_workspaces: {
         parameters: {
             query?: never;
@@ -6262,6 +6706,143 @@ export interface operations {
             };
             /** @description Not found (or not visible to you). Error codes: `not_found`. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_webhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the workspace */
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: admins see every webhook of the workspace, others those they made; oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        webhooks: components["schemas"]["Webhook"][];
+                    };
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    create_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the workspace */
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhook"];
+            };
+        };
+        responses: {
+            /** @description Created: the URL is shown only now */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewWebhook"];
+                };
+            };
+            /** @description Invalid request. Error codes: `invalid`, `invalid_json`, `csrf_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`, `guest`, `bot_not_allowed`, `channel_archived`, `not_in_channel`, `broadcast_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large (request bodies: 2 MiB, except file uploads). Error codes: `too_large`. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

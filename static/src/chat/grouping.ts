@@ -10,6 +10,8 @@ export interface Groupable {
   created_at: string;
   deleted: boolean;
   author: { id: number };
+  /** An integration's display override: one bot posting under two names is two people to the eye. */
+  props?: { username?: string } | null;
 }
 
 export type ListItem<M extends Groupable> =
@@ -37,6 +39,7 @@ export function groupMessages<M extends Groupable>(messages: readonly M[], readM
       divided = true;
     }
     const compact = previous !== null && !divided && previous.author.id === message.author.id
+      && previous.props?.username === message.props?.username
       && !previous.deleted && !message.deleted
       && date.getTime() - new Date(previous.created_at).getTime() < GROUP_MS;
     items.push({ kind: 'message', key: `m-${message.id}`, message, compact });

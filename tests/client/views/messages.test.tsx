@@ -10,7 +10,7 @@ function message(id: number, authorId: number, minutes: number, fields: Partial<
   return {
     id, channel_id: 1, workspace_id: 10, author: { id: authorId, display_name: authorId === 1 ? 'Ada Lovelace' : 'Bob', username: `u${authorId}`, is_bot: false },
     body: `text ${id}`, html: `<p>text ${id}</p>`, client_msg_id: null, created_at: new Date(T0 + minutes * 60_000).toISOString(),
-    deleted: false, edited_at: null, files: [], last_reply_at: null, mentions_channel: false, pinned: false, reactions: [],
+    deleted: false, edited_at: null, files: [], last_reply_at: null, mentions_channel: false, pinned: false, props: null, reactions: [],
     reply_count: 0, thread_root_id: null, ...fields,
   };
 }
@@ -55,6 +55,27 @@ describe('MessageList', () => {
     const [person, robot] = articles();
     expect(person?.querySelector('[data-testid="bot-tag"]')).toBeNull();
     expect(robot?.querySelector('.message-meta [data-testid="bot-tag"]')?.textContent).toBe('bot');
+  });
+
+  it('shows a webhook post under its display override and icon, with the BOT tag and its cards', () => {
+    const hook = { id: 9, display_name: 'Alerts', username: 'alerts-bot', is_bot: true };
+    const card = '<div class="cards"><article class="card card-danger"><p class="card-title">Build 42</p></article></div>';
+    given([
+      message(1, 9, 0, { author: hook, html: `<p>red</p>${card}`,
+        props: { format: 'slack', username: 'CI', icon_url: 'https://example.test/ci.png', webhook_id: 3 } }),
+      message(2, 9, 1, { author: hook, props: { format: 'slack', webhook_id: 3 } }),
+    ]);
+    render(<MessageList />);
+    const [renamed, plain] = articles();
+    expect(renamed?.querySelector('[data-testid="author"]')?.textContent).toBe('CI');
+    expect(renamed?.querySelector('[data-testid="author"]')?.getAttribute('title')).toBe('posted by Alerts (@alerts-bot)');
+    expect(renamed?.querySelector('.avatar img.avatar-icon')?.getAttribute('src')).toBe('https://example.test/ci.png');
+    expect(renamed?.querySelector('.message-body article.card .card-title')?.textContent).toBe('Build 42');
+    expect(renamed?.querySelector('[data-testid="bot-tag"]')).not.toBeNull();
+    // The same bot under its own name is not grouped with the override.
+    expect(plain?.className).toBe('message');
+    expect(plain?.querySelector('[data-testid="author"]')?.textContent).toBe('Alerts');
+    expect(plain?.querySelector('.avatar img')).toBeNull();
   });
 
   it('puts the server’s message html in, and marks mentions of me', () => {

@@ -12,7 +12,8 @@ function channel(id: number, fields: Partial<Channel>): Channel {
 }
 
 function workspace(id: number, fields: Partial<Workspace> = {}): Workspace {
-  return { id, name: `Workspace ${id}`, created_at: '2025-01-31T09:00:00Z', max_file_size: 1000, role: 'member', ...fields };
+  return { id, name: `Workspace ${id}`, created_at: '2025-01-31T09:00:00Z', max_file_size: 1000, role: 'member',
+    members_create_webhooks: false, webhook_overrides: false, ...fields };
 }
 
 /** The state a test renders from, made through the store's mutations as the app makes it. */

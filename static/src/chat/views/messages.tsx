@@ -144,6 +144,29 @@ function EditForm({ message, connected }: { message: Message; connected: boolean
   );
 }
 
+/** The name a message shows: an integration's display override (a webhook post's `username`),
+ *  else its author's. The BOT tag still says what posted it. */
+export function shownName(message: Message): string {
+  return message.props?.username ?? message.author.display_name;
+}
+
+/** The author's initials on their colour; an integration's icon over them when it has one (an
+ *  image the page may not load, such as one from another site, is hidden and the initials show). */
+function AuthorAvatar({ message }: { message: Message }) {
+  const name = shownName(message);
+  const icon = message.props?.icon_url;
+  const emoji = message.props?.icon_emoji;
+  return (
+    <div class={`avatar ${colorClass(message.author.id)}`} aria-hidden="true" title={emoji ?? undefined}>
+      {initials(name)}
+      {icon
+        ? <img class="avatar-icon" src={icon} alt="" loading="lazy" referrerPolicy="no-referrer"
+            onError={(e) => { e.currentTarget.hidden = true; }} />
+        : null}
+    </div>
+  );
+}
+
 export interface MessageProps {
   message: Message;
   inThread: boolean;
@@ -167,11 +190,12 @@ export const MessageView = memo(function MessageView({ message, inThread, editin
   return (
     <article class={classes.join(' ')} id={`${inThread ? 'reply' : 'msg'}-${message.id}`}
       data-message-id={message.id} data-testid="message" tabIndex={-1}
-      aria-label={`${message.author.display_name}, ${formatTime(created)}`}>
-      <div class={`avatar ${colorClass(message.author.id)}`} aria-hidden="true">{initials(message.author.display_name)}</div>
+      aria-label={`${shownName(message)}, ${formatTime(created)}`}>
+      <AuthorAvatar message={message} />
       <div class="message-main">
         <div class="message-meta">
-          <span class="author">{message.author.display_name}</span>
+          <span class="author" data-testid="author" title={shownName(message) === message.author.display_name
+            ? undefined : `posted by ${message.author.display_name} (@${message.author.username})`}>{shownName(message)}</span>
           {message.author.is_bot ? <span class="role-tag" data-testid="bot-tag" title="A bot, not a person">bot</span> : null}
           <time dateTime={message.created_at} title={formatFull(created)}>{formatTime(created)}</time>
           {message.pinned ? <span class="pin-flag"><Icon name="pin" />pinned</span> : null}
