@@ -64,6 +64,8 @@ RATE_LIMIT_DEFAULTS = {
     "RATE_LIMIT_SENDS": "100 per 10 seconds",
     # File upload requests per person.
     "RATE_LIMIT_UPLOADS": "60 per minute",
+    # Slack-compatible Web API calls per token (/api/<method>), beside RATE_LIMIT_API per person.
+    "RATE_LIMIT_WEB_API": "600 per minute",
 }
 
 

@@ -49,6 +49,7 @@ _WHAT = {
     "RATE_LIMIT_BOTS": "too many new bots",
     "RATE_LIMIT_SENDS": "too many messages",
     "RATE_LIMIT_UPLOADS": "too many uploads",
+    "RATE_LIMIT_WEB_API": "too many Web API calls with this token",
 }
 
 
