@@ -283,6 +283,8 @@ def test_tokens_that_do_not_work(cast: Cast, bot: Any) -> None:
     assert slack_error(web.api_call, "no.suchMethod") == "unknown_method"
     # The token as a form field works too; a cookie never does.
     assert raw(url, "auth.test", data={"token": robot.token}).json()["ok"] is True
+    by_get = requests.get(f"{url}/api/auth.test", params={"token": robot.token}, timeout=10).json()
+    assert by_get["ok"] is True and by_get["user_id"] == sid("U", made["id"])
 
     token = cast.alice.post(f"/bots/{made['id']}/tokens", {"name": "spare"})
     spare = client(url, token["token"])

@@ -139,6 +139,8 @@ def _call(name: str) -> Response:
         ratelimits.api_request(actor.id, request.remote_addr)
         ratelimits.hit("RATE_LIMIT_WEB_API", "token", actor.token_id)
         workspace = _workspace(actor, args)
+    else:
+        ratelimits.api_request(None, request.remote_addr)
     call = Call(actor, workspace, args)
     try:
         data = found.handler(call)
