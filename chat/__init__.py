@@ -59,6 +59,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from chat.web import assets, web
 
     app.register_blueprint(api)
+    from chat.api.slack import slack_api
+
+    app.register_blueprint(slack_api)
     # WSGI middleware, as Flask documents (Socket.IO's requests pass through it too).
     app.wsgi_app = limit_request_headers(app.wsgi_app)  # type: ignore[method-assign,assignment]  # middleware
     app.register_blueprint(web)

@@ -281,8 +281,16 @@ can_set_broadcast = Rule(
     Requirement(lambda s: s.admin, _refuse(Forbidden, "only admins make broadcast channels", "admin_only")),
 )
 
+# Finding a channel to join it: what can be read, and also, for a bot, a public channel it is
+# not in (Slack's channels:join lets a bot join any public channel; it still reads none of it
+# before joining). Guests are added by others.
+can_find_to_join = Rule(
+    Requirement(lambda s: s.active, _NOT_FOUND),
+    Requirement(lambda s: _any(s.joined, _all(s.public, _not(s.guest))), _NOT_FOUND),
+)
+
 can_join_channel = Rule(
-    can_read_channel,
+    can_find_to_join,
     Requirement(lambda s: s.public, _NOT_FOUND),
     _ARCHIVED,
 )
@@ -444,24 +452,28 @@ class ChannelAccess:
         return self.membership.user_id
 
 
-def access_channel(user_id: int, channel_id: int) -> ChannelAccess:
-    """The channel if the person may read it, else NotFound."""
-    access = access_channels({(user_id, channel_id)}).get((user_id, channel_id))
+def access_channel(user_id: int, channel_id: int, *, seen_by: Rule | None = None) -> ChannelAccess:
+    """The channel if the person may read it (or, given ``seen_by``, if that rule lets them
+    find it: ``can_find_to_join`` for joining), else NotFound."""
+    access = access_channels({(user_id, channel_id)}, seen_by=seen_by).get((user_id, channel_id))
     if access is None:
         raise NotFound("channel not found")
     return access
 
 
-def access_channels(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], ChannelAccess]:
-    """``access_channel`` for many (user id, channel id) pairs in one query: the readable ones."""
+def access_channels(pairs: set[tuple[int, int]], *, seen_by: Rule | None = None
+                    ) -> dict[tuple[int, int], ChannelAccess]:
+    """``access_channel`` for many (user id, channel id) pairs in one query: the readable ones
+    (those ``seen_by`` allows, when given)."""
     if not pairs:
         return {}
+    rule = seen_by or can_read_channel
     rows = db.session.execute(_ACCESS, {"channel_ids": sorted({c for _, c in pairs}),
                                         "user_ids": sorted({u for u, _ in pairs}), "pairs": sorted(pairs)}).all()
     found = {}
     for channel, membership, member, user in rows:
         access = ChannelAccess(channel, membership, member, user)
-        if can_read_channel.allows(access.standing):
+        if rule.allows(access.standing):
             found[(membership.user_id, channel.id)] = access
     return found
 

@@ -76,10 +76,9 @@ def test_a_bot_hears_only_the_channels_it_was_added_to(cast: Cast) -> None:
 
     mine = {c["id"] for c in robot.get(f"/workspaces/{cast.acme.id}/channels")["channels"]}
     assert mine == {cast.acme.general_id, ops}
-    # Unlike a member, it cannot see (or join) the public channel it is not in.
+    # Unlike a member, it cannot see the public channel it is not in.
     assert lobby not in {c["id"] for c in robot.get(f"/workspaces/{cast.acme.id}/channels/browse")["channels"]}
     assert_error(robot.request("GET", f"/channels/{lobby}/messages"), 404, "not_found")
-    assert_error(robot.request("POST", f"/channels/{lobby}/join"), 404, "not_found")
     assert_error(robot.request("GET", f"/channels/{lobby}/members"), 404, "not_found")
     assert_error(robot.request("GET", f"/channels/{cast.globex.general_id}/messages"), 404, "not_found")
 
@@ -96,6 +95,12 @@ def test_a_bot_hears_only_the_channels_it_was_added_to(cast: Cast) -> None:
         assert in_lobby["id"] not in heard and in_globex["id"] not in heard
     finally:
         socket.close()
+
+    # Like a Slack app with channels:join, it may join a public channel by its id, and then
+    # reads it; never another workspace's.
+    robot.post(f"/channels/{lobby}/join")
+    assert history(robot, lobby)["messages"][-1]["body"] == "public, but not the bot's"
+    assert_error(robot.request("POST", f"/channels/{cast.globex.general_id}/join"), 404, "not_found")
 
 
 def test_a_bot_posts_edits_deletes_reacts_and_uploads(cast: Cast) -> None:

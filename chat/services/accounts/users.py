@@ -288,3 +288,17 @@ def authenticate_token(secret: str) -> tuple[TokenOwner, int] | None:
             db.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
     # A driver value: the enum's stored name.
     return TokenOwner(user_id, username, display_name, email, UserKind[kind] == UserKind.bot), token_id
+
+
+def dead_token_reason(secret: str) -> str | None:
+    """Why a token that ``authenticate_token`` refused does not work, when it is a real one:
+    "revoked", or "inactive" (its bot is deactivated); None for a string that was never a
+    token. For doors whose protocol tells these apart (Slack's token_revoked and
+    account_inactive): whoever holds a revoked secret learns only that it was revoked."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    row = db.session.execute(select(ApiToken.revoked_at, Bot.deactivated_at).outerjoin(
+        Bot, Bot.user_id == ApiToken.user_id).where(ApiToken.token_digest == _digest(secret))).first()
+    if row is None:
+        return None
+    return "revoked" if row[0] is not None else "inactive" if row[1] is not None else None

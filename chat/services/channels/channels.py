@@ -174,7 +174,8 @@ def open_direct(actor: Actor, workspace_id: int, user_ids: Any) -> ChannelView:
 
 
 def join_channel(actor: Actor, channel_id: int) -> ChannelView:
-    access = access_channel(actor.id, channel_id)
+    """Join a public channel (bots too: ``access.can_join_channel``); joining again is harmless."""
+    access = access_channel(actor.id, channel_id, seen_by=rules.can_find_to_join)
     if access.member is not None:
         return ChannelView(access.channel, access.member)
     rules.can_join_channel.check(access.standing)
@@ -185,6 +186,17 @@ def join_channel(actor: Actor, channel_id: int) -> ChannelView:
     except IntegrityError:  # joined at the same moment from another tab: that join stands
         pass
     return get_channel(actor, channel_id)
+
+
+def can_join(actor: Actor, channel_id: int) -> bool:
+    """Whether the person could join the channel now (a public channel they are not in, or
+    are): lets a door say "not in the channel" to a bot about a channel it could join, which
+    tells it nothing it could not learn by joining."""
+    try:
+        access = access_channel(actor.id, channel_id, seen_by=rules.can_find_to_join)
+    except NotFound:
+        return False
+    return rules.can_join_channel.allows(access.standing)
 
 
 def leave_channel(actor: Actor, channel_id: int) -> None:

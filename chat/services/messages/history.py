@@ -23,21 +23,26 @@ def get_message(actor: Actor, message_id: int) -> dict[str, Any]:
 
 
 def history(actor: Actor, channel_id: int, *, before: Any = None, after: Any = None,
-            limit: Any = None, thread_root_id: int | None = None) -> dict[str, Any]:
+            limit: Any = None, thread_root_id: int | None = None, newest_first: bool = False) -> dict[str, Any]:
     """One page of top-level messages (or of one thread's replies), oldest first.
 
     ``before``/``after`` are message ids; with neither, the newest page; with both, the page
     just newer than ``after`` among the messages older than ``before``. ``has_more`` says
-    whether more exist beyond the page in the direction asked.
+    whether more exist beyond the page in the direction asked. ``newest_first``: ``after``
+    is only a floor, and the page is the newest one above it (below ``before`` if given), as
+    Slack's ``oldest``/``latest`` read; ``has_more`` then looks further back.
     """
     before, after = check_optional_id(before, "before"), check_optional_id(after, "after")
     limit = check_limit(limit, limits.HISTORY_PAGE)
     access_channel(actor.id, channel_id)
+    floor = after if newest_first else None
+    if newest_first:
+        after = None
     direction = ("between" if before is not None else "after") if after is not None else \
         "before" if before is not None else "newest"
     params = {"channel_id": channel_id, "root": thread_root_id, "cursor": after or before, "limit": limit + 1,
-              "upper": before}
-    rows = db.session.execute(_history_query(direction, thread_root_id is not None), params).all()
+              "upper": before, "floor": floor}
+    rows = db.session.execute(_history_query(direction, thread_root_id is not None, floor is not None), params).all()
     has_more = len(rows) > limit
     rows = rows[:limit] if direction in ("after", "between") else rows[:limit][::-1]
     authors = {m.user_id: author_payload(m.user_id, username, display_name, kind)
@@ -46,7 +51,7 @@ def history(actor: Actor, channel_id: int, *, before: Any = None, after: Any = N
 
 
 @functools.cache
-def _history_query(direction: str, in_thread: bool) -> Select:
+def _history_query(direction: str, in_thread: bool, floored: bool = False) -> Select:
     """One page of a channel's top level or of a thread, built once per shape (building and
     keying the statement cost as much as running it)."""
     # The authors come with the page: one round trip fewer, which is what PostgreSQL pays for.
@@ -57,6 +62,8 @@ def _history_query(direction: str, in_thread: bool) -> Select:
         (Message.deleted_at.is_(None)) | (Message.reply_count > 0))
     if direction == "between":
         query = query.where(Message.id < bindparam("upper"))
+    if floored:
+        query = query.where(Message.id > bindparam("floor"))
     if direction in ("after", "between"):
         return query.where(Message.id > bindparam("cursor")).order_by(Message.id).limit(bindparam("limit"))
     if direction == "before":

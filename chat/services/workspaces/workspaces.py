@@ -15,7 +15,7 @@ from chat.core.actor import Actor
 from chat.core.concurrency import lock_row
 from chat.core.errors import Conflict, Forbidden, Invalid, NotFound
 from chat.core.transactions import atomic
-from chat.core.validation import check_bool, check_invite_hours, check_one_of, check_text
+from chat.core.validation import check_bool, check_email, check_invite_hours, check_one_of, check_text
 from chat.extensions import db
 from chat.models import Bot, Channel, ChannelKind, Invite, Membership, Role, User, UserKind, Workspace
 from chat.models._time import utcnow
@@ -128,6 +128,39 @@ def list_workspaces(actor: Actor) -> list[dict[str, Any]]:
 def get_workspace(actor: Actor, workspace_id: int) -> WorkspaceView:
     membership = access_membership(actor.id, workspace_id)
     return WorkspaceView(db.session.get_one(Workspace, workspace_id), membership)
+
+
+def acting_workspace(actor: Actor, workspace_id: int | None = None) -> WorkspaceView:
+    """The workspace a caller acts in when the door names none (the Slack Web API, where a
+    token belongs to one team): ``workspace_id`` if given, else the caller's first active
+    membership (a bot has exactly one). NotFound when there is none."""
+    query = (select(Workspace, Membership).join(Membership, Membership.workspace_id == Workspace.id)
+             .where(Membership.user_id == actor.id, Membership.active)
+             .order_by(Membership.joined_at, Membership.id).limit(1))
+    if workspace_id is not None:
+        query = query.where(Workspace.id == workspace_id)
+    row = db.session.execute(query).first()
+    if row is None:
+        raise NotFound("workspace not found")
+    return WorkspaceView(row[0], row[1])
+
+
+def get_member(actor: Actor, workspace_id: int, user_id: int, *, email: Any = None) -> WorkspaceMember:
+    """One member of the caller's workspace, by id (``user_id``) or, when ``email`` is given,
+    by email address; deactivated members too (shown as such). NotFound for anyone else,
+    exactly as for nobody."""
+    access_membership(actor.id, workspace_id)
+    query = (select(User, Membership).join(Membership, Membership.user_id == User.id)
+             .where(Membership.workspace_id == workspace_id))
+    if email is not None:
+        # Bots' addresses are placeholders: no one looks a bot up by email.
+        query = query.where(User.email == check_email(email), User.kind == UserKind.person)
+    else:
+        query = query.where(User.id == user_id)
+    row = db.session.execute(query).first()
+    if row is None:
+        raise NotFound("user not found")
+    return WorkspaceMember(row[0], row[1])
 
 
 def update_workspace(actor: Actor, workspace_id: int, changes: dict[str, Any]) -> Workspace:
