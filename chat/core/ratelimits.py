@@ -49,6 +49,8 @@ _WHAT = {
     "RATE_LIMIT_BOTS": "too many new bots",
     "RATE_LIMIT_SENDS": "too many messages",
     "RATE_LIMIT_UPLOADS": "too many uploads",
+    "RATE_LIMIT_IMAGES": "too many image requests",
+    "RATE_LIMIT_IMAGE_FETCHES": "too many new images fetched",
 }
 
 
