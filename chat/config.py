@@ -70,6 +70,10 @@ RATE_LIMIT_DEFAULTS = {
     "RATE_LIMIT_WEBHOOKS": "30 per hour",
     # Slack-compatible Web API calls per token (/api/<method>), beside RATE_LIMIT_API per person.
     "RATE_LIMIT_WEB_API": "600 per minute",
+    # Requests for images in bot messages (GET /api/v1/images/...) per person, cached or not, and of those
+    # the ones that fetch the image from its server (not yet cached).
+    "RATE_LIMIT_IMAGES": "600 per minute",
+    "RATE_LIMIT_IMAGE_FETCHES": "120 per minute",
 }
 
 
@@ -178,6 +182,17 @@ def from_env() -> dict:
         # Requests in flight to integrations at once per process that runs jobs (each waits
         # on a green thread, not a job worker); past that, job workers wait for a slot.
         "OUTBOUND_CONCURRENCY": _at_least_one("OUTBOUND_CONCURRENCY", "50", "requests in flight per process"),
+        # Images in bot messages, shown through /api/v1/images/... (services/integrations/images.py): the
+        # largest fetched, the time allowed for a fetch, fetches in flight per process, and the
+        # cache under UPLOAD_FOLDER/image-proxy (total bytes, and how long a copy is served).
+        "IMAGE_PROXY_MAX_BYTES": int(os.environ.get("IMAGE_PROXY_MAX_BYTES", str(5 * 1024 * 1024))),
+        "IMAGE_PROXY_TIMEOUT_SECONDS": float(os.environ.get("IMAGE_PROXY_TIMEOUT_SECONDS", "10")),
+        "IMAGE_PROXY_CONCURRENCY": _at_least_one("IMAGE_PROXY_CONCURRENCY", "20", "image fetches in flight"),
+        "IMAGE_PROXY_CACHE_BYTES": int(os.environ.get("IMAGE_PROXY_CACHE_BYTES", str(512 * 1024 * 1024))),
+        "IMAGE_PROXY_CACHE_SECONDS": float(os.environ.get("IMAGE_PROXY_CACHE_SECONDS", str(24 * 3600))),
+        # Private networks images may come from; unset: the same as OUTBOUND_ALLOWED_NETWORKS. Set
+        # it empty when the networks allowed for integrations hold nothing bots may show.
+        "IMAGE_PROXY_ALLOWED_NETWORKS": os.environ.get("IMAGE_PROXY_ALLOWED_NETWORKS"),
         # Deliveries to integrations (services/integrations/deliveries.py): seconds before each
         # retry after a failure (Slack's: at once, after 1 minute, after 5), then given up; the
         # log of finished deliveries is kept this long ("0": for ever).

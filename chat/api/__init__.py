@@ -34,7 +34,8 @@ MAX_HEADER_LINE = 8192
 MAX_HEADER_SECTION = 65536
 # Per-person limits of particular routes, counted before their body is read. The socket door
 # counts message.send against the same RATE_LIMIT_SENDS (chat/realtime).
-ROUTE_LIMITS = {"api.send_message": "RATE_LIMIT_SENDS", "api.upload_files": "RATE_LIMIT_UPLOADS"}
+ROUTE_LIMITS = {"api.send_message": "RATE_LIMIT_SENDS", "api.upload_files": "RATE_LIMIT_UPLOADS",
+                "api.proxied_image": "RATE_LIMIT_IMAGES"}
 
 
 @api.before_request
@@ -166,6 +167,7 @@ from chat.api import (  # noqa: E402,F401
     channels,
     events,
     files,
+    images,
     messages,
     openapi,
     webhooks,

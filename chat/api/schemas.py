@@ -83,6 +83,10 @@ PATH_PARAMS: dict[str, Schema] = {
     "file_id": FILE_ID,
     "emoji": {**EMOJI, "description": "the reaction: an emoji character or a short name such as `thumbsup` "
                                       f"(URL-encode it). {LINE_RULE}"},
+    "signature": {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$",
+                  "description": "the server's signature of the image URL (unpadded base64url of an HMAC-SHA256)"},
+    "url": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,2731}$",
+            "description": "the image's own URL, as unpadded base64url"},
 }
 
 # --- errors -------------------------------------------------------------------------------------
@@ -91,9 +95,13 @@ ERROR_TITLES = {400: "Invalid request", 401: "Not signed in", 403: "Not allowed"
                 404: "Not found (or not visible to you)", 409: "Conflict with the current state",
                 410: "Gone: no longer available",
                 413: "Too large (request bodies: 2 MiB, except file uploads)",
+                415: "Not a supported type",
                 429: "Too many requests: a rate limit of yours, your account's or your address's "
                      "(docs/api.md); wait `Retry-After` seconds",
-                503: "Busy: too many password checks waiting; retry after `Retry-After` seconds"}
+                502: "Another server (an image's origin) failed or was refused",
+                503: "Busy: too much of this kind of work waiting (password checks, image fetches); retry after "
+                     "`Retry-After` seconds",
+                504: "Another server (an image's origin) did not answer in time"}
 RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before retrying (also `retry_after` in the body)",
                                "schema": {"type": "integer", "minimum": 1}}}
 

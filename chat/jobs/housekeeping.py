@@ -5,6 +5,7 @@ from __future__ import annotations
 from chat.core import event_log
 from chat.core.jobs import job
 from chat.services import files, integrations
+from chat.services.integrations import images
 from chat.storage import storage
 
 
@@ -34,3 +35,9 @@ def prune_events() -> None:
 def prune_deliveries() -> None:
     """Finished deliveries to integrations past DELIVERY_LOG_MAX_AGE_DAYS, with their attempts."""
     integrations.prune_as_configured()
+
+
+@job("housekeeping.prune-image-cache", retries=0, every=_every)
+def prune_image_cache() -> None:
+    """Proxied images past IMAGE_PROXY_CACHE_SECONDS, then the oldest past IMAGE_PROXY_CACHE_BYTES."""
+    images.prune_cache()

@@ -48,6 +48,9 @@ class Storage(Protocol):
     def delete(self, key: str) -> None:
         """Remove key if present."""
 
+    def listing(self, prefix: str) -> list[tuple[str, int, float]]:
+        """(key, size in bytes, Unix time last written) of every key under the folder prefix."""
+
     def scratch(self) -> Path:
         """A private directory for temporary files on the same volume."""
 

@@ -86,6 +86,18 @@ class LocalStorage:
     def delete(self, key: str) -> None:
         self._target(key).unlink(missing_ok=True)
 
+    def listing(self, prefix: str) -> list[tuple[str, int, float]]:
+        folder = self._target(prefix)
+        found = []
+        for path in folder.rglob("*") if folder.is_dir() else ():
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                continue  # removed meanwhile
+            if path.is_file():
+                found.append((path.relative_to(self.root.resolve()).as_posix(), stat.st_size, stat.st_mtime))
+        return found
+
     def scratch(self) -> Path:
         return self.tmp
 

@@ -1,14 +1,17 @@
 """Slack and Mattermost messages as HTML cards: mrkdwn rendered as Slack renders it, nothing
 active surviving any field, mentions resolved only through the caller, colours and images
-within the CSP, Slack's limits refused with Slack's error names, and a plain-text fallback."""
+within the CSP (every image through the signed same-origin proxy), Slack's limits refused with
+Slack's error names, and a plain-text fallback."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 
 from chat.core import limits
 from chat.services.integrations import (
@@ -20,12 +23,34 @@ from chat.services.integrations import (
     render_mattermost,
     render_slack,
 )
+from chat.services.integrations import images as image_proxy
 from chat.services.integrations.mrkdwn import Context, render_mrkdwn
 from chat.services.integrations.slack_format import NAMED_COLORS, PALETTE, color_attributes, nearest_color
 from chat.services.integrations.slack_payload import SlackPayloadError
 from chat.services.messages.rendering import render as render_markdown
 
 BOB = UserRef(7, "bob")
+
+
+@pytest.fixture(autouse=True)
+def _secret_key() -> Iterator[None]:
+    """The renderer signs image URLs with the app's SECRET_KEY (images.proxied)."""
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = "test-secret-for-slack-format"
+    with app.app_context():
+        yield
+
+
+def proxied(url: str) -> str:
+    return image_proxy.proxied(url)
+
+
+def shown_url(src: str) -> str:
+    """The external URL a proxied src names (its signature checked)."""
+    match = re.fullmatch(r"/api/v1/images/([^/]+)/([^/]+)", src)
+    assert match, src
+    return image_proxy.verified_url(match.group(1), match.group(2))
+
 OPS = ChannelRef(3, "ops")
 A = 'target="_blank" rel="noopener noreferrer nofollow"'
 
@@ -154,18 +179,24 @@ class _Checker(HTMLParser):
             if name not in ATTRIBUTES:
                 self.problems.append(f"attribute {name} on {tag}")
             # (The Markdown renderer, used for Mattermost's text, links "//host/x" as the page's own scheme.)
-            if name in ("href", "src") and not re.match(r"(https?://|mailto:)" if name == "src" else
-                                                        r"(https?://|mailto:|//[a-z])", value or ""):
+            if name == "href" and not re.match(r"(https?://|mailto:|//[a-z])", value or ""):
                 self.problems.append(f"{name}={value}")
         if tag == "a" and (values.get("rel") != "noopener noreferrer nofollow" or values.get("target") != "_blank"):
             self.problems.append(f"link {attrs}")
         if tag == "img" and (values.get("loading") != "lazy" or values.get("referrerpolicy") != "no-referrer"
-                             or "alt" not in values or not (values.get("src") or "").startswith(("https://", "http://"))):
+                             or "alt" not in values or not _proxied_http(values.get("src") or "")):
             self.problems.append(f"img {attrs}")
         if "data-color" in values and not re.fullmatch(r"good|warning|danger|#[0-9a-f]{6}", values["data-color"] or ""):
             self.problems.append(f"data-color {values['data-color']}")
         if "class" in values and not re.fullmatch(r"[a-z][a-z0-9 -]*", values["class"] or ""):
             self.problems.append(f"class {values['class']}")
+
+
+def _proxied_http(src: str) -> bool:
+    """An image's src: always the proxy's same-origin path, naming an http(s) URL without spaces."""
+    if not src.startswith("/api/v1/images/"):
+        return False
+    return re.fullmatch(r"https?://[^\s\x00-\x1f\x7f\"<>]+", shown_url(src), re.IGNORECASE) is not None
 
 
 def assert_inert(html: str) -> None:
@@ -311,7 +342,7 @@ def test_every_colour_class_has_its_css() -> None:
     ("ftp://img.example/a.png", False), ("/relative.png", False), ("https://", False), ("mailto:a@b.c", False),
     ("https://img.example/a b.png", False),
 ])
-def test_images_are_http_only_lazy_and_send_no_referrer(url: str, shown: bool) -> None:
+def test_images_are_http_only_proxied_lazy_and_send_no_referrer(url: str, shown: bool) -> None:
     message = parse_slack_message({"blocks": [{"type": "image", "image_url": url, "alt_text": "chart"}],
                                    "attachments": [{"image_url": url, "thumb_url": url, "title": "t"}]})
     html = render_slack(message).html
@@ -320,6 +351,8 @@ def test_images_are_http_only_lazy_and_send_no_referrer(url: str, shown: bool) -
         assert len(images) == 3
         for tag in images:
             assert 'loading="lazy" referrerpolicy="no-referrer"' in tag and ' alt="' in tag
+            src = re.search(r' src="([^"]*)"', tag).group(1)  # type: ignore[union-attr]
+            assert src == proxied(url) and shown_url(src) == url  # same-origin, signed, names the image
         assert 'alt="chart"' in html
     else:
         assert images == []
@@ -431,7 +464,7 @@ def test_golden_github_style_attachment() -> None:
         f'<div class="card-pretext"><p>Pull request opened by <a href="https://github.com/mona" {A}>mona</a></p></div>'
         '<div class="card-main"><div class="card-content">'
         '<p class="card-author"><img class="card-author-icon" '
-        f'src="https://avatars.githubusercontent.com/u/1" alt="" {img}>'
+        f'src="{proxied("https://avatars.githubusercontent.com/u/1")}" alt="" {img}>'
         f'<a href="https://github.com/mona" {A}>mona</a></p>'
         f'<p class="card-title"><a href="https://github.com/octo/chat/pull/42" {A}>#42 Add cards</a></p>'
         '<div class="card-text"><p>Renders <strong>attachments</strong> as <code>cards</code>.</p></div>'
@@ -440,7 +473,7 @@ def test_golden_github_style_attachment() -> None:
         '<dd><p><span class="mention" data-user-id="7">@bob</span></p></dd></div>'
         '<div class="card-field short"><dt>Labels</dt><dd><p>ui, backend</p></dd></div></dl>'
         '<footer class="card-footer">'
-        f'<img class="card-footer-icon" src="https://github.githubassets.com/favicon.ico" alt="" {img}>'
+        f'<img class="card-footer-icon" src="{proxied("https://github.githubassets.com/favicon.ico")}" alt="" {img}>'
         '<span>GitHub</span><time datetime="2023-11-14T22:13:20Z">Nov 14, 2023 22:13 UTC</time></footer>'
         "</div></div></article></div>")
     assert out.text == "[octo/chat] Pull request opened: #42 Add cards"
@@ -468,13 +501,13 @@ def test_golden_pagerduty_style_blocks() -> None:
         f'<p><strong>Service:</strong> <a href="https://pd.example/s/1" {A}>api</a><br>'
         '<strong>Assigned:</strong> <span class="mention" data-user-id="7">@bob</span> '
         '<span class="mention mention-special">@here</span></p></div></div>'
-        f'<img class="block-accessory" src="https://pd.example/logo.png" alt="PagerDuty" {img}></div>'
+        f'<img class="block-accessory" src="{proxied("https://pd.example/logo.png")}" alt="PagerDuty" {img}></div>'
         '<div class="block block-section"><div class="block-content"><div class="block-fields">'
         '<div class="block-field"><p><strong>Urgency</strong><br>High</p></div>'
         '<div class="block-field"><p>Status<br>Triggered</p></div></div></div></div>'
         '<hr class="block block-divider">'
         '<div class="block block-context">'
-        f'<img class="block-context-image" src="https://pd.example/i.png" alt="pd" {img}>'
+        f'<img class="block-context-image" src="{proxied("https://pd.example/i.png")}" alt="pd" {img}>'
         f'<div class="block-context-text"><p>Incident <a href="https://pd.example/i/9" {A}>#9</a></p></div></div>'
         "</div>")
     assert out.text == "Triggered: [P1] API latency"

@@ -4,7 +4,8 @@ the server sends to them.
 Modules: ``slack_ids`` (our integer ids as Slack's U…/B…/C…/D…/G…/T… ids and back),
 ``slack_payload`` (Slack and Mattermost message payloads as checked models, with Slack's error
 names), ``mrkdwn`` (Slack's mrkdwn as safe HTML), ``slack_format`` (whole messages: text,
-attachments and blocks as HTML cards and a plain-text fallback), ``deliveries`` (requests to
+attachments and blocks as HTML cards and a plain-text fallback), ``images`` (the signed
+same-origin paths their images are shown through, and the proxy behind them), ``deliveries`` (requests to
 integrations as background jobs, their log, replay)."""
 
 from chat.services.integrations.deliveries import (

@@ -42,6 +42,7 @@ from html import escape
 
 from markdown_it.common.normalize_url import normalizeLink
 
+from chat.services.integrations.images import proxied
 from chat.services.messages.rendering import BIDI_CONTROL, mention_html, reveal_bidi_controls, special_mention_html
 
 SPECIAL = {"channel": "channel", "here": "here", "everyone": "everyone", "group": "channel"}
@@ -145,11 +146,12 @@ def link(href: str, label: Out) -> Out:
 
 
 def image(url: str | None, alt: str, css_class: str) -> str:
-    """An <img> for an http(s) URL, or "" for anything else."""
+    """An <img> for an http(s) URL, shown through the image proxy (``images.proxied``: a
+    signed same-origin path, as the page's CSP allows), or "" for anything else."""
     src = safe_href(url, mailto=False) if url else None
     if src is None:
         return ""
-    return (f'<img class="{css_class}" src="{_esc(src)}" alt="{_esc(alt)}" loading="lazy" '
+    return (f'<img class="{css_class}" src="{_esc(proxied(src))}" alt="{_esc(alt)}" loading="lazy" '
             'referrerpolicy="no-referrer">')
 
 

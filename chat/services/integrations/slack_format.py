@@ -13,8 +13,9 @@ names is asked of the caller's callbacks.
 The HTML, inside the client's ``.message-body``: the text (unless blocks are given: Slack then
 shows the blocks and keeps the text for notifications), then ``<div class="blocks">``, then
 ``<div class="cards">`` with one ``<article class="card …">`` per attachment. Every piece of
-text is escaped; links are http(s)/mailto only; images are http(s) only, as
-``<img alt loading="lazy" referrerpolicy="no-referrer">``; no style attribute anywhere (the
+text is escaped; links are http(s)/mailto only; images are http(s) only, shown through the
+image proxy (``images.proxied``: a signed same-origin path, so rendering needs an app context for
+SECRET_KEY), as ``<img alt loading="lazy" referrerpolicy="no-referrer">``; no style attribute anywhere (the
 page's CSP is ``style-src 'self'``). An attachment's colour is a class: ``card-good``,
 ``card-warning``, ``card-danger``, or for ``#rrggbb`` the nearest of a small palette
 (``card-red`` … ``card-gray``, app.css), with the exact colour kept in ``data-color`` for a
