@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chat.services.messages import rendering
-from chat.services.messages.rendering import render
+from chat.core import rendering
+from chat.core.rendering import render
 
 # Characters and fragments that make the link finder and the Markdown parser work hardest:
 # schemes, hosts, look-alike dots and slashes, Markdown punctuation, mentions.

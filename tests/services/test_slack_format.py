@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 
 from chat.core import limits
+from chat.core.rendering import render as render_markdown
 from chat.services.integrations import (
     ChannelRef,
     UserRef,
@@ -27,7 +28,6 @@ from chat.services.integrations import images as image_proxy
 from chat.services.integrations.mrkdwn import Context, render_mrkdwn
 from chat.services.integrations.slack_format import NAMED_COLORS, PALETTE, color_attributes, nearest_color
 from chat.services.integrations.slack_payload import SlackPayloadError
-from chat.services.messages.rendering import render as render_markdown
 
 BOB = UserRef(7, "bob")
 

@@ -42,8 +42,8 @@ from html import escape
 
 from markdown_it.common.normalize_url import normalizeLink
 
+from chat.core.rendering import BIDI_CONTROL, mention_html, reveal_bidi_controls, special_mention_html
 from chat.services.integrations.images import proxied
-from chat.services.messages.rendering import BIDI_CONTROL, mention_html, reveal_bidi_controls, special_mention_html
 
 SPECIAL = {"channel": "channel", "here": "here", "everyone": "everyone", "group": "channel"}
 

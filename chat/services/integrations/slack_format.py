@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from html import escape
 
 from chat.core import limits
+from chat.core.rendering import render as render_markdown
 from chat.services.integrations.mrkdwn import (
     Context,
     Mentions,
@@ -63,7 +64,6 @@ from chat.services.integrations.slack_payload import (
     TextObject,
     UnknownBlock,
 )
-from chat.services.messages.rendering import render as render_markdown
 
 
 @dataclass

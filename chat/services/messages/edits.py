@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from chat.core import events
 from chat.core.actor import Actor
 from chat.core.errors import Conflict, Forbidden
+from chat.core.rendering import Rendered, render
 from chat.core.transactions import atomic
 from chat.core.validation import check_emoji, check_message_body
 from chat.extensions import db
@@ -22,7 +23,6 @@ from chat.services.integrations.slack_format import RenderedMessage
 from chat.services.messages.content import MessageContent
 from chat.services.messages.history import get_message
 from chat.services.messages.mentions import people_for_mentions, to_notify
-from chat.services.messages.rendering import Rendered, render
 from chat.services.payloads import message_payload
 
 

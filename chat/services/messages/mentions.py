@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from chat.core.rendering import mention_candidates
 from chat.extensions import db
 from chat.models import Membership, User
 from chat.services import access as rules
-from chat.services.messages.rendering import mention_candidates
 
 
 def people_for_mentions(workspace_id: int, body: str) -> dict[str, int]:

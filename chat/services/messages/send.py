@@ -13,6 +13,7 @@ from chat.core import events
 from chat.core.actor import Actor
 from chat.core.errors import ChatError, Conflict, Invalid, NotFound
 from chat.core.group_commit import GroupCommit, Job
+from chat.core.rendering import Rendered, render
 from chat.core.transactions import atomic, in_transaction
 from chat.core.validation import check_client_msg_id, check_file_ids, check_id, check_message_body, check_optional_id
 from chat.extensions import db
@@ -23,7 +24,6 @@ from chat.services.access import Poster, posters
 from chat.services.integrations.slack_format import RenderedMessage
 from chat.services.messages.content import MessageContent
 from chat.services.messages.mentions import people_for_mentions, to_notify
-from chat.services.messages.rendering import Rendered, render
 from chat.services.messages.store import NewMessage, StoredMessage, store_messages
 from chat.services.payloads import author_payload, file_payloads, message_payload, new_message_payload
 

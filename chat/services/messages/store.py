@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import bindparam
 
 from chat.core.prepared import Prepared
+from chat.core.rendering import Rendered
 from chat.core.transactions import insert_many
 from chat.extensions import db
 from chat.models import Channel, File, Mention, Message
@@ -19,7 +20,6 @@ from chat.models._time import utcnow
 from chat.services import files
 from chat.services.access import Poster
 from chat.services.integrations.slack_format import RenderedMessage
-from chat.services.messages.rendering import Rendered
 
 
 @dataclass(frozen=True, slots=True)
