@@ -482,6 +482,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/images/{signature}/{url}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the server's signature of the image URL (unpadded base64url of an HMAC-SHA256) */
+                signature: string;
+                /** @description the image's own URL, as unpadded base64url */
+                url: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * An image a bot message shows, through this server
+         * @description Messages never link to other servers' images: their HTML carries these paths instead, so browsers only talk to this server (the page's CSP is `img-src 'self' data:`). The path is signed by the server; any other answers `bad_signature` without fetching anything. The image is fetched once and kept for a while; only PNG, JPEG, GIF and WebP, recognised by their bytes, at most `IMAGE_PROXY_MAX_BYTES`. Counted against `RATE_LIMIT_IMAGES`, and when it must be fetched, `RATE_LIMIT_IMAGE_FETCHES`.
+         */
+        get: operations["proxied_image"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invites/{code}": {
         parameters: {
             query?: never;
@@ -1998,7 +2023,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy: too many password checks waiting; retry after `Retry-After` seconds. Error codes: `busy`. */
+            /** @description Busy: too much of this kind of work waiting (password checks, image fetches); retry after `Retry-After` seconds. Error codes: `busy`. */
             503: {
                 headers: {
                     /** @description seconds to wait before retrying (also `retry_after` in the body) */
@@ -2080,7 +2105,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy: too many password checks waiting; retry after `Retry-After` seconds. Error codes: `busy`. */
+            /** @description Busy: too much of this kind of work waiting (password checks, image fetches); retry after `Retry-After` seconds. Error codes: `busy`. */
             503: {
                 headers: {
                     /** @description seconds to wait before retrying (also `retry_after` in the body) */
@@ -4006,6 +4031,108 @@ export interface operations {
             };
         };
     };
+    proxied_image: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the server's signature of the image URL (unpadded base64url of an HMAC-SHA256) */
+                signature: string;
+                /** @description the image's own URL, as unpadded base64url */
+                url: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image (PNG, JPEG, GIF or WebP, as its bytes say) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/gif": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `bad_signature`, `upstream_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not a supported type. Error codes: `not_an_image`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Another server (an image's origin) failed or was refused. Error codes: `image_too_large`, `refused_address`, `too_many_redirects`, `upstream_error`, `upstream_unreachable`. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Busy: too much of this kind of work waiting (password checks, image fetches); retry after `Retry-After` seconds. Error codes: `busy`. */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Another server (an image's origin) did not answer in time. Error codes: `upstream_timeout`. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     invite_preview: {
         parameters: {
             query?: never;
@@ -4299,7 +4426,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Busy: too many password checks waiting; retry after `Retry-After` seconds. Error codes: `busy`. */
+            /** @description Busy: too much of this kind of work waiting (password checks, image fetches); retry after `Retry-After` seconds. Error codes: `busy`. */
             503: {
                 headers: {
                     /** @description seconds to wait before retrying (also `retry_after` in the body) */
