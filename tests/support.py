@@ -162,7 +162,9 @@ class Person:
 
 def sign_up(server_url: str, name: str | None = None) -> Person:
     n = next(_counter)
-    tag = uuid.uuid4().hex[:6]
+    # The counter keeps this process's people apart; the random part, other processes' (a
+    # session's server holds thousands of people, and six hex digits once collided).
+    tag = f"{n}{uuid.uuid4().hex[:8]}"
     name = name or f"Person {n}"
     username = f"{name.split()[0].lower()}{tag}"
     email = f"{username}@example.test"

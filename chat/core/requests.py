@@ -118,10 +118,12 @@ def line_schema(min_length: int, max_length: int, description: str | None = None
 class Check:
     """A field's rule. ``fn(value, field)`` returns the plain value or raises a ChatError
     (Invalid); with ``sees_fields``, ``fn(value, field, fields)`` also gets the fields declared
-    before it, already checked. ``schema`` is the JSON Schema of what ``fn`` accepts."""
+    before it, already checked. ``schema`` is the JSON Schema of what ``fn`` accepts, or a
+    function that makes it when the document is built (in the app's context), for a rule that
+    depends on the server's settings."""
 
     fn: Callable[..., Any]
-    schema: Schema
+    schema: Schema | Callable[[], Schema]
     sees_fields: bool = False
 
     def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> core_schema.CoreSchema:
@@ -135,7 +137,7 @@ class Check:
         return core_schema.with_info_plain_validator_function(validate)
 
     def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: Any) -> JsonSchemaValue:
-        return copy.deepcopy(self.schema)
+        return copy.deepcopy(self.schema() if callable(self.schema) else self.schema)
 
 
 def optional(fn: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
@@ -387,13 +389,17 @@ def _max_file_size(value: Any, field: str) -> int | None:
     return check_max_file_size(value, current_app.config["FILE_MAX_BYTES"], field)
 
 
+def _max_file_size_schema() -> Schema:
+    return {"type": ["integer", "null"], "minimum": 1, "maximum": current_app.config["FILE_MAX_BYTES"]}
+
+
 class CreateWorkspace(Request):
     name: Annotated[str, line(limits.NAME_LENGTH)]
 
 
 class UpdateWorkspace(Changes):
     name: Annotated[str | None, line(limits.NAME_LENGTH)] = None
-    max_file_size: Annotated[int | None, Check(_max_file_size, {"type": ["integer", "null"], "minimum": 1})] = Field(
+    max_file_size: Annotated[int | None, Check(_max_file_size, _max_file_size_schema)] = Field(
         None, description="bytes, up to the server's FILE_MAX_BYTES; null restores that default")
     members_create_webhooks: FlagChange = Field(None, description="members, not only admins, may make incoming "
                                                                   "webhooks for channels they may post in")
