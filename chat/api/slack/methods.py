@@ -219,20 +219,27 @@ def conversations_join(call: Call) -> dict[str, Any]:
     return {"channel": _conversation(call, channel_id)}
 
 
-@method("conversations.open", not_found="user_not_found", errors={"invalid": "too_many_users"})
-def conversations_open(call: Call) -> dict[str, Any]:
-    if call.args.has("channel"):
-        return {"channel": {"id": conversation_id(channel_view_payload(
-            channels.get_channel(call.me, call.args.conversation())))}}
+def _user_ids(call: Call, *, missing: str) -> list[int]:
+    """The `users` argument (comma-separated U… ids) as our user ids; ``missing``: the error
+    when there are none (Slack names it differently per method)."""
     words = call.args.words("users")
     if not words:
-        raise SlackError("users_list_not_supplied")
+        raise SlackError(missing)
     ids = []
     for word in words:
         found = slack_ids.parse_id(word, slack_ids.SlackIdKind.user)
         if found is None:
             raise SlackError("user_not_found")
         ids.append(found)
+    return ids
+
+
+@method("conversations.open", not_found="user_not_found", errors={"invalid": "too_many_users"})
+def conversations_open(call: Call) -> dict[str, Any]:
+    if call.args.has("channel"):
+        return {"channel": {"id": conversation_id(channel_view_payload(
+            channels.get_channel(call.me, call.args.conversation())))}}
+    ids = _user_ids(call, missing="users_list_not_supplied")
     view = channels.open_direct(call.me, call.team.id, ids)
     if call.args.flag("return_im"):
         return {"channel": _conversation(call, view.id)}
@@ -249,15 +256,7 @@ def conversations_create(call: Call) -> dict[str, Any]:
 @method("conversations.invite", not_found="channel_not_found")
 def conversations_invite(call: Call) -> dict[str, Any]:
     channel_id = call.args.conversation()
-    words = call.args.words("users")
-    if not words:
-        raise SlackError("no_user")
-    ids = []
-    for word in words:
-        found = slack_ids.parse_id(word, slack_ids.SlackIdKind.user)
-        if found is None:
-            raise SlackError("user_not_found")
-        ids.append(found)
+    ids = _user_ids(call, missing="no_user")
     if call.me.id in ids:
         raise SlackError("cant_invite_self")
     present = {m["id"] for m in channels.list_channel_members(call.me, channel_id)}
