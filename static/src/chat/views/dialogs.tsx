@@ -63,11 +63,10 @@ export function openDialog(title: string, content: VNode | ((close: () => void) 
 
 const messageOf = (err: unknown): string => (err instanceof Error && err.message) || 'Something went wrong';
 
-/** The body of a form dialog: onSubmit(formData) may throw to keep the dialog open with the error shown. */
-function DialogForm({ children, submitLabel, onSubmit, close }: {
-  children: ComponentChildren; submitLabel: string; close: () => void;
-  onSubmit: (data: FormData) => Promise<unknown> | unknown;
-}) {
+/** A form's submit handler: run(form) may throw, and what describe() makes of the error is
+ *  kept for the form's error line until the next try. */
+export function useFormSubmit(run: (form: HTMLFormElement) => Promise<unknown> | unknown,
+  describe: (err: unknown) => string = messageOf) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: JSX.TargetedSubmitEvent<HTMLFormElement>) => {
@@ -76,14 +75,25 @@ function DialogForm({ children, submitLabel, onSubmit, close }: {
     setBusy(true);
     setError(null);
     try {
-      await onSubmit(new FormData(form));
-      close();
+      await run(form);
     } catch (err) {
-      setError(messageOf(err));
+      setError(describe(err));
     } finally {
       setBusy(false);
     }
   };
+  return { submit, busy, error };
+}
+
+/** The body of a form dialog: onSubmit(formData) may throw to keep the dialog open with the error shown. */
+function DialogForm({ children, submitLabel, onSubmit, close }: {
+  children: ComponentChildren; submitLabel: string; close: () => void;
+  onSubmit: (data: FormData) => Promise<unknown> | unknown;
+}) {
+  const { submit, busy, error } = useFormSubmit(async (form) => {
+    await onSubmit(new FormData(form));
+    close();
+  });
   return (
     <form class="dialog-form" onSubmit={submit}>
       {children}

@@ -9,28 +9,16 @@ import { api } from '../api';
 import { formatFull } from '../dom';
 import { state } from '../state';
 import { reportError, toast } from '../toast';
-import { Field, openDialog } from './dialogs';
+import { Field, openDialog, useFormSubmit } from './dialogs';
 
 /** A form that shows its own error: run(form) may throw; the message appears above the button. */
 function Section({ legend, testid, submitLabel, run, children }: {
   legend: string; testid: string; submitLabel: string; run: (form: HTMLFormElement) => Promise<void>; children: ComponentChildren;
 }) {
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: JSX.TargetedSubmitEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const form = e.currentTarget;
-    setBusy(true);
-    setError(null);
-    try {
-      await run(form);
-    } catch (err) {
-      const { code, message } = (err ?? {}) as { code?: string; message?: string };
-      setError(code === 'wrong_password' ? 'Your current password is not right.' : (message || 'Something went wrong'));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit, busy, error } = useFormSubmit(run, (err) => {
+    const { code, message } = (err ?? {}) as { code?: string; message?: string };
+    return code === 'wrong_password' ? 'Your current password is not right.' : (message || 'Something went wrong');
+  });
   return (
     <form class="profile-section" data-testid={testid} onSubmit={submit}>
       <fieldset>
