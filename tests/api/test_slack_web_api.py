@@ -5,6 +5,7 @@ The cast: Alice owns Acme, Bob is a member, Gus a guest; Olga owns Globex. Each 
 own bot through the REST API (tests/api/test_bots.py's ``make_bot``)."""
 from __future__ import annotations
 
+import json
 import re
 import time
 from typing import Any
@@ -179,6 +180,106 @@ def test_a_message_round_trip_by_ts(cast: Cast, bot: Any) -> None:
     assert slack_error(web.reactions_get, channel=channel, timestamp="1.000001") == "message_not_found"
 
 
+BLOCKS = [{"type": "header", "text": {"type": "plain_text", "text": "Deploy"}},
+          {"type": "section", "text": {"type": "mrkdwn", "text": "*v1.2* is live"}},
+          {"type": "divider"}]
+ATTACHMENTS = [{"fallback": "Build 42 failed", "color": "danger", "title": "Build 42", "text": "*main* is red",
+                "mrkdwn_in": ["text"], "fields": [{"title": "Branch", "value": "main", "short": True}]}]
+
+
+def test_blocks_and_attachments_are_posted_updated_and_read_back(cast: Cast, bot: Any) -> None:
+    """slack_sdk sends them as JSON arrays; a form body carries them as JSON strings."""
+    _made, robot, web = bot
+    channel = sid("C", cast.acme.general_id)
+    posted = web.chat_postMessage(channel=channel, text="Deploy finished", blocks=BLOCKS, attachments=ATTACHMENTS)
+    assert "warning" not in posted.data
+    ts = posted["ts"]
+    sent = posted["message"]
+    assert sent["text"] == "Deploy finished" and sent["blocks"] == BLOCKS
+    assert sent["attachments"][0]["title"] == "Build 42" and sent["attachments"][0]["color"] == "danger"
+    newest = web.conversations_history(channel=channel, limit=1)["messages"][0]
+    assert newest["ts"] == ts and newest["blocks"] == BLOCKS and newest["attachments"] == sent["attachments"]
+    # People see cards, through the REST API.
+    message_id = history(cast.bob, cast.acme.general_id)["messages"][-1]["id"]
+    html = cast.bob.get(f"/messages/{message_id}")["html"]
+    assert '<div class="blocks">' in html and '<p class="block block-header">Deploy</p>' in html
+    assert '<article class="card card-danger"' in html and "<strong>main</strong>" in html
+
+    # chat.update with new blocks (the attachments stay with what is sent: none here).
+    new_blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*v1.3* is live"}}]
+    updated = web.chat_update(channel=channel, ts=ts, text="Deploy v1.3", blocks=new_blocks, attachments=[])
+    assert updated["ts"] == ts and updated["text"] == "Deploy v1.3" and updated["message"]["blocks"] == new_blocks
+    assert "attachments" not in updated["message"]
+    html = cast.bob.get(f"/messages/{message_id}")["html"]
+    assert "<strong>v1.3</strong>" in html and "card-danger" not in html
+    # A text-only update keeps the blocks, as in Slack.
+    web.chat_update(channel=channel, ts=ts, text="Deploy v1.3 (final)")
+    again = web.conversations_history(channel=channel, latest=ts, inclusive=True, limit=1)["messages"][0]
+    assert again["text"] == "Deploy v1.3 (final)" and again["blocks"] == new_blocks
+
+    # A thread reply with blocks reads back in conversations.replies.
+    reply = web.chat_postMessage(channel=channel, thread_ts=ts, blocks=new_blocks)
+    thread = web.conversations_replies(channel=channel, ts=ts)["messages"]
+    assert thread[-1]["ts"] == reply["ts"] and thread[-1]["blocks"] == new_blocks and thread[-1]["text"] == ""
+
+    # A form body, as slack_sdk sends for other methods: JSON strings.
+    answer = raw(cast.server_url, "chat.postMessage", headers={"Authorization": f"Bearer {robot.token}"},
+                 data={"channel": channel, "text": "form", "attachments": json.dumps(ATTACHMENTS)}).json()
+    assert answer["ok"] is True and answer["message"]["attachments"][0]["title"] == "Build 42"
+    broken = raw(cast.server_url, "chat.postMessage", headers={"Authorization": f"Bearer {robot.token}"},
+                 data={"channel": channel, "blocks": "[{not json"}).json()
+    assert broken == {**broken, "ok": False, "error": "invalid_blocks"}
+
+    # Plain text still posts as before, with no blocks or attachments in its message.
+    plain = web.chat_postMessage(channel=channel, text="plain *text*")["message"]
+    assert plain["text"] == "plain *text*" and "blocks" not in plain and "attachments" not in plain
+
+
+def test_invalid_content_answers_slack_errors(cast: Cast, bot: Any) -> None:
+    _made, _robot, web = bot
+    channel = sid("C", cast.acme.general_id)
+    before = len(history(cast.bob, cast.acme.general_id)["messages"])
+    assert slack_error(web.chat_postMessage, channel=channel, text="x", blocks=[{"type": "section"}]) \
+        == "invalid_blocks"
+    assert slack_error(web.chat_postMessage, channel=channel, blocks=[{"type": "header", "text": "x"}]) \
+        == "invalid_blocks"
+    assert slack_error(web.chat_postMessage, channel=channel, text="x", attachments=[{"fields": "no"}]) \
+        == "invalid_attachments"
+    assert slack_error(web.chat_postMessage, channel=channel, blocks=[], attachments=[]) == "no_text"
+    assert slack_error(web.chat_postMessage, channel=channel, text="x" * 40_001, blocks=BLOCKS) == "msg_too_long"
+    assert len(history(cast.bob, cast.acme.general_id)["messages"]) == before  # nothing was posted
+    ts = web.chat_postMessage(channel=channel, text="ok", blocks=BLOCKS)["ts"]
+    assert slack_error(web.chat_update, channel=channel, ts=ts, blocks=[{"type": "image"}]) == "invalid_blocks"
+    assert web.conversations_history(channel=channel, limit=1)["messages"][0]["blocks"] == BLOCKS
+
+
+def test_overrides_only_where_the_workspace_allows_them(cast: Cast, bot: Any) -> None:
+    _made, _robot, web = bot
+    channel = sid("C", cast.acme.general_id)
+    cast.alice.call("PATCH", f"/workspaces/{cast.acme.id}", {"webhook_overrides": False})
+    ignored = web.chat_postMessage(channel=channel, text="as me", username="Release Train", icon_emoji=":ghost:")
+    assert ignored["warning"] == "message_overrides_not_supported"
+    assert "username" not in ignored["message"] and "icons" not in ignored["message"]
+    assert history(cast.bob, cast.acme.general_id)["messages"][-1]["props"] is None  # plain text, as before
+
+    cast.alice.call("PATCH", f"/workspaces/{cast.acme.id}", {"webhook_overrides": True})
+    try:
+        shown = web.chat_postMessage(channel=channel, text="as a train", username="Release Train",
+                                     icon_emoji=":steam_locomotive:", blocks=BLOCKS)
+        assert "warning" not in shown.data
+        assert shown["message"]["username"] == "Release Train"
+        assert shown["message"]["icons"] == {"emoji": ":steam_locomotive:"}
+        props = history(cast.bob, cast.acme.general_id)["messages"][-1]["props"]
+        assert props["username"] == "Release Train" and props["icon_emoji"] == ":steam_locomotive:"
+        # An update with new blocks keeps how the poster is shown.
+        updated = web.chat_update(channel=channel, ts=shown["ts"], text="still a train", blocks=BLOCKS[:1])
+        assert updated["message"]["username"] == "Release Train"
+        # Checked as webhooks' are: Slack's invalid_arguments for a bad icon_url.
+        assert slack_error(web.chat_postMessage, channel=channel, text="x", icon_url="ftp://x") == "invalid_arguments"
+    finally:
+        cast.alice.call("PATCH", f"/workspaces/{cast.acme.id}", {"webhook_overrides": False})
+
+
 def test_history_pages_with_cursors_and_bounds(cast: Cast, bot: Any) -> None:
     _made, _robot, web = bot
     room = cast.bob.post(f"/workspaces/{cast.acme.id}/channels", {"name": unique("pages")})
@@ -272,7 +373,8 @@ def test_slack_errors_for_failures(cast: Cast, bot: Any) -> None:
 
     warned = web.chat_postMessage(channel=general, text="with blocks", blocks=[{"type": "divider"}],
                                   reply_broadcast=True, thread_ts=bobs_ts)
-    assert warned["response_metadata"]["warnings"] == ["blocks_not_supported", "reply_broadcast_not_supported"]
+    assert warned["response_metadata"]["warnings"] == ["reply_broadcast_not_supported"]
+    assert warned["message"]["blocks"] == [{"type": "divider"}]
 
 
 def test_tokens_that_do_not_work(cast: Cast, bot: Any) -> None:

@@ -10,16 +10,19 @@ from chat.api.slack import Call, method
 from chat.api.slack.args import SlackError, invalid, metadata, next_cursor
 from chat.api.slack.shapes import conversation, conversation_id, domain, message, user
 from chat.core import limits, ratelimits
-from chat.core.errors import NotFound
+from chat.core.errors import Invalid, NotFound
+from chat.core.validation import parse_json
 from chat.services import channels, messages, workspaces
 from chat.services.integrations import slack_emoji, slack_ids, slack_ts
+from chat.services.integrations.slack_payload import SlackPayloadError
+from chat.services.messages import MessageContent
+from chat.services.messages.content import OVERRIDES, requested_overrides
 from chat.services.payloads import channel_view_payload, member_payload
 
 HISTORY_PAGE = limits.HISTORY_PAGE.maximum
 LIST_PAGE = 1000
-# Arguments of chat.postMessage that are not supported yet (integration content, next step).
-NOT_YET = ("attachments", "blocks")
-OVERRIDES = ("username", "icon_url", "icon_emoji")
+# Arguments that make a message Slack content (``MessageContent``) rather than plain text.
+CONTENT_ARGS = ("blocks", "attachments")
 
 
 # --- the basics ----------------------------------------------------------------------------------
@@ -329,15 +332,54 @@ def _thread_ts(call: Call, payload: dict[str, Any]) -> str | None:
     return slack_ts.timestamps({root}).get(root) if root is not None else None
 
 
+def _payload_error(err: SlackPayloadError) -> SlackError:
+    """A payload Slack would refuse, in Slack's words (``invalid_blocks``, ``msg_too_long``...)."""
+    error = "invalid_arguments" if err.code == "invalid_payload" else err.code
+    where = f"{err.field}: " if err.field else ""
+    return SlackError(error, message=f"{where}{err.message}")
+
+
+def _json_arg(call: Call, name: str) -> Any:
+    """``blocks``/``attachments``: an array in a JSON body, a JSON string in a form (as slack_sdk
+    sends them)."""
+    value = call.args.raw(name)
+    if isinstance(value, str):
+        try:
+            return parse_json(value)
+        except Invalid:
+            raise SlackError(f"invalid_{name}", message=f"{name} must be a JSON array") from None
+    return value
+
+
+def _has_content(call: Call) -> bool:
+    return any(call.args.raw(name) not in (None, "") for name in CONTENT_ARGS)
+
+
+def _content(call: Call, display: dict[str, Any]) -> MessageContent:
+    """The call's text, blocks and attachments as Slack content (the text is the fallback), with
+    the display overrides ``display``; Slack's errors for what Slack would refuse."""
+    text = call.args.text("text")
+    data: dict[str, Any] = {"text": text or None}
+    for name in CONTENT_ARGS:
+        if call.args.raw(name) not in (None, ""):
+            data[name] = _json_arg(call, name)
+    if call.args.raw("mrkdwn") is not None:
+        data["mrkdwn"] = call.args.flag("mrkdwn", default=True)
+    try:
+        return MessageContent.slack(data, **display)
+    except SlackPayloadError as err:
+        raise _payload_error(err) from None
+
+
 @method("chat.postMessage")
 def chat_post_message(call: Call) -> dict[str, Any]:
     channel_id = _post_target(call)
-    for name in NOT_YET:
-        if call.args.has(name):
-            call.warnings.append(f"{name}_not_supported")
-    if any(call.args.has(name) for name in OVERRIDES):
+    # The same rule as incoming webhooks: the workspace's webhook_overrides, else ignored.
+    display, ignored = requested_overrides(call.args.values, allowed=call.team.workspace.webhook_overrides)
+    if ignored:
         call.warnings.append("message_overrides_not_supported")
-    text = _text(call)
+    content = _content(call, display) if display or _has_content(call) else None
+    text = None if content is not None else _text(call)
     root_id = None
     thread_ts = call.args.text("thread_ts")
     if thread_ts:
@@ -348,7 +390,7 @@ def chat_post_message(call: Call) -> dict[str, Any]:
         call.warnings.append("reply_broadcast_not_supported")
     ratelimits.for_person("RATE_LIMIT_SENDS", call.me.id)
     try:
-        payload, _ = messages.send_message(call.me, channel_id, text, thread_root_id=root_id)
+        payload, _ = messages.send_message(call.me, channel_id, text, thread_root_id=root_id, content=content)
     except NotFound as err:
         if err.code == "not_found" and channels.can_join(call.me, channel_id):
             raise SlackError("not_in_channel") from None
@@ -367,13 +409,20 @@ def chat_update(call: Call) -> dict[str, Any]:
     channel_id = call.args.conversation()
     ts = call.args.text("ts", required=True, error="message_not_found")
     message_id = _message_id(call, channel_id, ts)
-    for name in NOT_YET:
-        if call.args.has(name):
-            call.warnings.append(f"{name}_not_supported")
-    text = _text(call)
-    payload = messages.edit_message(call.me, message_id, text)
-    return {"channel": _conversation_id_of(call, payload), "ts": slack_ts.of_payload(payload), "text": payload["body"],
-            "message": message(payload, call.team_id, thread_ts=_thread_ts(call, payload))}
+    try:
+        if _has_content(call):
+            # New blocks or attachments; the message keeps how its poster is shown.
+            old = messages.get_message(call.me, message_id).get("props") or {}
+            content = _content(call, {name: old[name] for name in OVERRIDES if old.get(name)})
+            payload = messages.edit_message(call.me, message_id, None, content=content)
+        else:
+            # Text only: a message with blocks or attachments keeps them, as in Slack.
+            payload = messages.edit_message(call.me, message_id, _text(call))
+    except SlackPayloadError as err:
+        raise _payload_error(err) from None
+    shaped = message(payload, call.team_id, thread_ts=_thread_ts(call, payload))
+    return {"channel": _conversation_id_of(call, payload), "ts": slack_ts.of_payload(payload),
+            "text": shaped["text"], "message": shaped}
 
 
 @method("chat.delete", not_found="message_not_found", errors={"not_author": "cant_delete_message"})

@@ -85,8 +85,19 @@ def message(payload: dict[str, Any], team_id: str, *, thread_ts: str | None = No
     message's ts, for a reply."""
     author = payload["author"]
     ts = slack_ts.of_payload(payload)
-    data: dict[str, Any] = {"type": "message", "user": slack_ids.user_id(author["id"]), "text": payload["body"],
+    # Integration content (``messages.content``): its source, as the poster sent it.
+    props = payload.get("props") or {}
+    text = (props.get("text") or "") if props else payload["body"]
+    data: dict[str, Any] = {"type": "message", "user": slack_ids.user_id(author["id"]), "text": text,
                             "ts": ts, "team": team_id}
+    for name in ("blocks", "attachments"):
+        if props.get(name):
+            data[name] = props[name]
+    if props.get("username"):
+        data["username"] = props["username"]
+    icons = {key: props[name] for key, name in (("emoji", "icon_emoji"), ("image_48", "icon_url")) if props.get(name)}
+    if icons:
+        data["icons"] = icons
     if author.get("is_bot"):
         data["bot_id"] = slack_ids.bot_id(author["id"])
     if payload.get("client_msg_id"):

@@ -44,6 +44,8 @@ from chat.services.integrations.slack_payload import (
 from chat.services.messages.mentions import people_for_mentions
 
 Format = Literal["slack", "mattermost"]
+# The display overrides a poster may ask for, when its workspace allows them (``webhook_overrides``).
+OVERRIDES = ("username", "icon_url", "icon_emoji")
 ICON_EMOJI_LENGTH = 100
 DISPLAY_NAME_LENGTH = 80
 
@@ -152,6 +154,15 @@ class MessageContent:
             return ChannelRef(row[0], row[1] or "") if row else None
 
         return render_slack(self.message, users=user, channels=channel)
+
+
+def requested_overrides(data: dict[str, Any], *, allowed: bool) -> tuple[dict[str, Any], bool]:
+    """The display overrides (``OVERRIDES``) that ``data`` asks for, as ``MessageContent.slack``
+    and ``mattermost`` take them, when ``allowed`` (the workspace's ``webhook_overrides``, for
+    incoming webhooks and the Web API alike); none otherwise. Also whether some were asked for and
+    ignored (the Web API warns of it)."""
+    asked = {name: data[name] for name in OVERRIDES if data.get(name) not in (None, "")}
+    return (asked, False) if allowed else ({}, bool(asked))
 
 
 def _display(*, username: Any = None, icon_url: Any = None, icon_emoji: Any = None,

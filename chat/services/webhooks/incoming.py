@@ -29,10 +29,10 @@ from chat.services import channels, messages
 from chat.services.integrations import slack_ids
 from chat.services.integrations.slack_payload import SlackPayloadError
 from chat.services.messages import MessageContent
+from chat.services.messages.content import requested_overrides
 from chat.services.webhooks.webhooks import digest, owner_may_post
 
 MATTERMOST_KEYS = ("props", "root_id")
-OVERRIDES = ("username", "icon_url", "icon_emoji")
 
 
 class NoService(NotFound):
@@ -124,10 +124,7 @@ def _send(actor: Actor, channel_id: int, content: MessageContent, thread_root_id
 def _content(data: dict[str, Any], mattermost: bool, webhook: IncomingWebhook, bot: Bot, *,
              overrides: bool) -> MessageContent:
     display: dict[str, Any] = {"webhook_id": webhook.id, "icon_url": bot.icon_url}
-    if overrides:
-        for name in OVERRIDES:
-            if data.get(name) not in (None, ""):
-                display[name] = data[name]
+    display.update(requested_overrides(data, allowed=overrides)[0])
     # The keys that are not the message (channel, username...) are ignored by the models.
     return MessageContent.mattermost(data, **display) if mattermost else MessageContent.slack(data, **display)
 
