@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import subprocess
+import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -258,12 +260,23 @@ def test_direct_messages_threads_and_mentions(cast: Cast) -> None:
     conversations = cast.bob.get(f"/workspaces/{cast.acme.id}/channels")["channels"]
     assert any(c["id"] == dm["channel_id"] and c["kind"] == "dm" for c in conversations)
 
-    # Thread replies: Slack's thread_ts and Mattermost's root_id (our message id, for now).
+    # Thread replies: Slack's thread_ts (the root's Slack ts, as the Web API gives it, or our
+    # message id) and Mattermost's root_id (our message id).
     root = cast.bob.post(f"/channels/{cast.acme.general_id}/messages", {"body": "deploy?"})
-    assert requests.post(hook["url"], json={"text": "slack reply", "thread_ts": str(root["id"])}).text == "ok"
+    created = datetime.fromisoformat(root["created_at"].replace("Z", "+00:00"))
+    root_ts = f"{int(created.timestamp())}.{root['id'] % 1_000_000:06d}"
+    assert requests.post(hook["url"], json={"text": "slack reply", "thread_ts": root_ts}).text == "ok"
+    assert requests.post(hook["url"], json={"text": "by id", "thread_ts": str(root["id"])}).text == "ok"
     assert requests.post(hook["url"], json={"text": "mm reply", "root_id": str(root["id"])}).text == "ok"
     replies = cast.bob.get(f"/messages/{root['id']}/thread")["messages"]
-    assert [r["body"] for r in replies] == ["slack reply", "mm reply"]
+    assert [r["body"] for r in replies] == ["slack reply", "by id", "mm reply"]
+    # A ts of a message in another channel names no thread here.
+    other = cast.alice.post(f"/workspaces/{cast.acme.id}/channels", {"name": f"other-{uuid.uuid4().hex[:6]}"})
+    elsewhere = cast.alice.post(f"/channels/{other['id']}/messages", {"body": "elsewhere"})
+    at = datetime.fromisoformat(elsewhere["created_at"].replace("Z", "+00:00"))
+    foreign_ts = f"{int(at.timestamp())}.{elsewhere['id'] % 1_000_000:06d}"
+    answer = requests.post(hook["url"], json={"text": "x", "thread_ts": foreign_ts})
+    assert (answer.status_code, answer.text) == (404, "thread_not_found")
 
     # Mentions in webhook text count for the person named, as anyone's.
     def mentions() -> int:

@@ -73,6 +73,12 @@ def message_id(actor: Actor, channel_id: int, ts: Any) -> int | None:
     return _lookup(access.channel, ts)
 
 
+def in_channel(channel: Channel, ts: Any) -> int | None:
+    """The id of ``channel``'s message with this ts, None if there is none or ``ts`` is not a
+    ts; for callers that checked who may read the channel themselves (incoming webhooks)."""
+    return _lookup(channel, ts)
+
+
 def _lookup(channel: Channel, ts: Any) -> int | None:
     parsed = _parse(ts)
     if parsed is None or not channel.last_message_id:

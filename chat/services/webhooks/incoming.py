@@ -26,7 +26,7 @@ from chat.extensions import db
 from chat.models import Bot, Channel, ChannelMember, IncomingWebhook, Membership, User, Workspace
 from chat.services import access as rules
 from chat.services import channels, messages
-from chat.services.integrations import slack_ids
+from chat.services.integrations import slack_ids, slack_ts
 from chat.services.integrations.slack_payload import SlackPayloadError
 from chat.services.messages import MessageContent
 from chat.services.messages.content import requested_overrides
@@ -89,14 +89,15 @@ def post(secret: str, data: Any, *, address: str | None = None, mattermost: bool
     mattermost = is_mattermost(data) if mattermost is None else mattermost
     content = _content(data, mattermost, webhook, bot, overrides=workspace.webhook_overrides)
     target = _target(webhook, data.get("channel"))
-    thread_root_id = _thread(data.get("root_id") if mattermost else data.get("thread_ts"))
+    thread = data.get("root_id") if mattermost else data.get("thread_ts")
 
     actor = Actor.of(bot_user, Via.webhook, address=address)
     if isinstance(target, User):
         # A direct message from the webhook's bot to that person (opened on first use).
         channel_id = channels.open_direct(actor, webhook.workspace_id, [target.id]).id
-        return _send(actor, channel_id, content, thread_root_id)
+        return _send(actor, channel_id, content, _thread(thread, db.session.get_one(Channel, channel_id)))
     _owner_standing(webhook, target)
+    thread_root_id = _thread(thread, target)
     if target.id == webhook.channel_id and _is_poster(webhook.bot_user_id, target):
         return _send(actor, target.id, content, thread_root_id)  # the usual case: the group-committed path
     with atomic():
@@ -177,11 +178,17 @@ def _is_poster(bot_user_id: int, channel: Channel) -> bool:
     return member is not None and (member[0] or not channel.broadcast)
 
 
-def _thread(value: Any) -> int | None:
-    """``thread_ts``/``root_id``: for now our message id, as text or a number (Slack's ``ts``
-    values arrive with the Web API); anything else names no thread here."""
+def _thread(value: Any, channel: Channel) -> int | None:
+    """``thread_ts``/``root_id`` in ``channel``: a Slack ``ts`` of one of its messages (as the
+    Web API gives them), or our message id, as text or a number; anything else names no
+    thread here (send_message checks that the message is in the channel)."""
     if value is None or value == "":
         return None
+    if isinstance(value, str) and "." in value:
+        found = slack_ts.in_channel(channel, value)
+        if found is None:
+            raise ThreadNotFound("thread not found")
+        return found
     text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
     if not isinstance(text, str) or not text.isascii() or not text.isdigit() or len(text) > 18:
         raise ThreadNotFound("thread not found")
