@@ -16,7 +16,7 @@ from chat.core import event_log, jobs
 from chat.core.actor import Actor
 from chat.core.errors import ChatError
 from chat.extensions import db
-from chat.models import User
+from chat.models import Bot, User
 from chat.models._time import utcnow
 from chat.services import accounts, bots, channels, webhooks, workspaces
 from chat.services.payloads import new_webhook_payload
@@ -33,6 +33,17 @@ def _user(email: str) -> User:
 def _actor(email: str) -> Actor:
     """The person named on the command line, acting through it."""
     return Actor.cli(_user(email))
+
+
+def _bot_owner(bot_id: int) -> Actor:
+    """The admin who made the bot, acting through the command line."""
+    bot = db.session.get(Bot, bot_id)
+    owner = db.session.get(User, bot.owner_id) if bot is not None and bot.owner_id is not None else None
+    if bot is None:
+        raise click.ClickException(f"no bot with id {bot_id}")
+    if owner is None:
+        raise click.ClickException(f"bot {bot_id} has no owner any more: name an admin with --by EMAIL")
+    return Actor.cli(owner)
 
 
 def register_cli(app: Flask) -> None:
@@ -100,6 +111,19 @@ def register_cli(app: Flask) -> None:
         click.echo(f"BOT_TOKEN={shlex.quote(secret)}")
         click.echo(f"BOT_TOKEN_ID={token.id}")
         click.echo(f"SIGNING_SECRET={shlex.quote(created.bot.signing_secret)}")
+
+    @app.cli.command("update-bot")
+    @click.argument("bot_id", type=int)
+    @click.option("--events-url", required=True,
+                  help="Where its Events API requests go (it must answer Slack's url_verification); '' for none")
+    @click.option("--by", "by_email", default=None,
+                  help="Email of the workspace admin making the change (default: the bot's owner)")
+    def update_bot(bot_id: int, events_url: str, by_email: str | None) -> None:
+        """Set a bot's Events API request URL, once it answers Slack's url_verification
+        handshake. Prints an EVENTS_URL= line for `eval "$(flask --app app update-bot ...)"`."""
+        admin = _actor(by_email) if by_email else run(lambda: _bot_owner(bot_id))
+        view = run(lambda: bots.set_events_url(admin, bot_id, events_url))
+        click.echo(f"EVENTS_URL={shlex.quote(view.bot.events_url or '')}")
 
     @app.cli.command("create-webhook")
     @click.argument("channel_id", type=int)

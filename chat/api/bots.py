@@ -19,7 +19,9 @@ ADMIN_ERRORS = {403: ["admin_only"], 404: ["not_found"]}
            errors={404: ["not_found"]})
 def list_bots(workspace_id: int) -> ResponseReturnValue:
     """The workspace's bots (any member; no secrets)"""
-    return jsonify({"bots": [bot_payload(b) for b in bots.list_bots(actor(), workspace_id)]})
+    listed = bots.list_bots(actor(), workspace_id)
+    admin = bots.is_admin_of(actor(), workspace_id)
+    return jsonify({"bots": [bot_payload(b, admin=admin) for b in listed]})
 
 
 @api.post("/workspaces/<int:workspace_id>/bots")
@@ -34,22 +36,29 @@ def create_bot(workspace_id: int, data: CreateBot) -> ResponseReturnValue:
     """
     view = bots.create_bot(actor(), workspace_id, data.name, handle=data.handle, description=data.description,
                            icon_url=data.icon_url, ignore_bots=data.ignore_bots)
-    return jsonify(bot_payload(view)), 201
+    return jsonify(bot_payload(view, admin=True)), 201
 
 
 @api.get("/bots/<int:bot_id>")
 @operation("bots", ok=ref("Bot"), errors={404: ["not_found"]})
 def get_bot(bot_id: int) -> ResponseReturnValue:
     """One bot of your workspace"""
-    return jsonify(bot_payload(bots.get_bot(actor(), bot_id)))
+    view = bots.get_bot(actor(), bot_id)
+    return jsonify(bot_payload(view, admin=bots.is_admin_of(actor(), view.bot.workspace_id)))
 
 
 @api.patch("/bots/<int:bot_id>")
-@operation("bots", ok=ref("Bot"), errors=ADMIN_ERRORS)
+@operation("bots", ok=ref("Bot"), errors={**ADMIN_ERRORS, 400: ["events_url_unverified"]})
 @with_body(UpdateBot)
 def update_bot(bot_id: int, data: UpdateBot) -> ResponseReturnValue:
-    """Change a bot's name, description, icon or ignore_bots (admins)"""
-    return jsonify(bot_payload(bots.update_bot(actor(), bot_id, data.changes())))
+    """Change a bot's name, description, icon, ignore_bots or Events API URL (admins)
+
+    A new `events_url` is saved only once it answers Slack's `url_verification` handshake: a
+    signed POST of `{"token", "challenge", "type": "url_verification"}` answered with 200 and the
+    challenge (plain text, `challenge=...` or JSON `{"challenge": ...}`). Otherwise 400
+    `events_url_unverified` says why, and nothing changes. Empty or null: no URL.
+    """
+    return jsonify(bot_payload(bots.update_bot(actor(), bot_id, data.changes()), admin=True))
 
 
 @api.post("/bots/<int:bot_id>/deactivate")
@@ -60,14 +69,14 @@ def deactivate_bot(bot_id: int) -> ResponseReturnValue:
     Its tokens are refused (401) and its open sockets close at once; it keeps its channels,
     tokens and history for a reactivation.
     """
-    return jsonify(bot_payload(bots.set_bot_active(actor(), bot_id, False)))
+    return jsonify(bot_payload(bots.set_bot_active(actor(), bot_id, False), admin=True))
 
 
 @api.post("/bots/<int:bot_id>/reactivate")
 @operation("bots", ok=ref("Bot"), errors=ADMIN_ERRORS)
 def reactivate_bot(bot_id: int) -> ResponseReturnValue:
     """Reactivate a bot (admins; its tokens not revoked work again)"""
-    return jsonify(bot_payload(bots.set_bot_active(actor(), bot_id, True)))
+    return jsonify(bot_payload(bots.set_bot_active(actor(), bot_id, True), admin=True))
 
 
 @api.get("/bots/<int:bot_id>/signing-secret")

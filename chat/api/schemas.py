@@ -148,6 +148,19 @@ WEBHOOK_FIELDS: dict[str, Schema] = {
     "revoked": boolean("a revoked webhook answers `no_service`"), "revoked_at": nullable(TIMESTAMP),
 }
 
+BOT_FIELDS: Schema = {
+    **USER_FIELDS, "is_bot": {"const": True}, "workspace_id": ID,
+    "owner_id": nullable({**ID, "description": "the admin who made the bot (null once their account is gone)"}),
+    "description": text_schema(0, limits.BOT_DESCRIPTION_LENGTH),
+    "icon_url": nullable({**HTTP_URL, "description": "the bot's picture"}),
+    "ignore_bots": boolean("not sent other bots' messages, so two bots never answer each other forever"),
+    "active": boolean("false while deactivated: its tokens are refused"),
+    "created_at": TIMESTAMP, "deactivated_at": nullable(TIMESTAMP),
+    "events_url": nullable({**HTTP_URL, "description": "where its Events API requests go (null: none); "
+                                                       "shown to the workspace's admins only"}),
+}
+
+
 SCHEMAS: dict[str, Schema] = {
     "Error": obj({
         "error": obj({
@@ -297,16 +310,9 @@ SCHEMAS: dict[str, Schema] = {
     }, required=("token", *TOKEN_FIELDS),
         description="A token just created: the Token fields plus its secret (and, from "
                     "POST /auth/token, the person it belongs to)."),
-    "Bot": obj({
-        **USER_FIELDS, "is_bot": {"const": True}, "workspace_id": ID,
-        "owner_id": nullable({**ID, "description": "the admin who made the bot (null once their account is gone)"}),
-        "description": text_schema(0, limits.BOT_DESCRIPTION_LENGTH),
-        "icon_url": nullable({**HTTP_URL, "description": "the bot's picture"}),
-        "ignore_bots": boolean("not sent other bots' messages, so two bots never answer each other forever"),
-        "active": boolean("false while deactivated: its tokens are refused"),
-        "created_at": TIMESTAMP, "deactivated_at": nullable(TIMESTAMP),
-    }, description="A bot user of a workspace: an account of its own kind, acting with bot tokens. "
-                   "`id` is its user id (its messages' author id)."),
+    "Bot": obj(BOT_FIELDS, required=[k for k in BOT_FIELDS if k != "events_url"],
+               description="A bot user of a workspace: an account of its own kind, acting with bot tokens. "
+                           "`id` is its user id (its messages' author id)."),
     "SigningSecret": obj({"bot_id": ID, "signing_secret": {"type": "string", "pattern": "^[0-9a-f]{32}$",
                                                            "description": "requests to the bot are signed "
                                                                           "with it (Slack's v0 scheme)"}}),

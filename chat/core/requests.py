@@ -359,11 +359,22 @@ class CreateBot(Request):
                                                 "never answer each other forever")
 
 
+def _check_events_url(value: Any, field: str) -> str | None:
+    return None if value is None or value == "" else check_http_url(value, field)
+
+
+EventsUrl = Annotated[str | None, Check(_check_events_url, {
+    "anyOf": [HTTP_URL, {"type": "string", "maxLength": 0}, {"type": "null"}],
+    "description": "where the bot's Events API requests go: an http(s) URL that answers Slack's "
+                   "url_verification handshake (docs/integrations.md); empty or null: none"})]
+
+
 class UpdateBot(Changes):
     display_name: Annotated[str | None, line(limits.NAME_LENGTH)] = None
     description: Annotated[str | None, BOT_DESCRIPTION] = None
     icon_url: IconUrl = None
     ignore_bots: FlagChange = None
+    events_url: EventsUrl = None
 
 
 # --- incoming webhooks --------------------------------------------------------------------------

@@ -145,13 +145,17 @@ def new_token_payload(token: ApiToken, secret: str, user: User | None = None) ->
     return data
 
 
-def bot_payload(view: BotView) -> dict[str, Any]:
-    """A bot as its workspace's members see it (no secrets)."""
+def bot_payload(view: BotView, *, admin: bool = False) -> dict[str, Any]:
+    """A bot as its workspace's members see it (no secrets); ``admin``: with the settings only
+    the workspace's admins see (its Events API request URL)."""
     bot = view.bot
-    return {**user_payload(view.user), "workspace_id": bot.workspace_id, "owner_id": bot.owner_id,
-            "description": bot.description, "icon_url": bot.icon_url, "ignore_bots": bot.ignore_bots,
-            "active": bot.deactivated_at is None, "created_at": iso(bot.created_at),
-            "deactivated_at": iso(bot.deactivated_at)}
+    payload = {**user_payload(view.user), "workspace_id": bot.workspace_id, "owner_id": bot.owner_id,
+               "description": bot.description, "icon_url": bot.icon_url, "ignore_bots": bot.ignore_bots,
+               "active": bot.deactivated_at is None, "created_at": iso(bot.created_at),
+               "deactivated_at": iso(bot.deactivated_at)}
+    if admin:
+        payload["events_url"] = bot.events_url
+    return payload
 
 
 def webhook_payload(view: WebhookView) -> dict[str, Any]:

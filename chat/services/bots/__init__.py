@@ -6,10 +6,13 @@ bots are modules of their own as they come."""
 from chat.services.bots.bots import (
     CHANGEABLE,
     BotView,
+    EventsUrlUnverified,
+    check_events_url,
     create_bot,
     create_bot_token,
     create_integration_bot,
     get_bot,
+    is_admin_of,
     list_bot_tokens,
     list_bots,
     operator_list_bots,
@@ -17,6 +20,7 @@ from chat.services.bots.bots import (
     restyle_integration_bot,
     revoke_bot_token,
     set_bot_active,
+    set_events_url,
     signing_secret,
     update_bot,
 )
@@ -24,10 +28,13 @@ from chat.services.bots.bots import (
 __all__ = [
     "CHANGEABLE",
     "BotView",
+    "EventsUrlUnverified",
+    "check_events_url",
     "create_bot",
     "create_bot_token",
     "create_integration_bot",
     "get_bot",
+    "is_admin_of",
     "list_bot_tokens",
     "list_bots",
     "operator_list_bots",
@@ -35,6 +42,7 @@ __all__ = [
     "restyle_integration_bot",
     "revoke_bot_token",
     "set_bot_active",
+    "set_events_url",
     "signing_secret",
     "update_bot",
 ]

@@ -12,18 +12,21 @@ Another workspace's bot answers NotFound, like one that does not exist.
 """
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
+from flask import current_app
 from sqlalchemy import select
 
-from chat.core import events, limits, ratelimits
+from chat.core import events, limits, outbound, ratelimits, signing
 from chat.core.actor import Actor
 from chat.core.concurrency import lock_row, recheck_on_conflict
-from chat.core.errors import Conflict, Invalid, NotFound
-from chat.core.transactions import atomic
+from chat.core.errors import ChatError, Conflict, Invalid, NotFound
+from chat.core.transactions import atomic, in_transaction
 from chat.core.validation import check_bool, check_http_url, check_text, check_username
 from chat.extensions import db
 from chat.models import ApiToken, Bot, Membership, Role, User, UserKind, Workspace
@@ -31,8 +34,16 @@ from chat.models._time import utcnow
 from chat.services import accounts, channels, workspaces
 from chat.services.access import access_admin, access_membership
 
-# What an admin may change with update_bot.
-CHANGEABLE = ("display_name", "description", "icon_url", "ignore_bots")
+# What an admin may change with update_bot (events_url: only once the URL answers Slack's
+# url_verification handshake, see set_events_url).
+CHANGEABLE = ("display_name", "description", "icon_url", "ignore_bots", "events_url")
+
+
+class EventsUrlUnverified(ChatError):
+    """The Events API request URL did not answer the url_verification handshake."""
+
+    status = 400
+    code = "events_url_unverified"
 
 
 @dataclass(frozen=True)
@@ -173,6 +184,12 @@ def get_bot(actor: Actor, bot_id: int) -> BotView:
     return _view(_bot(actor, bot_id, admin=False))
 
 
+def is_admin_of(actor: Actor, workspace_id: int) -> bool:
+    """Whether the actor, a member of the workspace, administers it (sees its bots' settings,
+    such as their Events API URL)."""
+    return access_membership(actor.id, workspace_id).role.is_admin
+
+
 def update_bot(actor: Actor, bot_id: int, changes: dict[str, Any]) -> BotView:
     """Admins: change the bot's name, description, icon or whether it ignores other bots."""
     bot = _bot(actor, bot_id, admin=True)
@@ -184,8 +201,16 @@ def update_bot(actor: Actor, bot_id: int, changes: dict[str, Any]) -> BotView:
     description = _check_description(changes["description"]) if "description" in changes else None
     icon_url = _check_optional_url(changes["icon_url"], "icon_url") if "icon_url" in changes else None
     ignore_bots = check_bool(changes["ignore_bots"], "ignore_bots") if "ignore_bots" in changes else None
+    events_url = None
+    if "events_url" in changes:
+        events_url = check_events_url(changes["events_url"])
+        if events_url is not None:
+            verify_events_url(bot.signing_secret, events_url)  # outside any transaction
+            bot = _bot(actor, bot_id, admin=True)  # still theirs to change after the wait
     view = _view(bot)
     with atomic():
+        if "events_url" in changes:
+            bot.events_url = events_url
         if display is not None:
             view.user.display_name = display
         if description is not None:
@@ -197,6 +222,67 @@ def update_bot(actor: Actor, bot_id: int, changes: dict[str, Any]) -> BotView:
         db.session.flush()
         workspaces.announce_member(view.user, view.membership)
     return view
+
+
+def check_events_url(value: Any) -> str | None:
+    """An Events API request URL: an http(s) URL, or empty (or null) for none."""
+    if value is None or value == "":
+        return None
+    return check_http_url(value, "events_url")
+
+
+def verify_events_url(secret: str, url: str) -> None:
+    """Slack's ``url_verification`` handshake: POST ``{"token", "challenge", "type"}`` to
+    ``url``, signed with the bot's ``secret`` (v0), through the outbound client; the answer must
+    be 200 with the challenge, as plain text, as a form's ``challenge=`` or as JSON
+    ``{"challenge": ...}``. ``EventsUrlUnverified`` with the reason otherwise. Never inside a
+    transaction: the wait may last the outbound policy's whole deadline."""
+    if in_transaction():
+        raise RuntimeError("verify_events_url must not run inside a transaction")
+    db.session.rollback()  # end the read transaction the caller's checks began: hold nothing
+    challenge = secrets.token_urlsafe(32)
+    body = json.dumps({"token": "", "challenge": challenge, "type": "url_verification"}).encode()
+    headers = {"Content-Type": "application/json", **signing.headers(secret, body)}
+    try:
+        answer = outbound.request("POST", url, body=body, headers=headers,
+                                  policy=outbound.Policy.from_config(current_app.config))
+    except outbound.OutboundError as e:
+        raise EventsUrlUnverified(f"the URL did not answer the url_verification request: {e.message}",
+                                  field="events_url") from None
+    if answer.status != 200:
+        raise EventsUrlUnverified(f"the URL answered the url_verification request with HTTP {answer.status}, "
+                                  "not 200", field="events_url")
+    if _challenge_of(answer) != challenge:
+        raise EventsUrlUnverified("the URL did not answer the url_verification request with its challenge "
+                                  "(as plain text, challenge=... or JSON {\"challenge\": ...})", field="events_url")
+
+
+def _challenge_of(answer: outbound.Response) -> str | None:
+    """The challenge an answer carries, in any of the three forms Slack takes."""
+    try:
+        text = answer.body.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return None
+    content_type = answer.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type == "application/json" or text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            value = data.get("challenge")
+            return value if isinstance(value, str) else None
+    if content_type == "application/x-www-form-urlencoded" or text.startswith("challenge="):
+        values = parse_qs(text, keep_blank_values=True).get("challenge")
+        return values[0] if values else None
+    return text
+
+
+def set_events_url(actor: Actor, bot_id: int, url: Any) -> BotView:
+    """Admins: where the bot's Events API envelopes go. ``url``: an http(s) URL that answers
+    Slack's ``url_verification`` handshake (``verify_events_url``; the old URL is kept when it
+    does not), or empty to have none."""
+    return update_bot(actor, bot_id, {"events_url": url})
 
 
 def set_bot_active(actor: Actor, bot_id: int, active: bool) -> BotView:

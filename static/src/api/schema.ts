@@ -55,7 +55,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a bot's name, description, icon or ignore_bots (admins) */
+        /**
+         * Change a bot's name, description, icon, ignore_bots or Events API URL (admins)
+         * @description A new `events_url` is saved only once it answers Slack's `url_verification` handshake: a signed POST of `{"token", "challenge", "type": "url_verification"}` answered with 200 and the challenge (plain text, `challenge=...` or JSON `{"challenge": ...}`). Otherwise 400 `events_url_unverified` says why, and nothing changes. Empty or null: no URL.
+         */
         patch: operations["update_bot"];
         trace?: never;
     };
@@ -1169,6 +1172,8 @@ export interface components {
             deactivated_at: string | null;
             description: string;
             display_name: string;
+            /** @description where its Events API requests go (null: none); shown to the workspace's admins only */
+            events_url?: string | null;
             /** @description the bot's picture */
             icon_url: string | null;
             id: number;
@@ -1846,6 +1851,8 @@ export interface components {
             description?: string;
             /** @description At most 80 characters, not counting whitespace around them (it is stripped). One line: control characters and invisible or text-direction characters (Unicode format characters such as U+202E or U+200B, U+2028/U+2029) are refused, except joiners between visible characters and flag tags. */
             display_name?: string;
+            /** @description where the bot's Events API requests go: an http(s) URL that answers Slack's url_verification handshake (docs/integrations.md); empty or null: none */
+            events_url?: string | null;
             /** @description an http(s) URL of the bot's picture; null: none */
             icon_url?: string | null;
             ignore_bots?: boolean;
@@ -2195,7 +2202,7 @@ export interface operations {
                     "application/json": components["schemas"]["Bot"];
                 };
             };
-            /** @description Invalid request. Error codes: `invalid`, `invalid_json`, `csrf_failed`. */
+            /** @description Invalid request. Error codes: `invalid`, `invalid_json`, `events_url_unverified`, `csrf_failed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
