@@ -59,6 +59,17 @@ ONE_ADDRESS_FOR_EVERYONE = {"RATE_LIMIT_SIGNUP": "100000 per hour", "RATE_LIMIT_
                             "RATE_LIMIT_API_ANONYMOUS": "100000 per minute"}
 
 
+def wait_until(check: Callable[[], Any], timeout: float = 30, what: str = "condition",
+               interval: float = 0.1) -> Any:
+    """Poll ``check`` until it returns something true, and return that; fail past ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {timeout}s")
+        time.sleep(interval)
+    return result
+
+
 CLIENT_SOURCES = [ROOT / "static" / "src", ROOT / "package.json", ROOT / "vite.config.ts"]
 CLIENT_MANIFEST = ROOT / "static" / "dist" / ".vite" / "manifest.json"
 

@@ -3,29 +3,14 @@
 ``python tests/integrations/delivery_app.py`` serves exactly as ``python app.py`` does, and
 ``flask --app tests.integrations.delivery_app delivery-test enqueue ...`` queues a delivery the
 way a service would, in its own transaction."""
-import os
-import runpy
 import sys
-import warnings
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-
 if __name__ == "__main__":
-    mode = os.environ.get("CHAT_ASYNC_MODE", "eventlet")
-    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")  # as app.py does
-    if mode == "eventlet":
-        import eventlet
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.launch import serve
 
-        eventlet.monkey_patch()
-    elif mode == "gevent":
-        from gevent import monkey
-
-        monkey.patch_all()
-    sys.path.insert(0, str(ROOT))
-    import tests.integrations.kinds  # register the kinds
-
-    runpy.run_path(str(ROOT / "app.py"), run_name="__main__")
+    serve("tests.integrations.kinds")
 else:
     import click
     from flask.cli import AppGroup

@@ -28,8 +28,8 @@ from chat.models._time import utcnow
 from chat.services import accounts, integrations, workspaces
 from chat.services.integrations import deliveries
 from tests.integrations.kinds import PLAIN, SECRET, SIGNED
-from tests.jobs.conftest import wait_until
 from tests.receiver import Receiver
+from tests.support import wait_until
 
 WORKERS = 2
 RETRIES = [0.0, 0.3, 0.6]

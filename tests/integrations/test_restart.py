@@ -13,9 +13,8 @@ import sqlalchemy
 from slack_sdk.signature import SignatureVerifier
 
 from tests.integrations.kinds import SECRET
-from tests.jobs.conftest import wait_until
 from tests.receiver import Receiver
-from tests.support import ROOT, create_workspace, sign_up, start_server
+from tests.support import ROOT, create_workspace, sign_up, start_server, wait_until
 
 APP = "tests/integrations/delivery_app.py"
 ENV = {"OUTBOUND_ALLOWED_NETWORKS": "127.0.0.1/32", "OUTBOUND_TIMEOUT_SECONDS": "2",

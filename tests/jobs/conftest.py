@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,15 +45,6 @@ def wait_for_records(instance_dir: str | Path, key: str, count: int, timeout: fl
         if time.monotonic() > deadline:
             raise AssertionError(f"{len(runs)} records of {key}, not {count}, within {timeout}s: {runs}")
         time.sleep(0.1)
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 30, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no {what} within {timeout}s")
-        time.sleep(0.2)
-    return result
 
 
 @pytest.fixture(scope="module")

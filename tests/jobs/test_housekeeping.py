@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.jobs.conftest import wait_until
-from tests.support import create_workspace, sign_up, start_server
+from tests.support import create_workspace, sign_up, start_server, wait_until
 
 
 def test_the_event_log_is_pruned_every_housekeeping_period(tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ import re
 import time
 from pathlib import Path
 
-from tests.jobs.conftest import PROBE_APP, flask, new_key, queue_job, wait_for_records, wait_until
-from tests.support import Server, start_server
+from tests.jobs.conftest import PROBE_APP, flask, new_key, queue_job, wait_for_records
+from tests.support import Server, start_server, wait_until
 
 
 def test_a_failing_job_is_retried_with_growing_delays_until_it_succeeds(probe_server: Server) -> None:

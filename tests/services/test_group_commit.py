@@ -5,7 +5,6 @@ is about happened), so none can pass by the sends happening not to meet."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +15,7 @@ from chat.core.actor import Actor
 from chat.core.transactions import atomic
 from chat.services import accounts, channels, messages, workspaces
 from chat.services.messages import send
+from tests.support import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -55,13 +55,6 @@ def _in_thread(app, fn: Callable[[], Any], results: dict[str, Any], key: str) ->
     return thread
 
 
-def _wait_until(condition: Callable[[], bool], what: str, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"never happened: {what}"
-        time.sleep(0.01)
-
-
 def _queued() -> int:
     with send._sends._lock:
         return len(send._sends._queue)
@@ -85,8 +78,8 @@ def _behind_a_held_writer_lock(app, sends: list[tuple[Actor, int, str, str | Non
         threads.append(_in_thread(app, lambda s=sender, c=channel_id, b=body, k=client_msg_id:
                                   messages.send_message(s, c, b, client_msg_id=k), results, body))
         if i == 0:
-            _wait_until(lambda: len(batches) == 1, "the first send leads a batch")
-    _wait_until(lambda: _queued() == len(sends) - 1, "the other sends queue behind it")
+            wait_until(lambda: len(batches) == 1, 10, "the first send leads a batch", interval=0.01)
+    wait_until(lambda: _queued() == len(sends) - 1, 10, "the other sends queue behind it", interval=0.01)
     release.set()
     for thread in threads:
         thread.join(10)
@@ -150,7 +143,7 @@ def test_a_send_inside_another_transaction_joins_it_instead_of_waiting_for_a_bat
         with atomic():
             holding.set()
             # The other send now leads a batch, which waits for our lock.
-            _wait_until(lambda: batches == [["batched"]], "the other send leads a batch")
+            wait_until(lambda: batches == [["batched"]], 10, "the other send leads a batch", interval=0.01)
             return messages.send_message(alice, general, "from inside")[0]["id"]
 
     threads = [_in_thread(app, writer, results, "inside")]
