@@ -95,7 +95,8 @@ def post(secret: str, data: Any, *, address: str | None = None, mattermost: bool
     if isinstance(target, User):
         # A direct message from the webhook's bot to that person (opened on first use).
         channel_id = channels.open_direct(actor, webhook.workspace_id, [target.id]).id
-        return _send(actor, channel_id, content, _thread(thread, db.session.get_one(Channel, channel_id)))
+        root_id = _thread(thread, db.session.get_one(Channel, channel_id)) if thread not in (None, "") else None
+        return _send(actor, channel_id, content, root_id)
     _owner_standing(webhook, target)
     thread_root_id = _thread(thread, target)
     if target.id == webhook.channel_id and _is_poster(webhook.bot_user_id, target):
