@@ -6,3 +6,8 @@ SIGNED, PLAIN = "test.signed", "test.plain"
 
 integrations.register_kind(SIGNED, integrations.slack_v0_signer(lambda integration_id: SECRET))
 integrations.register_kind(PLAIN)
+
+# Unsigned, never retried, and every finished delivery's outcome kept here (in this process).
+HEARD = "test.heard"
+OUTCOMES: list[integrations.Outcome] = []
+integrations.register_kind(HEARD, retries=False, on_finished=OUTCOMES.append)

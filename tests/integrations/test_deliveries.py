@@ -27,7 +27,7 @@ from chat.models import Delivery, DeliveryAttempt, DeliveryStatus, Role, User
 from chat.models._time import utcnow
 from chat.services import accounts, integrations, workspaces
 from chat.services.integrations import deliveries
-from tests.integrations.kinds import PLAIN, SECRET, SIGNED
+from tests.integrations.kinds import HEARD, OUTCOMES, PLAIN, SECRET, SIGNED
 from tests.receiver import Receiver
 from tests.support import wait_until
 
@@ -146,6 +146,26 @@ def test_a_delivery_that_succeeds_on_its_second_attempt_is_delivered(cast: Cast,
     _first, second = receiver.received(f"/fail/1/{key}")
     assert second.headers["x-slack-retry-num"] == "1" and second.headers["x-slack-retry-reason"] == "http_error"
     assert [(a.status_code, a.error) for a in attempts(delivery_id)] == [(500, "HTTP 500"), (200, None)]
+
+
+def test_a_kind_hears_how_its_deliveries_ended_and_one_without_retries_fails_at_once(
+        cast: Cast, receiver: Receiver) -> None:
+    ok_path, failing_path = f"/ok?{uuid.uuid4().hex}", f"/status/500?{uuid.uuid4().hex}"
+    delivered_id = enqueue(cast, receiver.url(ok_path), kind=HEARD, body='{"n": 1}', event="command")
+    failed_id = enqueue(cast, receiver.url(failing_path), kind=HEARD, body='{"n": 2}')
+    wait_for_status(delivered_id, DeliveryStatus.delivered)
+    assert wait_for_status(failed_id, DeliveryStatus.failed).attempts == 1  # no retry for this kind
+    heard = wait_until(lambda: {o.delivery_id: o for o in OUTCOMES if o.delivery_id in (delivered_id, failed_id)}
+                       if sum(o.delivery_id in (delivered_id, failed_id) for o in OUTCOMES) == 2 else None,
+                       what="both outcomes")
+    delivered, failed = heard[delivered_id], heard[failed_id]
+    assert (delivered.status, delivered.kind, delivered.event, delivered.body) == (
+        DeliveryStatus.delivered, HEARD, "command", b'{"n": 1}')
+    assert delivered.answer is not None and (delivered.answer.status, delivered.answer.body) == (200, b"ok")
+    assert delivered.error is None and delivered.workspace_id == cast.workspace_id
+    assert (failed.status, failed.answer, failed.error) == (DeliveryStatus.failed, None, "HTTP 500")
+    assert len(receiver.received(failing_path)) == 1
+    assert len([o for o in OUTCOMES if o.delivery_id in (delivered_id, failed_id)]) == 2  # told once each
 
 
 def test_a_refused_address_fails_at_once_and_says_why(cast: Cast) -> None:

@@ -15,6 +15,9 @@ workspace admins read and replay.
 * A 2xx answer delivers it. A failure is retried on Slack's schedule (DELIVERY_RETRY_SECONDS,
   by default at once, after 1 minute, after 5 minutes) by a job scheduled for that time, then
   the delivery is given up; an invalid or refused URL fails at once (no retry can fix it).
+* A kind may ask to hear how each delivery ended (``on_finished``: the answer of a delivered
+  one, to post an outgoing webhook's or a slash command's reply; the error of one that failed),
+  and may refuse retries (slash commands: the person is waiting, a late answer is no answer).
 * Restarts: the delivery row and its scheduled job are durable (the outbox and the queue); an
   attempt whose process died mid-request is found by ``recover_interrupted`` (a periodic job)
   once its claim lapses, logged as interrupted and retried like any failure.
@@ -52,16 +55,44 @@ ERROR_CHARS = 300
 
 # (integration_id, body, unix time) -> the headers that sign the body now.
 Signer = Callable[[int, bytes, float], dict[str, str]]
-_kinds: dict[str, Signer | None] = {}
 
 
-def register_kind(kind: str, signer: Signer | None = None) -> None:
-    """Declare an integration kind (``events_api``, ``outgoing_webhook``, ...) and how its
-    requests are signed (None: unsigned). Registered at import time by the feature that owns
-    the kind, so every process that runs jobs knows it."""
+@dataclass(frozen=True)
+class Outcome:
+    """How a delivery ended, for its kind's ``on_finished``."""
+
+    delivery_id: int
+    workspace_id: int
+    kind: str
+    integration_id: int
+    event: str
+    body: bytes                         # what was sent
+    status: DeliveryStatus              # delivered, failed or given_up
+    answer: outbound.Response | None    # a delivered one's 2xx answer (its body capped by the policy)
+    error: str | None                   # why the last attempt failed
+
+
+@dataclass(frozen=True)
+class _Kind:
+    signer: Signer | None
+    retries: bool
+    on_finished: Callable[[Outcome], None] | None
+
+
+_kinds: dict[str, _Kind] = {}
+
+
+def register_kind(kind: str, signer: Signer | None = None, *, retries: bool = True,
+                  on_finished: Callable[[Outcome], None] | None = None) -> None:
+    """Declare an integration kind (``events_api``, ``outgoing_webhook``, ...): how its
+    requests are signed (None: unsigned), whether a failed attempt is retried on the schedule,
+    and ``on_finished``, called once a delivery ends (delivered, failed or given up) in an app
+    context outside any transaction; what it raises is logged, the delivery's log unchanged.
+    Registered at import time by the feature that owns the kind, so every process that runs
+    jobs knows it."""
     if len(kind) > 40:
         raise ValueError("an integration kind is at most 40 characters")
-    _kinds[kind] = signer
+    _kinds[kind] = _Kind(signer, retries, on_finished)
 
 
 def slack_v0_signer(secret_of: Callable[[int], str | None]) -> Signer:
@@ -167,10 +198,12 @@ def _send(claim: _Claim) -> None:
     started = time.monotonic()
     status: int | None = None
     excerpt = b""
+    answer: outbound.Response | None = None
     error: outbound.OutboundError | None = None
     try:
         headers = dict(claim.headers)
-        signer = _kinds.get(claim.kind)
+        kind = _kinds.get(claim.kind)
+        signer = kind.signer if kind is not None else None
         if signer is not None:
             headers.update(signer(claim.integration_id, claim.body, time.time()))
         if claim.number > 1:
@@ -185,20 +218,34 @@ def _send(claim: _Claim) -> None:
     except Exception as e:  # a signer that failed, a bug: logged like a failed attempt, retried
         current_app.logger.exception("delivery %s: attempt %s failed", claim.delivery_id, claim.number)
         error = outbound.OutboundError(f"internal error: {type(e).__name__}")
-    _finish(claim.delivery_id, claim.attempt_id, error=error, status=status, excerpt=excerpt,
-            duration=time.monotonic() - started)
+    outcome = _finish(claim.delivery_id, claim.attempt_id, error=error, status=status, excerpt=excerpt,
+                      duration=time.monotonic() - started, answer=answer if error is None else None)
+    _tell(outcome)
+
+
+def _tell(outcome: Outcome | None) -> None:
+    """Hand a finished delivery to its kind's ``on_finished``, if it has one."""
+    kind = _kinds.get(outcome.kind) if outcome is not None else None
+    if outcome is None or kind is None or kind.on_finished is None:
+        return
+    try:
+        kind.on_finished(outcome)
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("delivery %s: its kind's on_finished failed", outcome.delivery_id)
 
 
 def _finish(delivery_id: int, attempt_id: int, *, error: outbound.OutboundError | None, status: int | None,
-            excerpt: bytes, duration: float | None) -> None:
-    """Record an attempt's outcome, then: delivered, a retry scheduled, failed or given up."""
+            excerpt: bytes, duration: float | None, answer: outbound.Response | None = None) -> Outcome | None:
+    """Record an attempt's outcome, then: delivered, a retry scheduled, failed or given up.
+    Returns the outcome of a delivery this attempt finished, None while it goes on."""
     now = utcnow()
     with atomic():
         lock_row(Delivery, delivery_id)
         attempt = db.session.get(DeliveryAttempt, attempt_id)
         delivery = db.session.get(Delivery, delivery_id)
         if attempt is None or delivery is None or attempt.finished_at is not None:
-            return  # pruned, or already recorded as interrupted: the later outcome is not news
+            return None  # pruned, or already recorded as interrupted: the later outcome is not news
         attempt.finished_at = now
         attempt.duration_ms = None if duration is None else round(duration * 1000)
         attempt.status_code = status
@@ -208,21 +255,24 @@ def _finish(delivery_id: int, attempt_id: int, *, error: outbound.OutboundError 
         delivery.attempts = attempt.number
         delivery.claimed_until = None
         if error is None:
-            _close(delivery, DeliveryStatus.delivered, now)
-            return
-        delays = retry_delays()
-        if not error.retryable:
-            _close(delivery, DeliveryStatus.failed, now)
-        elif attempt.number > len(delays):
-            _close(delivery, DeliveryStatus.given_up, now)
-        else:
-            delay = delays[attempt.number - 1]
-            delivery.next_attempt_at = now + timedelta(seconds=delay)
-            jobs.enqueue(DELIVERY_JOB, delivery_id=delivery.id, at=delivery.next_attempt_at if delay > 0 else None)
+            return _close(delivery, DeliveryStatus.delivered, now, answer, None)
+        kind = _kinds.get(delivery.kind)
+        delays = retry_delays() if kind is None or kind.retries else []
+        if not error.retryable or not delays:
+            return _close(delivery, DeliveryStatus.failed, now, None, attempt.error)
+        if attempt.number > len(delays):
+            return _close(delivery, DeliveryStatus.given_up, now, None, attempt.error)
+        delay = delays[attempt.number - 1]
+        delivery.next_attempt_at = now + timedelta(seconds=delay)
+        jobs.enqueue(DELIVERY_JOB, delivery_id=delivery.id, at=delivery.next_attempt_at if delay > 0 else None)
+        return None
 
 
-def _close(delivery: Delivery, status: DeliveryStatus, now: datetime) -> None:
+def _close(delivery: Delivery, status: DeliveryStatus, now: datetime, answer: outbound.Response | None,
+           error: str | None) -> Outcome:
     delivery.status, delivery.finished_at, delivery.next_attempt_at = status, now, None
+    return Outcome(delivery.id, delivery.workspace_id, delivery.kind, delivery.integration_id, delivery.event,
+                   delivery.body.encode(), status, answer, error)
 
 
 def retry_delays() -> list[float]:
@@ -239,9 +289,8 @@ def recover_interrupted() -> int:
         Delivery.status == DeliveryStatus.pending, Delivery.claimed_until < now)).all()
     db.session.rollback()
     for delivery_id, attempt_id in lapsed:
-        _finish(delivery_id, attempt_id, error=outbound.ConnectionFailed("interrupted: the server stopped during "
-                                                                         "the attempt"),
-                status=None, excerpt=b"", duration=None)
+        _tell(_finish(delivery_id, attempt_id, error=outbound.ConnectionFailed(
+            "interrupted: the server stopped during the attempt"), status=None, excerpt=b"", duration=None))
     return len(lapsed)
 
 
