@@ -6,14 +6,14 @@ import type { ComponentChildren, VNode } from 'preact';
 import { render } from 'preact';
 import { useLayoutEffect } from 'preact/hooks';
 import type { Channel } from '../../api/types';
+import { csrfToken } from '../../shared/api';
+import { colorClass, initials } from '../../shared/dom';
+import { Icon } from '../../shared/icons';
+import { toast } from '../../shared/toast';
 import * as actions from '../actions';
-import { csrfToken } from '../api';
-import { colorClass, initials } from '../dom';
-import { Icon } from '../icons';
 import { askPermission, notificationsWanted } from '../notify';
 import { invalidate, register, type ViewName } from '../render';
 import { badgeCounts, currentWorkspace, displayName, isAdmin, isDirect, state, workspaceTotals } from '../state';
-import { toast } from '../toast';
 import { Composer, composerHandle, type DropChoice, type Target, useDropTarget } from './composer';
 import { browseChannelsDialog, channelDetailsDialog, createChannelDialog, createWorkspaceDialog, directMessageDialog,
   inviteDialog, workspaceSettingsDialog } from './dialogs';
