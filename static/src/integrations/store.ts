@@ -30,6 +30,7 @@ function changed(): void {
 export function start(me: Me, workspace: Workspace): void {
   s.me = me;
   s.workspace = workspace;
+  s.section = '';
   s.channels = { status: 'loading' };
   s.people = new Map();
   s.webhooks = { status: 'loading' };
