@@ -20,6 +20,8 @@ export default defineConfig({
         // The stylesheet of every page, the sign-in pages included.
         style: 'static/src/styles/app.css',
       },
+      // Chunks besides the entries hold code several pages import (static/src/shared).
+      output: { chunkFileNames: 'assets/shared-[hash].js' },
     },
   },
   oxc: {
