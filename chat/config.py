@@ -68,6 +68,8 @@ RATE_LIMIT_DEFAULTS = {
     "RATE_LIMIT_WEBHOOK_POSTS": "60 per minute",
     # New incoming webhooks made by one person per workspace.
     "RATE_LIMIT_WEBHOOKS": "30 per hour",
+    # Deliveries to integrations sent again by hand (POST /deliveries/{id}/replay), per admin.
+    "RATE_LIMIT_DELIVERY_REPLAYS": "60 per hour",
     # Slack-compatible Web API calls per token (/api/<method>), beside RATE_LIMIT_API per person.
     "RATE_LIMIT_WEB_API": "600 per minute",
     # Requests for images in bot messages (GET /api/v1/images/...) per person, cached or not, and of those

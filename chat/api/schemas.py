@@ -16,6 +16,7 @@ from chat.core.requests import (
     FILE_ID,
     HTTP_URL,
     ID,
+    INTEGRATION_KIND,
     LINE_RULE,
     Schema,
     nullable,
@@ -79,6 +80,7 @@ PATH_PARAMS: dict[str, Schema] = {
     "token_id": id_of("API token"),
     "invite_id": id_of("invite"),
     "webhook_id": id_of("incoming webhook"),
+    "delivery_id": id_of("delivery (a request sent to an integration)"),
     "code": text_schema(1, limits.INVITE_CODE_LENGTH, "the invite code from the invite link"),
     "file_id": FILE_ID,
     "emoji": {**EMOJI, "description": "the reaction: an emoji character or a short name such as `thumbsup` "
@@ -159,6 +161,31 @@ BOT_FIELDS: Schema = {
     "events_url": nullable({**HTTP_URL, "description": "where its Events API requests go (null: none); "
                                                        "shown to the workspace's admins only"}),
 }
+
+DELIVERY_STATUS: Schema = {"type": "string", "enum": ["pending", "delivered", "failed", "given_up"],
+                           "description": "`pending`: an attempt is due or running (`next_attempt_at`); "
+                                          "`delivered`: a 2xx answer; `failed`: a failure no retry can fix (an "
+                                          "invalid or refused URL); `given_up`: every retry failed"}
+DELIVERY_FIELDS: dict[str, Schema] = {
+    "id": ID, "workspace_id": ID,
+    "kind": {**INTEGRATION_KIND, "description": "the kind of integration (`events_api`: a bot's Events API)"},
+    "integration_id": {**ID, "description": "the integration's id within its kind (for `events_api`, the bot's)"},
+    "event": {"type": "string", "maxLength": 100, "description": "what the request is about (an event type)"},
+    "url": {"type": "string", "description": "where it is sent"},
+    "status": DELIVERY_STATUS,
+    "attempts": {**COUNT, "description": "attempts finished so far"},
+    "created_at": TIMESTAMP,
+    "finished_at": nullable({**TIMESTAMP, "description": "when it was delivered, failed or given up"}),
+    "next_attempt_at": nullable({**TIMESTAMP, "description": "pending ones: when the next attempt is due"}),
+    "replay_of_id": nullable({**ID, "description": "the delivery this one replays"}),
+    "attempt_log": array(ref("DeliveryAttempt"), description="every attempt, first first (a running one "
+                                                              "without `finished_at`)"),
+    "body": {"type": "string", "description": "GET /deliveries/{delivery_id} only: the body as sent"},
+    "headers": {"type": "object", "additionalProperties": {"type": "string"},
+                "description": "GET /deliveries/{delivery_id} only: the headers sent with every attempt (the "
+                               "signature and retry headers are added at each attempt and not kept)"},
+}
+
 
 
 SCHEMAS: dict[str, Schema] = {
@@ -323,6 +350,27 @@ SCHEMAS: dict[str, Schema] = {
         "url": {"type": "string", "pattern": r"^https?://.+/hooks/[A-Za-z0-9_-]{43}$",
                 "description": "the secret URL to POST Slack or Mattermost payloads to (docs/integrations.md). "
                                "Shown only now."},
+    }),
+    "DeliveryAttempt": obj({
+        "number": {"type": "integer", "minimum": 1, "description": "1 for the first try"},
+        "started_at": TIMESTAMP,
+        "finished_at": nullable({**TIMESTAMP, "description": "null while it runs"}),
+        "duration_ms": nullable({**COUNT, "description": "how long the request took"}),
+        "status_code": nullable({"type": "integer", "description": "the HTTP status of the answer, when one came"}),
+        "error": nullable({"type": "string", "maxLength": 300, "description": "why it failed; null: delivered "
+                                                                            "(or still running)"}),
+        "reason": nullable({"type": "string", "maxLength": 40, "description": "the failure as Slack's "
+                                                                            "`X-Slack-Retry-Reason` names it"}),
+        "response_excerpt": nullable({"type": "string", "maxLength": 500,
+                                      "description": "the first characters of the answer's body"}),
+    }, description="One try of a delivery."),
+    "Delivery": obj(DELIVERY_FIELDS, required=[k for k in DELIVERY_FIELDS if k not in ("body", "headers")],
+                    description="A request the server sent (or will send) an integration for an event, with "
+                                "its attempts. Workspace admins read them (docs/integrations.md)."),
+    "DeliveryPage": obj({
+        "deliveries": array(ref("Delivery"), description="newest first"),
+        "has_more": boolean("the page is full: older deliveries may exist (ask again with `before` = the last "
+                            "id; the next page may be empty)"),
     }),
     "Invite": obj({
         "id": ID, "workspace_id": ID,

@@ -22,6 +22,7 @@ FILE_ID_LENGTH = 32
 FILE_NAME_LENGTH = 255         # longer upload names are shortened, not refused
 URL_LENGTH = 2048              # URLs we store (a bot's icon)
 BOT_DESCRIPTION_LENGTH = 250
+INTEGRATION_KIND_LENGTH = 40   # a delivery's kind (events_api, outgoing_webhook, ...)
 
 # Counts.
 DELIVERY_BODY_BYTES = 1024 * 1024  # what one delivery to an integration may send

@@ -8,6 +8,7 @@ chat/api/openapi.py; tests check real responses and events against them.
 """
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,8 @@ from chat.models import (
     ApiToken,
     Channel,
     ChannelMember,
+    Delivery,
+    DeliveryAttempt,
     File,
     Invite,
     Membership,
@@ -174,6 +177,28 @@ def new_webhook_payload(view: WebhookView, secret: str, base_url: str) -> dict[s
 
 def signing_secret_payload(bot_id: int, secret: str) -> dict[str, Any]:
     return {"bot_id": bot_id, "signing_secret": secret}
+
+
+def delivery_attempt_payload(attempt: DeliveryAttempt) -> dict[str, Any]:
+    return {"number": attempt.number, "started_at": iso(attempt.started_at), "finished_at": iso(attempt.finished_at),
+            "duration_ms": attempt.duration_ms, "status_code": attempt.status_code, "error": attempt.error,
+            "reason": attempt.reason, "response_excerpt": attempt.response_excerpt}
+
+
+def delivery_payload(delivery: Delivery, *, detail: bool = False) -> dict[str, Any]:
+    """A delivery to an integration with its attempts (loaded with it); ``detail``: with the
+    body and headers it sends, for the one-delivery view."""
+    payload: dict[str, Any] = {
+        "id": delivery.id, "workspace_id": delivery.workspace_id, "kind": delivery.kind,
+        "integration_id": delivery.integration_id, "event": delivery.event, "url": delivery.url,
+        "status": delivery.status.value, "attempts": delivery.attempts, "created_at": iso(delivery.created_at),
+        "finished_at": iso(delivery.finished_at), "next_attempt_at": iso(delivery.next_attempt_at),
+        "replay_of_id": delivery.replay_of_id,
+        "attempt_log": [delivery_attempt_payload(a) for a in delivery.attempt_log]}
+    if detail:
+        payload["body"] = delivery.body
+        payload["headers"] = json.loads(delivery.headers)
+    return payload
 
 
 def invite_payload(invite: Invite) -> dict[str, Any]:

@@ -18,13 +18,13 @@ from typing import Any
 
 import pytest
 
-from tests.api.helpers import API, assert_error, history, send, unique
-from tests.support import Cast, barrier
+from tests.api.helpers import API, assert_error, history, record_delivery, send, unique
+from tests.support import Cast, Server, barrier
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # Route parameters the sweep knows how to fill with something of Acme's (see ``acme_values``).
 KNOWN_PARAMETERS = {"workspace_id", "channel_id", "message_id", "user_id", "token_id", "invite_id", "code", "emoji",
-                    "file_id", "bot_id", "webhook_id"}
+                    "file_id", "bot_id", "webhook_id", "delivery_id"}
 # Route parameters that name nothing of any workspace, so there is nothing of Acme's to try: the
 # image proxy's signed URL of a public image (GET /images/<signature>/<url>), which anyone signed
 # in who was shown the path may load (docs/integrations.md).
@@ -92,12 +92,13 @@ class Acme:
     markers: list[str]
     bot_id: int = 0
     webhook_id: int = 0
+    delivery_id: int = 0
     general_file: str = ""
     private_file: str = ""
     unsent_file: str = ""
 
 
-def make_acme(cast: Cast) -> Acme:
+def make_acme(cast: Cast, server: Server) -> Acme:
     alice, bob = cast.alice, cast.bob
     secret = f"acme-secret-{uuid.uuid4().hex}"
     private = alice.post(f"/workspaces/{cast.acme.id}/channels", {"name": unique("acme-private"), "private": True,
@@ -116,6 +117,8 @@ def make_acme(cast: Cast) -> Acme:
     signing_secret = alice.get(f"/bots/{bot['id']}/signing-secret")["signing_secret"]
     webhook = alice.post(f"/workspaces/{cast.acme.id}/webhooks", {"channel_id": private["id"], "name": "Acme Hook"})
     invite = alice.post(f"/workspaces/{cast.acme.id}/invites", {"role": "member"})
+    delivery_id = record_delivery(server, cast.acme.id, integration_id=bot["id"],
+                                  url=f"https://bot.example.test/{secret}")
     revoked = alice.post(f"/workspaces/{cast.acme.id}/invites", {"role": "admin"})
     alice.call("DELETE", f"/workspaces/{cast.acme.id}/invites/{revoked['id']}")
     # Files: shared in general, shared in private, and one uploaded but not sent yet. Plain text,
@@ -133,7 +136,7 @@ def make_acme(cast: Cast) -> Acme:
                 markers=[secret, alice.username, bob.username, cast.gus.username, private["name"],
                          invite["code"], token["prefix"], bot["username"], bot_token["prefix"], signing_secret,
                          webhook["url"].rsplit("/", 1)[1]],
-                bot_id=bot["id"], webhook_id=webhook["id"], general_file=files["general"],
+                bot_id=bot["id"], webhook_id=webhook["id"], delivery_id=delivery_id, general_file=files["general"],
                 private_file=files["private"],
                 unsent_file=files["unsent"])
 
@@ -141,7 +144,8 @@ def make_acme(cast: Cast) -> Acme:
 def acme_values(cast: Cast, acme: Acme) -> list[dict[str, Any]]:
     """Sets of parameter values, each naming Acme's things; every route is tried with each set."""
     base = {"workspace_id": cast.acme.id, "user_id": cast.bob.id, "token_id": acme.token_id, "bot_id": acme.bot_id,
-            "webhook_id": acme.webhook_id, "invite_id": acme.invite_id, "emoji": "eyes",
+            "webhook_id": acme.webhook_id, "delivery_id": acme.delivery_id, "invite_id": acme.invite_id,
+            "emoji": "eyes",
             # An invite code is a capability: whoever holds a live one may join. Olga holds none,
             # so she tries the one she might have seen in an old link: a revoked one.
             "code": acme.revoked_code}
@@ -189,6 +193,7 @@ def acme_state(cast: Cast, acme: Acme) -> Any:
         "invites": alice.get(f"/workspaces/{cast.acme.id}/invites"),
         "bots": alice.get(f"/workspaces/{cast.acme.id}/bots"),
         "webhooks": alice.get(f"/workspaces/{cast.acme.id}/webhooks"),
+        "deliveries": alice.get(f"/workspaces/{cast.acme.id}/deliveries"),
         "bot_tokens": [{k: v for k, v in t.items() if k != "last_used_at"}
                        for t in alice.get(f"/bots/{acme.bot_id}/tokens")["tokens"]],
         "tokens": [{k: v for k, v in t.items() if k != "last_used_at"} for t in alice.get("/tokens")["tokens"]],
@@ -217,8 +222,8 @@ def test_every_socket_event_is_covered(app) -> None:  # type: ignore[no-untyped-
     assert registered == KNOWN_SOCKET_EVENTS
 
 
-def test_another_workspace_gets_404_on_every_route_and_changes_nothing(app, cast: Cast) -> None:  # type: ignore[no-untyped-def]
-    acme = make_acme(cast)
+def test_another_workspace_gets_404_on_every_route_and_changes_nothing(app, cast: Cast, server: Server) -> None:  # type: ignore[no-untyped-def]
+    acme = make_acme(cast, server)
     olga = cast.olga
     before = acme_state(cast, acme)
     socket = olga.socket()
@@ -288,9 +293,9 @@ def _workspace_ids(data: Any) -> set[int]:
     return found
 
 
-def test_olgas_own_lists_hold_nothing_of_acme(app, cast: Cast) -> None:  # type: ignore[no-untyped-def]
+def test_olgas_own_lists_hold_nothing_of_acme(app, cast: Cast, server: Server) -> None:  # type: ignore[no-untyped-def]
     """Every GET route, filled with Olga's own ids, answers without a trace of Acme."""
-    acme = make_acme(cast)
+    acme = make_acme(cast, server)
     olga = cast.olga
     own_channel = olga.post(f"/workspaces/{cast.globex.id}/channels", {"name": unique("globex")})
     own_message = send(olga, own_channel["id"], "globex business")
@@ -325,9 +330,9 @@ def test_olgas_own_lists_hold_nothing_of_acme(app, cast: Cast) -> None:  # type:
         socket.close()
 
 
-def test_acme_ids_inside_olgas_own_requests_reach_nothing(cast: Cast) -> None:
+def test_acme_ids_inside_olgas_own_requests_reach_nothing(cast: Cast, server: Server) -> None:
     """Ids smuggled in request bodies and socket payloads are checked too."""
-    acme = make_acme(cast)
+    acme = make_acme(cast, server)
     olga, globex = cast.olga, cast.globex
     assert_error(olga.request("POST", f"/workspaces/{globex.id}/direct", json={"user_ids": [cast.bob.id]}),
                  404, "not_found")
@@ -353,8 +358,8 @@ def test_acme_ids_inside_olgas_own_requests_reach_nothing(cast: Cast) -> None:
         socket.close()
 
 
-def test_socket_events_aimed_at_another_workspace_are_refused(app, cast: Cast) -> None:  # type: ignore[no-untyped-def]
-    acme = make_acme(cast)
+def test_socket_events_aimed_at_another_workspace_are_refused(app, cast: Cast, server: Server) -> None:  # type: ignore[no-untyped-def]
+    acme = make_acme(cast, server)
     before = acme_state(cast, acme)
     olga = cast.olga.socket()
     alice = cast.alice.socket()

@@ -5,12 +5,12 @@
 import type { VNode } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { FileInfo } from '../../api/types';
+import { openDialog } from '../../shared/dialogs';
+import { formatFull, formatTime, plural } from '../../shared/dom';
+import { Icon, type IconName } from '../../shared/icons';
 import * as actions from '../actions';
-import { formatFull, formatTime, plural } from '../dom';
-import { Icon, type IconName } from '../icons';
 import { type FileSearchResult, type FilesPanel, type FilesScope, isAdmin, isDirect, state } from '../state';
 import { formatSize } from '../uploads';
-import { openDialog } from './dialogs';
 import { memo } from './memo';
 
 const KIND_ICON: Record<FileInfo['kind'], IconName> = { pdf: 'file-text', image: 'image', other: 'file' };

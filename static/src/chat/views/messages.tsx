@@ -6,11 +6,11 @@
 import type { JSX } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { Message } from '../../api/types';
+import { colorClass, dayLabel, formatFull, formatTime, initials, plural } from '../../shared/dom';
+import { Icon } from '../../shared/icons';
 import * as actions from '../actions';
-import { colorClass, dayLabel, formatFull, formatTime, initials, plural } from '../dom';
 import { typingNames } from '../events';
 import { groupMessages } from '../grouping';
-import { Icon } from '../icons';
 import { discard, type OutboxItem, pendingFor, retry } from '../outbox';
 import { displayName, isAdmin, isDirect, type MessageStore, sortedMessages, state } from '../state';
 import { formatSize } from '../uploads';
