@@ -193,7 +193,7 @@ def file_payload_by(f: File, uploader: dict[str, Any]) -> dict[str, Any]:
     base = f"/api/v1/files/{f.public_id}"
     return {
         "id": f.public_id, "workspace_id": f.workspace_id, "channel_id": f.channel_id,
-        "message_id": f.message_id, "uploader": uploader, "name": f.name, "size": f.size,
+        "message_id": f.message_id, "uploader": uploader, "name": f.name, "title": f.title, "size": f.size,
         "content_type": f.content_type, "kind": f.kind.value, "created_at": iso(f.created_at),
         "preview": {
             "state": f.preview_state.value, "page_count": f.page_count, "width": f.width, "height": f.height,
