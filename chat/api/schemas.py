@@ -257,6 +257,9 @@ SCHEMAS: dict[str, Schema] = {
         "card": {"type": "string", "description": "mattermost: `props.card`, Markdown shown on demand"},
         "username": text_schema(1, 80, "show this name instead of the author's (the author stays a bot)"),
         "icon_url": {**HTTP_URL, "description": "show this picture instead of the author's"},
+        "icon_proxy_url": {"type": "string", "pattern": "^/api/v1/images/",
+                           "description": "with `icon_url`: the same picture through this server's image proxy "
+                                          "(GET /images/{signature}/{url}), the address a page shows it from"},
         "icon_emoji": {"type": "string", "maxLength": 100, "description": "an emoji short name such as `:ghost:` "
                                                                          "shown as the author's picture"},
         "webhook_id": {**ID, "description": "the incoming webhook that posted the message"},

@@ -211,6 +211,18 @@ def file_payloads(files: list[File]) -> list[dict[str, Any]]:
     return [file_payload(f, uploaders[f.uploader_id]) for f in files]
 
 
+def props_payload(props: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A message's ``props`` as clients get them: as stored, and with an ``icon_url`` its
+    ``icon_proxy_url``, the same picture through this server's image proxy: the page may show
+    only its own images (``img-src 'self'``), and readers' browsers never contact the icon's server."""
+    if not props or not props.get("icon_url"):
+        return props
+    # images imports the files package, which imports this module.
+    from chat.services.integrations.images import proxied
+
+    return {**props, "icon_proxy_url": proxied(props["icon_url"])}
+
+
 def message_payloads(messages: list[Message], authors: dict[int, dict[str, Any]] | None = None
                      ) -> list[dict[str, Any]]:
     """Serialize messages with their authors, reactions and files in three queries, whatever the
@@ -261,7 +273,7 @@ def new_message_payload(m: Message | StoredMessage, author: dict[str, Any], reac
         "thread_root_id": m.thread_root_id,
         "body": "" if deleted else m.body, "html": "" if deleted else m.html,
         "mentions_channel": m.mentions_channel,
-        "props": None if deleted else m.props,
+        "props": None if deleted else props_payload(m.props),
         "reply_count": m.reply_count, "last_reply_at": iso(m.last_reply_at),
         "reactions": [{"emoji": e, "count": len(u), "user_ids": u} for e, u in reactions.items()],
         "files": [] if deleted else (files or []),

@@ -1610,6 +1610,8 @@ export interface components {
             format: "slack" | "mattermost";
             /** @description an emoji short name such as `:ghost:` shown as the author's picture */
             icon_emoji?: string;
+            /** @description with `icon_url`: the same picture through this server's image proxy (GET /images/{signature}/{url}), the address a page shows it from */
+            icon_proxy_url?: string;
             /** @description show this picture instead of the author's */
             icon_url?: string;
             /**
