@@ -140,6 +140,8 @@ def from_env() -> dict:
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", ""),
         # Largest file anyone may share; admins can set a lower limit for their workspace.
         "FILE_MAX_BYTES": int(os.environ.get("FILE_MAX_BYTES", str(100 * 1024 * 1024))),
+        # How long an upload URL of the Web API (files.getUploadURLExternal) takes the bytes.
+        "FILE_UPLOAD_URL_SECONDS": int(os.environ.get("FILE_UPLOAD_URL_SECONDS", "600")),
         # Previews run in child processes with these limits, a few at a time per process that
         # runs jobs.
         "PREVIEW_CONCURRENCY": _at_least_one("PREVIEW_CONCURRENCY", "2", "JOB_WORKERS=0 keeps a process from "

@@ -23,6 +23,7 @@ from chat.core.requests import (
     text_schema,
 )
 from chat.models import Role
+from chat.services.files.upload_urls import TICKET_PATTERN
 
 # --- helpers ------------------------------------------------------------------------------------
 
@@ -89,6 +90,9 @@ PATH_PARAMS: dict[str, Schema] = {
                   "description": "the server's signature of the image URL (unpadded base64url of an HMAC-SHA256)"},
     "url": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,2731}$",
             "description": "the image's own URL, as unpadded base64url"},
+    "ticket": {"type": "string", "pattern": TICKET_PATTERN,
+               "description": "the signed, one-time ticket of an upload URL from the Web API's "
+                              "`files.getUploadURLExternal`"},
 }
 
 # --- errors -------------------------------------------------------------------------------------
@@ -280,17 +284,24 @@ SCHEMAS: dict[str, Schema] = {
         "card": {"type": "string", "description": "mattermost: `props.card`, Markdown shown on demand"},
         "username": text_schema(1, 80, "show this name instead of the author's (the author stays a bot)"),
         "icon_url": {**HTTP_URL, "description": "show this picture instead of the author's"},
+        "icon_proxy_url": {"type": "string", "pattern": "^/api/v1/images/",
+                           "description": "with `icon_url`: the same picture through this server's image proxy "
+                                          "(GET /images/{signature}/{url}), the address a page shows it from"},
         "icon_emoji": {"type": "string", "maxLength": 100, "description": "an emoji short name such as `:ghost:` "
                                                                          "shown as the author's picture"},
         "webhook_id": {**ID, "description": "the incoming webhook that posted the message"},
     }, required=("format",), description="A message's integration content and how its poster is shown."),
     "File": obj({
-        "id": FILE_ID, "workspace_id": ID, "channel_id": ID,
+        "id": FILE_ID, "workspace_id": ID,
+        "channel_id": nullable({**ID, "description": "null for a file uploaded to an upload URL of the Web API "
+                                                     "(`files.getUploadURLExternal`) until a message shares it"}),
         "message_id": nullable({**ID, "description": "null until sent in a message; until then only "
                                                      "the uploader can see the file"}),
         "uploader": ref("User"),
         "name": text_schema(1, limits.FILE_NAME_LENGTH, "the name given at upload, without folders and without "
                                                         "invisible or text-direction characters"),
+        "title": nullable(text_schema(1, limits.FILE_NAME_LENGTH, "a title given through the Web API "
+                                                                  "(`files.completeUploadExternal`); null: the name")),
         "size": {"type": "integer", "minimum": 1, "description": "bytes"},
         "content_type": {"type": "string", "description": "decided from the content, never the name"},
         "kind": {"type": "string", "enum": ["pdf", "image", "other"]},
@@ -307,7 +318,7 @@ SCHEMAS: dict[str, Schema] = {
         "url": {"type": "string", "description": "the bytes; images and PDFs open in the browser"},
         "download_url": {"type": "string", "description": "the bytes as a download"},
         "position": {**ID, "description": "file lists only: pass as `before` for the next page"},
-    }, required=("id", "workspace_id", "channel_id", "message_id", "uploader", "name", "size", "content_type",
+    }, required=("id", "workspace_id", "channel_id", "message_id", "uploader", "name", "title", "size", "content_type",
                  "kind", "created_at", "preview", "url", "download_url")),
     "FilePage": obj({"files": array(ref("File"), description="newest first"),
                      "has_more": boolean("older files exist: ask again with before=<last position>")}),

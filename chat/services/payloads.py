@@ -218,7 +218,7 @@ def file_payload_by(f: File, uploader: dict[str, Any]) -> dict[str, Any]:
     base = f"/api/v1/files/{f.public_id}"
     return {
         "id": f.public_id, "workspace_id": f.workspace_id, "channel_id": f.channel_id,
-        "message_id": f.message_id, "uploader": uploader, "name": f.name, "size": f.size,
+        "message_id": f.message_id, "uploader": uploader, "name": f.name, "title": f.title, "size": f.size,
         "content_type": f.content_type, "kind": f.kind.value, "created_at": iso(f.created_at),
         "preview": {
             "state": f.preview_state.value, "page_count": f.page_count, "width": f.width, "height": f.height,
@@ -234,6 +234,18 @@ def file_payloads(files: list[File]) -> list[dict[str, Any]]:
     uploader_ids = {f.uploader_id for f in files}
     uploaders = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(uploader_ids)))} if files else {}
     return [file_payload(f, uploaders[f.uploader_id]) for f in files]
+
+
+def props_payload(props: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A message's ``props`` as clients get them: as stored, and with an ``icon_url`` its
+    ``icon_proxy_url``, the same picture through this server's image proxy: the page may show
+    only its own images (``img-src 'self'``), and readers' browsers never contact the icon's server."""
+    if not props or not props.get("icon_url"):
+        return props
+    # images imports the files package, which imports this module.
+    from chat.services.integrations.images import proxied
+
+    return {**props, "icon_proxy_url": proxied(props["icon_url"])}
 
 
 def message_payloads(messages: list[Message], authors: dict[int, dict[str, Any]] | None = None
@@ -286,7 +298,7 @@ def new_message_payload(m: Message | StoredMessage, author: dict[str, Any], reac
         "thread_root_id": m.thread_root_id,
         "body": "" if deleted else m.body, "html": "" if deleted else m.html,
         "mentions_channel": m.mentions_channel,
-        "props": None if deleted else m.props,
+        "props": None if deleted else props_payload(m.props),
         "reply_count": m.reply_count, "last_reply_at": iso(m.last_reply_at),
         "reactions": [{"emoji": e, "count": len(u), "user_ids": u} for e, u in reactions.items()],
         "files": [] if deleted else (files or []),

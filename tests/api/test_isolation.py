@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import requests
 
 from tests.api.helpers import API, assert_error, history, record_delivery, send, unique
 from tests.support import Cast, Server, barrier
@@ -24,7 +25,7 @@ from tests.support import Cast, Server, barrier
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # Route parameters the sweep knows how to fill with something of Acme's (see ``acme_values``).
 KNOWN_PARAMETERS = {"workspace_id", "channel_id", "message_id", "user_id", "token_id", "invite_id", "code", "emoji",
-                    "file_id", "bot_id", "webhook_id", "delivery_id"}
+                    "file_id", "bot_id", "webhook_id", "delivery_id", "ticket"}
 # Route parameters that name nothing of any workspace, so there is nothing of Acme's to try: the
 # image proxy's signed URL of a public image (GET /images/<signature>/<url>), which anyone signed
 # in who was shown the path may load (docs/integrations.md).
@@ -54,6 +55,7 @@ def app(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-de
 # only access decides the answer. Query strings for GET routes that need them go here too.
 REQUEST_OVERRIDES: dict[str, dict[str, Any]] = {
     "api.upload_files": {"files": {"file": ("note.txt", b"olga was here", "text/plain")}},
+    "api.receive_upload": {"data": b"olga was here"},
 }
 QUERY_STRINGS: dict[str, str] = {
     "api.events_since": "?since=0&limit=1000",
@@ -96,6 +98,7 @@ class Acme:
     general_file: str = ""
     private_file: str = ""
     unsent_file: str = ""
+    altered_ticket: str = ""
 
 
 def make_acme(cast: Cast, server: Server) -> Acme:
@@ -131,6 +134,13 @@ def make_acme(cast: Cast, server: Server) -> Acme:
         files[where] = r.json()["files"][0]["id"]
         if where != "unsent":
             alice.post(f"/channels/{channel}/messages", {"body": f"{secret} file", "file_ids": [files[where]]})
+    # An upload URL of Acme's bot, for a file of the same length as Olga's body. The URL is its own
+    # credential, which Olga does not hold: she tries it altered (one character of its signature).
+    got = requests.post(f"{cast.server_url}/api/files.getUploadURLExternal", timeout=20,
+                        data={"filename": "acme.txt", "length": len(b"olga was here")},
+                        headers={"Authorization": f"Bearer {bot_token['token']}"}).json()
+    ticket = got["upload_url"].rsplit("/", 1)[1]
+    altered = ticket[:-1] + ("A" if ticket[-1] != "A" else "B")
     return Acme(cast.acme.general_id, private["id"], dm["id"], general_message["id"], private_message["id"],
                 reply["id"], token["id"], invite["id"], invite["code"], revoked["code"],
                 markers=[secret, alice.username, bob.username, cast.gus.username, private["name"],
@@ -138,7 +148,7 @@ def make_acme(cast: Cast, server: Server) -> Acme:
                          webhook["url"].rsplit("/", 1)[1]],
                 bot_id=bot["id"], webhook_id=webhook["id"], delivery_id=delivery_id, general_file=files["general"],
                 private_file=files["private"],
-                unsent_file=files["unsent"])
+                unsent_file=files["unsent"], altered_ticket=altered)
 
 
 def acme_values(cast: Cast, acme: Acme) -> list[dict[str, Any]]:
@@ -148,7 +158,7 @@ def acme_values(cast: Cast, acme: Acme) -> list[dict[str, Any]]:
             "emoji": "eyes",
             # An invite code is a capability: whoever holds a live one may join. Olga holds none,
             # so she tries the one she might have seen in an old link: a revoked one.
-            "code": acme.revoked_code}
+            "code": acme.revoked_code, "ticket": acme.altered_ticket}
     return [
         {**base, "channel_id": acme.general, "message_id": acme.general_message, "file_id": acme.general_file},
         {**base, "channel_id": acme.private, "message_id": acme.private_message, "file_id": acme.private_file},

@@ -797,6 +797,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/uploads/{ticket}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the signed, one-time ticket of an upload URL from the Web API's `files.getUploadURLExternal` */
+                ticket: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a file's bytes to an upload URL of the Web API
+         * @description The URL (from `files.getUploadURLExternal`, docs/integrations.md) is the credential: no token or cookie is needed. Send exactly the declared length, as the raw body (any content type but multipart: `slack_sdk` sends it so) or as the one file part of a multipart form (`curl -F filename=@report.pdf`). Each URL takes one file, within `FILE_UPLOAD_URL_SECONDS` of being made. Then `files.completeUploadExternal` shares the file or keeps it private.
+         */
+        post: operations["receive_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/{webhook_id}": {
         parameters: {
             query?: never;
@@ -1533,7 +1556,8 @@ export interface components {
             has_more: boolean;
         };
         File: {
-            channel_id: number;
+            /** @description null for a file uploaded to an upload URL of the Web API (`files.getUploadURLExternal`) until a message shares it */
+            channel_id: number | null;
             /** @description decided from the content, never the name */
             content_type: string;
             /**
@@ -1569,6 +1593,8 @@ export interface components {
             };
             /** @description bytes */
             size: number;
+            /** @description a title given through the Web API (`files.completeUploadExternal`); null: the name */
+            title: string | null;
             uploader: components["schemas"]["User"];
             /** @description the bytes; images and PDFs open in the browser */
             url: string;
@@ -1729,6 +1755,8 @@ export interface components {
             format: "slack" | "mattermost";
             /** @description an emoji short name such as `:ghost:` shown as the author's picture */
             icon_emoji?: string;
+            /** @description with `icon_url`: the same picture through this server's image proxy (GET /images/{signature}/{url}), the address a page shows it from */
+            icon_proxy_url?: string;
             /** @description show this picture instead of the author's */
             icon_url?: string;
             /**
@@ -5491,6 +5519,93 @@ export interface operations {
             };
             /** @description Not found (or not visible to you). Error codes: `not_found`. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    receive_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the signed, one-time ticket of an upload URL from the Web API's `files.getUploadURLExternal` */
+                ticket: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+                "multipart/form-data": {
+                    /** Format: binary */
+                    filename: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Kept, private to the uploader until `files.completeUploadExternal` shares it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["File"];
+                };
+            };
+            /** @description Invalid request. Error codes: `invalid`, `length_mismatch`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state. Error codes: `upload_url_used`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Gone: no longer available. Error codes: `upload_url_expired`. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large (request bodies: 2 MiB, except file uploads). Error codes: `too_large`, `file_too_large`. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -192,7 +192,8 @@ const FileItem = memo(function FileItem({ file }: { file: FileInfo }) {
       <FileCard file={file} />
       <div class="file-where muted">
         <time dateTime={file.created_at} title={formatFull(created)}>{`${created.toLocaleDateString()} ${formatTime(created)}`}</time>
-        {` in ${placeName(file.channel_id)} `}
+        {/* Panels list shared files, which always have a channel (only an unshared upload has none). */}
+        {file.channel_id !== null ? ` in ${placeName(file.channel_id)} ` : ' '}
         {file.message_id
           ? (
             <button type="button" class="link" aria-label={`Show the message that shared ${file.name}`}

@@ -150,11 +150,12 @@ export function shownName(message: Message): string {
   return message.props?.username ?? message.author.display_name;
 }
 
-/** The author's initials on their colour; an integration's icon over them when it has one (an
- *  image the page may not load, such as one from another site, is hidden and the initials show). */
+/** The author's initials on their colour; an integration's icon over them when it has one,
+ *  through the server's image proxy (the page loads images from its own origin only); an icon
+ *  that fails to load is hidden and the initials show. */
 function AuthorAvatar({ message }: { message: Message }) {
   const name = shownName(message);
-  const icon = message.props?.icon_url;
+  const icon = message.props?.icon_proxy_url;
   const emoji = message.props?.icon_emoji;
   return (
     <div class={`avatar ${colorClass(message.author.id)}`} aria-hidden="true" title={emoji ?? undefined}>
