@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
-
 from chat.api import public_url
 from chat.api.slack import Call, method
 from chat.api.slack.args import SlackError, invalid, metadata, next_cursor
@@ -40,7 +38,7 @@ def api_test(call: Call) -> dict[str, Any]:
 @method("auth.test")
 def auth_test(call: Call) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "url": request.host_url, "team": call.team.workspace.name, "user": call.me.username,
+        "url": public_url() + "/", "team": call.team.workspace.name, "user": call.me.username,
         "team_id": call.team_id, "user_id": slack_ids.user_id(call.me.id), "is_enterprise_install": False,
     }
     if call.me.is_bot:
@@ -443,7 +441,7 @@ def chat_get_permalink(call: Call) -> dict[str, Any]:
     _message_id(call, channel_id, ts)
     # The web client opens a channel from the address's hash; it has no link to one message yet.
     return {"channel": conversation_id(channel_view_payload(channels.get_channel(call.me, channel_id))),
-            "permalink": f"{request.host_url}#w={call.team.id}&c={channel_id}"}
+            "permalink": f"{public_url()}/#w={call.team.id}&c={channel_id}"}
 
 
 @method("chat.postEphemeral")
