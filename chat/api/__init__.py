@@ -35,7 +35,7 @@ MAX_HEADER_SECTION = 65536
 # Per-person limits of particular routes, counted before their body is read. The socket door
 # counts message.send against the same RATE_LIMIT_SENDS (chat/realtime).
 ROUTE_LIMITS = {"api.send_message": "RATE_LIMIT_SENDS", "api.upload_files": "RATE_LIMIT_UPLOADS",
-                "api.proxied_image": "RATE_LIMIT_IMAGES"}
+                "api.proxied_image": "RATE_LIMIT_IMAGES", "api.run_command": "RATE_LIMIT_COMMANDS"}
 
 
 @api.before_request
@@ -165,6 +165,7 @@ from chat.api import (  # noqa: E402,F401
     accounts,
     bots,
     channels,
+    commands,
     events,
     files,
     images,

@@ -176,6 +176,8 @@ function ephemeral<K extends EphemeralEventName>(name: K, data: unknown): Socket
     'channel.read': ['channel_id', 'last_read_id', 'workspace_id'],
     'file.updated': [],
     'workspace.member_updated': ['id'],
+    'message.ephemeral': ['channel_id', 'workspace_id'],
+    'channel.muted': ['channel_id', 'workspace_id'],
   };
   if (!ids[name].every((key) => typeof data[key] === 'number')) return null;
   if (name === 'typing' && !(isRecord(data.user) && typeof data.user.id === 'number')) return null;
