@@ -211,6 +211,16 @@ export function applyEphemeral(name: EphemeralEventName, payload: unknown): void
       if (data) actions.memberUpdated(data);
       return;
     }
+    case 'message.ephemeral': {
+      const data = ephemeral(name, payload);
+      if (data && typeof data.id === 'string' && typeof data.html === 'string') store.ephemeralShown(data);
+      return;
+    }
+    case 'channel.muted': {
+      const data = ephemeral(name, payload);
+      if (data && data.workspace_id === state.workspaceId) store.channelMuted(data.channel_id, data.muted === true);
+      return;
+    }
     default:
   }
 }
