@@ -218,6 +218,15 @@ def test_a_run_sends_slacks_signed_form_and_its_answers_show_to_the_caller_or_th
         run(bob, general, private["name"], text, thread_root_id=root["id"])
         assert ephemeral(bob_socket, text)["thread_root_id"] == root["id"]
 
+        # In a direct conversation, whose members are exactly its people, in_channel answers
+        # are for the caller alone.
+        dm = bob.post(f"/workspaces/{cast.acme.id}/direct", {"user_ids": [alice.id]})
+        text = f"direct {unique('d')}"
+        run(bob, dm["id"], public["name"], text)
+        assert ephemeral(bob_socket, text)["channel_id"] == dm["id"]
+        assert {m["id"] for m in bob.get(f"/channels/{dm['id']}/members")["members"]} == {alice.id, bob.id}
+        assert history(bob, dm["id"])["messages"] == []
+
         # Nothing ephemeral ever reached Alice.
         barrier(alice_socket, alice, general)
         assert alice_socket.events("message.ephemeral") == []

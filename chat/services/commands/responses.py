@@ -7,7 +7,9 @@ command; ``in_channel`` is posted in the conversation through ``send_message`` b
 bot, after the command as the caller typed it, posted once as theirs (as Slack shows it). An
 immediate answer may also be plain text (shown to the caller) or empty (nothing is shown).
 ``replace_original``, ``delete_original`` and ``thread_ts`` are read and ignored: an answer is
-always a new message, where the command was run.
+always a new message, where the command was run. In a direct conversation an ``in_channel``
+answer is shown to the caller alone: the command's bot may not join a conversation whose
+members are exactly its people.
 
 The ``response_url`` is ``/hooks/commands/<secret>``: the secret (only its SHA-256 digest is
 kept) is the only credential. It takes RESPONSE_URL_USES answers within RESPONSE_URL_MINUTES,
@@ -29,7 +31,7 @@ from chat.core.concurrency import lock_row
 from chat.core.errors import Forbidden, NotFound
 from chat.core.transactions import atomic
 from chat.extensions import db
-from chat.models import CommandInvocation, SlashCommand, User
+from chat.models import Channel, CommandInvocation, SlashCommand, User
 from chat.models._time import utcnow
 from chat.services import access as rules
 from chat.services import channels, messages
@@ -121,7 +123,10 @@ def show_answer(run: CommandInvocation, answer: Answer) -> dict[str, Any] | None
     if answer.content is None:
         return None
     bot = _bot(run)
-    if not answer.in_channel or bot is None:  # a deleted command's late answers are notes to the caller
+    # A deleted command's late answers are notes to the caller; so are in_channel answers in a
+    # direct conversation, whose members are exactly its people (the bot may not join it).
+    direct = db.session.get_one(Channel, run.channel_id).kind.is_direct
+    if not answer.in_channel or bot is None or direct:
         author = author_payload(bot.id, bot.username, bot.display_name, bot.kind) if bot is not None else None
         return ephemeral.show(run.user_id, run.workspace_id, run.channel_id, author=author, content=answer.content,
                               thread_root_id=run.thread_root_id)
