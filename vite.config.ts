@@ -1,5 +1,6 @@
-// The browser client's build (docs/frontend.md). One entry per page: the chat app now; the admin
-// console and the visitor widget get entries of their own. The server reads the manifest to
+// The browser client's build (docs/frontend.md). One entry per page: the chat app and a
+// workspace's Integrations page now; the admin console and the visitor widget get entries of
+// their own; code two entries import (static/src/shared) becomes a chunk they share. The server reads the manifest to
 // link each page's hashed files (chat/web/assets.py) and serves them with a year-long cache.
 import { defineConfig } from 'vitest/config';
 
@@ -15,9 +16,12 @@ export default defineConfig({
     rollupOptions: {
       input: {
         chat: 'static/src/chat/main.tsx',
+        integrations: 'static/src/integrations/main.tsx',
         // The stylesheet of every page, the sign-in pages included.
         style: 'static/src/styles/app.css',
       },
+      // Chunks besides the entries hold code several pages import (static/src/shared).
+      output: { chunkFileNames: 'assets/shared-[hash].js' },
     },
   },
   oxc: {

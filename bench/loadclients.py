@@ -127,7 +127,9 @@ async def _raw_connect(session: Any, url: str, auth: dict, timeout_s: float = 30
 
 async def _receivers(conn: Any, spec: dict) -> None:
     tag = spec["tag"]
-    marker = f'"client_msg_id":"{tag}-'
+    # Where the sender's "<tag>-<seq>-<ns>" stands in a payload: the client_msg_id a socket
+    # send echoes, or the body of a webhook post (which has no client id).
+    marker = f'"{spec.get("field", "client_msg_id")}":"{tag}-'
     n = len(spec["auths"])
     seen: list[dict[int, int]] = [{} for _ in range(n)]   # per socket: seq -> latency ns
     dup = [0]
@@ -313,6 +315,97 @@ async def _closed_loop_senders(conn: Any, spec: dict) -> None:
     await session.close()
 
 
+# --- incoming-webhook posters ---------------------------------------------------------------
+#
+# A webhook post is an HTTP request, not a socket event: its text is "<tag>-<seq>-<ns>", so the
+# receivers find it in the message's body the way they find a socket send's client_msg_id.
+
+async def _webhook_closed_loop(conn: Any, spec: dict) -> None:
+    """One loop per hook URL: POST the next message as soon as the previous one answered."""
+    import aiohttp
+
+    session = _session()
+    conn.send(("ready", {"hooks": len(spec["hooks"])}))
+    await _command(conn)  # go
+    tag, duration = spec["tag"], spec["duration"]
+    lat = array("q")
+    errors: dict[str, int] = {}
+    per_second: list[int] = [0] * (int(duration) + 2)
+    cpu0 = _cpu_now()
+    t0 = time.monotonic()
+    end = t0 + duration
+
+    async def loop(k: int, url: str) -> None:
+        seq = 0
+        while time.monotonic() < end:
+            sent = time.monotonic_ns()
+            try:
+                async with session.post(url, json={"text": f"{tag}.{k}-{seq}-{sent}"},
+                                        timeout=aiohttp.ClientTimeout(total=15)) as answer:
+                    text = await answer.text()
+                    ok = answer.status == 200 and text == "ok"
+                    if not ok:
+                        errors[f"{answer.status} {text[:40]}"] = errors.get(f"{answer.status} {text[:40]}", 0) + 1
+            except Exception as err:
+                errors[type(err).__name__] = errors.get(type(err).__name__, 0) + 1
+                ok = False
+            seq += 1
+            done = time.monotonic()
+            if ok and done <= end:
+                lat.append(time.monotonic_ns() - sent)
+                per_second[int(done - t0)] += 1
+
+    await asyncio.gather(*(loop(k, url) for k, url in enumerate(spec["hooks"])))
+    conn.send(("result", {"acked": len(lat), "ack_latencies_ns": lat.tobytes(), "errors": errors,
+                          "per_second": per_second[:int(duration)], "cpu_s": round(_cpu_now() - cpu0, 3)}))
+    await session.close()
+
+
+async def _webhook_paced(conn: Any, spec: dict) -> None:
+    """POST to one hook at a fixed rate (not waiting for answers), as _paced_sender sends."""
+    import aiohttp
+
+    session = _session()
+    conn.send(("ready", {"connected": 1, "failed": 0}))
+    await _command(conn)  # go
+    tag, rate, duration = spec["tag"], spec["rate"], spec["duration"]
+    total = int(rate * duration)
+    acked: list[int] = []
+    lat = array("q")
+    errors: dict[str, int] = {}
+    max_lag = 0.0
+    cpu0 = _cpu_now()
+
+    async def post(seq: int, sent: int) -> None:
+        try:
+            async with session.post(spec["hook"], json={"text": f"{tag}-{seq}-{sent}"},
+                                    timeout=aiohttp.ClientTimeout(total=20)) as answer:
+                text = await answer.text()
+                if answer.status == 200 and text == "ok":
+                    acked.append(seq)
+                    lat.append(time.monotonic_ns() - sent)
+                else:
+                    errors[f"{answer.status} {text[:40]}"] = errors.get(f"{answer.status} {text[:40]}", 0) + 1
+        except Exception as err:
+            errors[type(err).__name__] = errors.get(type(err).__name__, 0) + 1
+
+    t0 = time.monotonic()
+    tasks = []
+    for seq in range(total):
+        delay = t0 + seq / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        else:
+            max_lag = max(max_lag, -delay)
+        tasks.append(asyncio.ensure_future(post(seq, time.monotonic_ns())))
+    send_wall = time.monotonic() - t0
+    await asyncio.gather(*tasks)
+    conn.send(("result", {"sent": total, "acked": acked, "ack_latencies_ns": lat.tobytes(), "errors": errors,
+                          "unanswered": 0, "send_wall_s": round(send_wall, 3),
+                          "max_lag_ms": round(max_lag * 1000, 2), "cpu_s": round(_cpu_now() - cpu0, 3)}))
+    await session.close()
+
+
 # --- idle sockets ---------------------------------------------------------------------------
 
 async def _idle(conn: Any, spec: dict) -> None:
@@ -328,7 +421,7 @@ async def _idle(conn: Any, spec: dict) -> None:
 
 
 ROLES = {"receivers": _receivers, "paced_sender": _paced_sender, "closed_loop": _closed_loop_senders,
-         "idle": _idle}
+         "idle": _idle, "webhook_closed_loop": _webhook_closed_loop, "webhook_paced": _webhook_paced}
 
 
 def _worker_main(role: str, conn: Any, spec: dict) -> None:

@@ -21,7 +21,8 @@ from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
-STEPS = ("fanout", "sends", "profile-send", "history-sqlite", "history-postgresql", "idle", "files")
+STEPS = ("fanout", "sends", "profile-send", "history-sqlite", "history-postgresql", "idle", "files", "webhooks",
+         "bot-events")
 
 
 def main() -> None:
@@ -41,6 +42,8 @@ def main() -> None:
         "history-postgresql": ["history.py", "--backend", "postgresql"],
         "idle": ["idle.py", "--modes", args.modes],
         "files": ["files.py"],
+        "webhooks": ["webhooks.py"],
+        "bot-events": ["bot_events.py"],
     }
     outputs: dict[str, Any] = {}
     for step in args.only.split(","):
@@ -128,6 +131,29 @@ def tables(o: dict[str, Any], quick: bool = False) -> str:
                          f"{r['still_connected_after_hold']:,} | {_f(r['rss_mib_at_max'], 0)} | "
                          f"{_f(r['kib_per_socket'])} | {r['idle_cpu']['cpu_share']:.0%} |")
         lines.append("")
+    if "webhooks" in o:
+        w = o["webhooks"]
+        t, f = w["throughput"], w["fanout"]
+        lines += [(f"**Incoming webhooks** (webhooks.py): {w['params']['hooks']} hooks posting closed loop vs as "
+                   f"many socket senders, {w['params']['duration']:.0f} s each; then one hook at "
+                   f"{f['rate']:.0f}/s into a channel {f['connected']} members have open."), "",
+                  "| measure | value |", "|---|---|",
+                  f"| webhook posts/s | {_f(t['webhook_posts']['posted_per_s'])} |",
+                  f"| socket sends/s | {_f(t['socket_sends']['acked_per_s'])} |",
+                  f"| webhooks / sockets (target >= 0.5) | **{t['webhooks_over_sockets']}** |",
+                  f"| webhook answer p99 | {_f(t['webhook_posts']['answer'].get('p99_ms'))} ms |",
+                  (f"| post -> {f['connected']} members: delivered / expected, lost | "
+                  f"{f['delivered']:,} / {f['expected_deliveries']:,}, {f['lost']} |"),
+                  (f"| post -> members delay p50 / p99 | {_f(f['delay'].get('p50_ms'))} / "
+                  f"**{_f(f['delay'].get('p99_ms'))}** ms |"), ""]
+    if "bot-events" in o:
+        b = o["bot-events"]
+        p = b["params"]
+        lines += [(f"**Events to a slow bot** (bot_events.py): {p['rate']:.0f} msg/s for {p['duration']:.0f} s "
+                   f"to a bot taking {p['latency']:g} s per request: received {b['received']} / {b['posted']} "
+                   f"(lost {b['lost']}, duplicates {b['duplicates']}) at {b['received_per_s']}/s; post -> bot delay "
+                   f"p50 {_f(b['delay'].get('p50_ms'))} ms, p99 **{_f(b['delay'].get('p99_ms'))}** ms (one at a "
+                   f"time would take {b['serial_would_take_s']} s)."), ""]
     if "files" in o:
         from files import report
 

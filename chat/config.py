@@ -71,6 +71,8 @@ RATE_LIMIT_DEFAULTS = {
     # Slash commands run per person (POST /channels/{id}/commands): each custom one is a request to
     # an integration; built-ins that post (/me, /shrug) also count as messages.
     "RATE_LIMIT_COMMANDS": "60 per minute",
+    # Deliveries to integrations sent again by hand (POST /deliveries/{id}/replay), per admin.
+    "RATE_LIMIT_DELIVERY_REPLAYS": "60 per hour",
     # Slack-compatible Web API calls per token (/api/<method>), beside RATE_LIMIT_API per person.
     "RATE_LIMIT_WEB_API": "600 per minute",
     # Requests for images in bot messages (GET /api/v1/images/...) per person, cached or not, and of those
@@ -141,6 +143,8 @@ def from_env() -> dict:
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", ""),
         # Largest file anyone may share; admins can set a lower limit for their workspace.
         "FILE_MAX_BYTES": int(os.environ.get("FILE_MAX_BYTES", str(100 * 1024 * 1024))),
+        # How long an upload URL of the Web API (files.getUploadURLExternal) takes the bytes.
+        "FILE_UPLOAD_URL_SECONDS": int(os.environ.get("FILE_UPLOAD_URL_SECONDS", "600")),
         # Previews run in child processes with these limits, a few at a time per process that
         # runs jobs.
         "PREVIEW_CONCURRENCY": _at_least_one("PREVIEW_CONCURRENCY", "2", "JOB_WORKERS=0 keeps a process from "

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from chat.web.assets import ClientNotBuilt, Manifest
-from tests.support import PASSWORD, Server, sign_up, start_server
+from tests.support import PASSWORD, Person, Server, create_workspace, invite, sign_up, start_server
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
@@ -23,8 +23,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv.stop()
 
 
-def _signed_in(server: Server) -> requests.Session:
-    person = sign_up(server.url)
+def _signed_in(server: Server, person: Person | None = None) -> requests.Session:
+    """A browser session of ``person`` (a new one by default), signed in through /login."""
+    person = person or sign_up(server.url)
     browser = requests.Session()
     page = browser.get(server.url + "/login").text
     token = re.search(r'name="csrf-token" content="([^"]+)"', page)
@@ -58,6 +59,37 @@ def test_the_chat_page_loads_its_hashed_bundle_with_a_year_long_cache(server: Se
     style = browser.get(server.url + styles[0])
     assert style.headers["Content-Type"].startswith("text/css")
     assert style.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+def test_the_integrations_page_is_its_own_entry_for_those_who_may_make_webhooks(server: Server) -> None:
+    alice, bob, gus, olga = (sign_up(server.url) for _ in range(4))
+    acme = create_workspace(alice)
+    invite(alice, acme, bob)
+    invite(alice, acme, gus, "guest")
+    create_workspace(olga, "Globex")
+    path = f"/w/{acme.id}/integrations"
+
+    page = _signed_in(server, alice).get(server.url + path)
+    assert page.status_code == 200
+    assert page.headers["Content-Security-Policy"] == CSP
+    scripts = re.findall(r'<script type="module" src="(/static/dist/assets/integrations-[\w-]+\.js)"></script>',
+                         page.text)
+    assert len(scripts) == 1 and "<script>" not in page.text, page.text
+    assert 'id="integrations"' in page.text and '"role": "owner"' in page.text
+    # Shared code (the REST helper, dialogs) is a chunk of its own, preloaded, not a copy.
+    assert re.search(r'<link rel="modulepreload" href="/static/dist/assets/[\w-]+\.js">', page.text)
+
+    # Members only while the workspace lets members make webhooks; guests never; outsiders: no such page.
+    bob_browser, gus_browser = _signed_in(server, bob), _signed_in(server, gus)
+    assert bob_browser.get(server.url + path).status_code == 403
+    alice.call("PATCH", f"/workspaces/{acme.id}", {"members_create_webhooks": True})
+    assert bob_browser.get(server.url + path).status_code == 200
+    assert gus_browser.get(server.url + path).status_code == 403
+    olga_browser = _signed_in(server, olga)
+    for other in (path, "/w/987654321/integrations", "/w/99999999999999999999999/integrations"):
+        assert olga_browser.get(server.url + other).status_code == 404, other
+    anonymous = requests.get(server.url + path, allow_redirects=False)
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
 
 
 def test_sign_in_pages_get_the_stylesheet_and_unhashed_files_revalidate(server: Server) -> None:

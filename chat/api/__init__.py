@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Endpoints reachable without signing in.
-PUBLIC_ENDPOINTS = {"api.openapi", "api.create_token_with_password", "api.signup", "api.invite_preview"}
+# An upload URL's ticket is its own credential (chat/services/files/upload_urls.py).
+PUBLIC_ENDPOINTS = {"api.openapi", "api.create_token_with_password", "api.signup", "api.invite_preview",
+                    "api.receive_upload"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # The request head limits of eventlet's server (the default async mode), applied in every mode
 # so that all three answer alike: one header line under 8 KiB, all of them at most 64 KiB.
@@ -35,7 +37,8 @@ MAX_HEADER_SECTION = 65536
 # Per-person limits of particular routes, counted before their body is read. The socket door
 # counts message.send against the same RATE_LIMIT_SENDS (chat/realtime).
 ROUTE_LIMITS = {"api.send_message": "RATE_LIMIT_SENDS", "api.upload_files": "RATE_LIMIT_UPLOADS",
-                "api.proxied_image": "RATE_LIMIT_IMAGES", "api.run_command": "RATE_LIMIT_COMMANDS"}
+                "api.proxied_image": "RATE_LIMIT_IMAGES", "api.run_command": "RATE_LIMIT_COMMANDS",
+                "api.replay_delivery": "RATE_LIMIT_DELIVERY_REPLAYS"}
 
 
 @api.before_request
@@ -57,6 +60,12 @@ def _authenticate() -> None:
         request.max_content_length = upload_request_limit()
     if not by_token and request.method not in SAFE_METHODS:
         csrf.protect()  # cookie-authenticated writes need the CSRF token header
+
+
+def public_url() -> str:
+    """This server's address in the URLs it hands out (webhook and upload URLs, file links):
+    PUBLIC_URL if set, else the address this request came to; without a trailing slash."""
+    return (current_app.config["PUBLIC_URL"] or request.host_url).rstrip("/")
 
 
 def actor() -> Actor:
@@ -166,6 +175,7 @@ from chat.api import (  # noqa: E402,F401
     bots,
     channels,
     commands,
+    deliveries,
     events,
     files,
     images,

@@ -6,10 +6,9 @@ from __future__ import annotations
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 
-from chat.api import actor, api, with_body
+from chat.api import actor, api, public_url, with_body
 from chat.api.openapi import operation
 from chat.api.schemas import array, ref, wrapped
-from chat.api.webhooks import base_url
 from chat.core.requests import CreateSlashCommand, RunCommand, UpdateSlashCommand
 from chat.services import commands
 from chat.services.commands import CommandView
@@ -38,7 +37,7 @@ def run_command(channel_id: int, data: RunCommand) -> ResponseReturnValue:
     command shows you Slack's "is not a valid command" note. Counts against `RATE_LIMIT_COMMANDS`.
     """
     ran = commands.run_command(actor(), channel_id, data.command, data.text, thread_root_id=data.thread_root_id,
-                               base_url=base_url())
+                               base_url=public_url())
     return jsonify(command_result_payload(ran))
 
 

@@ -1,14 +1,19 @@
 """Files: multipart upload, metadata, lists, search and downloads (with Range, for PDF viewers)."""
 from __future__ import annotations
 
+import tempfile
+from typing import IO, cast
+
 from flask import Response, jsonify, request, send_file
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_range_header
 
 from chat.api import actor, api, with_query
 from chat.api.openapi import operation
 from chat.api.schemas import BINARY, array, ref, wrapped
-from chat.core import limits
+from chat.core import limits, ratelimits
+from chat.core.errors import Invalid, TooLarge
 from chat.core.requests import DownloadQuery, FilesQuery, Schema, SearchQuery
 from chat.models import FileKind
 from chat.services import files
@@ -24,6 +29,16 @@ UPLOAD: Schema = {"required": True, "content": {"multipart/form-data": {
     "schema": {"type": "object", "required": ["file"], "properties": {
         "file": array(BINARY, minItems=1, maxItems=limits.FILES_PER_MESSAGE)}},
     "encoding": {"file": {"contentType": "application/octet-stream"}}}}}
+# An upload URL takes the bytes as they are (what slack_sdk sends), or one file part of a form.
+UPLOAD_URL_BODY: Schema = {"required": True, "content": {
+    "application/octet-stream": {"schema": BINARY},
+    "multipart/form-data": {"schema": {"type": "object", "required": ["filename"], "properties": {
+        "filename": BINARY}}, "encoding": {"filename": {"contentType": "application/octet-stream"}}}}}
+# Room for a multipart form's boundaries and part headers around the declared bytes.
+MULTIPART_ROOM = 64 * 1024
+# A raw body is read in chunks of this size, kept in memory up to SPOOL_IN_MEMORY, then on disk.
+SPOOL_CHUNK = 256 * 1024
+SPOOL_IN_MEMORY = 1024 * 1024
 _BYTES: Schema = {"*/*": {"schema": BINARY}}
 BYTES: dict[str, Schema] = {"200": {"description": "The bytes", "content": _BYTES},
          "206": {"description": "The part asked for with a Range header", "content": _BYTES},
@@ -46,6 +61,54 @@ def upload_files(channel_id: int) -> ResponseReturnValue:
     # The request size limit for this endpoint is raised in api._authenticate, before the body is read.
     uploads = [(item.filename, item.stream) for item in request.files.getlist("file")]
     return jsonify({"files": files.upload_files(actor(), channel_id, uploads)}), 201
+
+
+@api.post("/uploads/<ticket>")
+@operation("files", ok=ref("File"), request_body=UPLOAD_URL_BODY,
+           ok_description="Kept, private to the uploader until `files.completeUploadExternal` shares it",
+           errors={400: ["invalid", "length_mismatch"], 404: ["not_found"], 409: ["upload_url_used"],
+                   410: ["upload_url_expired"], 413: ["too_large", "file_too_large"]})
+def receive_upload(ticket: str) -> ResponseReturnValue:
+    """Upload a file's bytes to an upload URL of the Web API
+
+    The URL (from `files.getUploadURLExternal`, docs/integrations.md) is the credential: no token
+    or cookie is needed. Send exactly the declared length, as the raw body (any content type but
+    multipart: `slack_sdk` sends it so) or as the one file part of a multipart form (`curl -F
+    filename=@report.pdf`). Each URL takes one file, within `FILE_UPLOAD_URL_SECONDS` of being
+    made. Then `files.completeUploadExternal` shares the file or keeps it private.
+    """
+    upload = files.read_upload_url(ticket)
+    ratelimits.for_person("RATE_LIMIT_UPLOADS", upload.uploader_id)
+    request.max_content_length = upload.length + MULTIPART_ROOM
+    multipart = request.mimetype == "multipart/form-data"
+
+    def body() -> IO[bytes]:
+        if not multipart:
+            return _spooled(request.stream, upload.length + 1)
+        parts = list(request.files.values())
+        if len(parts) != 1:
+            raise Invalid("send the file as the body, or as the one file part of a multipart form", field="file")
+        return parts[0].stream
+
+    try:
+        kept = files.receive_upload(upload, files.UploadBody(None if multipart else request.content_length, body))
+    except RequestEntityTooLarge:  # a body without a length, or a form, past the declared length
+        raise TooLarge(f"the body is longer than the {upload.length} bytes declared to files.getUploadURLExternal",
+                       code="file_too_large") from None
+    return jsonify(kept)
+
+
+def _spooled(stream: IO[bytes], limit: int) -> IO[bytes]:
+    """At most ``limit`` bytes of the request's own stream, read here, then handed over as a
+    temporary file. The stream is the connection: it is read on the request's (green) thread,
+    as the form parser reads a multipart upload, never by the worker thread that then hashes
+    and stores the bytes off the event loop."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115  (returned open)
+    while limit > 0 and (chunk := stream.read(min(SPOOL_CHUNK, limit))):
+        spool.write(chunk)
+        limit -= len(chunk)
+    spool.seek(0)
+    return cast(IO[bytes], spool)
 
 
 @api.get("/channels/<int:channel_id>/files")

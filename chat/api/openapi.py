@@ -55,6 +55,8 @@ TAGS = {"accounts": "sign-up, your profile and personal API tokens",
                     "(the posts themselves go to /hooks/{secret}, docs/integrations.md)",
         "commands": "slash commands: running one, the commands members may run, a workspace's custom ones "
                     "(their response_url answers go to /hooks/commands/{secret}, docs/integrations.md)",
+        "deliveries": "the requests the server sent integrations (a bot's Events API requests), their attempts, "
+                      "and replay: the delivery log workspace admins read",
         "meta": "this document"}
 _IGNORED_METHODS = {"HEAD", "OPTIONS"}
 

@@ -16,12 +16,14 @@ from chat.core.requests import (
     FILE_ID,
     HTTP_URL,
     ID,
+    INTEGRATION_KIND,
     LINE_RULE,
     Schema,
     nullable,
     text_schema,
 )
 from chat.models import Role
+from chat.services.files.upload_urls import TICKET_PATTERN
 
 # --- helpers ------------------------------------------------------------------------------------
 
@@ -80,6 +82,7 @@ PATH_PARAMS: dict[str, Schema] = {
     "invite_id": id_of("invite"),
     "webhook_id": id_of("incoming webhook"),
     "command_id": id_of("custom slash command"),
+    "delivery_id": id_of("delivery (a request sent to an integration)"),
     "code": text_schema(1, limits.INVITE_CODE_LENGTH, "the invite code from the invite link"),
     "file_id": FILE_ID,
     "emoji": {**EMOJI, "description": "the reaction: an emoji character or a short name such as `thumbsup` "
@@ -88,6 +91,9 @@ PATH_PARAMS: dict[str, Schema] = {
                   "description": "the server's signature of the image URL (unpadded base64url of an HMAC-SHA256)"},
     "url": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,2731}$",
             "description": "the image's own URL, as unpadded base64url"},
+    "ticket": {"type": "string", "pattern": TICKET_PATTERN,
+               "description": "the signed, one-time ticket of an upload URL from the Web API's "
+                              "`files.getUploadURLExternal`"},
 }
 
 # --- errors -------------------------------------------------------------------------------------
@@ -160,6 +166,31 @@ BOT_FIELDS: Schema = {
     "events_url": nullable({**HTTP_URL, "description": "where its Events API requests go (null: none); "
                                                        "shown to the workspace's admins only"}),
 }
+
+DELIVERY_STATUS: Schema = {"type": "string", "enum": ["pending", "delivered", "failed", "given_up"],
+                           "description": "`pending`: an attempt is due or running (`next_attempt_at`); "
+                                          "`delivered`: a 2xx answer; `failed`: a failure no retry can fix (an "
+                                          "invalid or refused URL); `given_up`: every retry failed"}
+DELIVERY_FIELDS: dict[str, Schema] = {
+    "id": ID, "workspace_id": ID,
+    "kind": {**INTEGRATION_KIND, "description": "the kind of integration (`events_api`: a bot's Events API)"},
+    "integration_id": {**ID, "description": "the integration's id within its kind (for `events_api`, the bot's)"},
+    "event": {"type": "string", "maxLength": 100, "description": "what the request is about (an event type)"},
+    "url": {"type": "string", "description": "where it is sent"},
+    "status": DELIVERY_STATUS,
+    "attempts": {**COUNT, "description": "attempts finished so far"},
+    "created_at": TIMESTAMP,
+    "finished_at": nullable({**TIMESTAMP, "description": "when it was delivered, failed or given up"}),
+    "next_attempt_at": nullable({**TIMESTAMP, "description": "pending ones: when the next attempt is due"}),
+    "replay_of_id": nullable({**ID, "description": "the delivery this one replays"}),
+    "attempt_log": array(ref("DeliveryAttempt"), description="every attempt, first first (a running one "
+                                                              "without `finished_at`)"),
+    "body": {"type": "string", "description": "GET /deliveries/{delivery_id} only: the body as sent"},
+    "headers": {"type": "object", "additionalProperties": {"type": "string"},
+                "description": "GET /deliveries/{delivery_id} only: the headers sent with every attempt (the "
+                               "signature and retry headers are added at each attempt and not kept)"},
+}
+
 
 
 SCHEMAS: dict[str, Schema] = {
@@ -261,18 +292,25 @@ SCHEMAS: dict[str, Schema] = {
         "card": {"type": "string", "description": "mattermost: `props.card`, Markdown shown on demand"},
         "username": text_schema(1, 80, "show this name instead of the author's (the author stays a bot)"),
         "icon_url": {**HTTP_URL, "description": "show this picture instead of the author's"},
+        "icon_proxy_url": {"type": "string", "pattern": "^/api/v1/images/",
+                           "description": "with `icon_url`: the same picture through this server's image proxy "
+                                          "(GET /images/{signature}/{url}), the address a page shows it from"},
         "icon_emoji": {"type": "string", "maxLength": 100, "description": "an emoji short name such as `:ghost:` "
                                                                          "shown as the author's picture"},
         "webhook_id": {**ID, "description": "the incoming webhook that posted the message"},
     }, required=(), description="A message's integration content and how its poster is shown, or the kind of "
                                 "a plain message."),
     "File": obj({
-        "id": FILE_ID, "workspace_id": ID, "channel_id": ID,
+        "id": FILE_ID, "workspace_id": ID,
+        "channel_id": nullable({**ID, "description": "null for a file uploaded to an upload URL of the Web API "
+                                                     "(`files.getUploadURLExternal`) until a message shares it"}),
         "message_id": nullable({**ID, "description": "null until sent in a message; until then only "
                                                      "the uploader can see the file"}),
         "uploader": ref("User"),
         "name": text_schema(1, limits.FILE_NAME_LENGTH, "the name given at upload, without folders and without "
                                                         "invisible or text-direction characters"),
+        "title": nullable(text_schema(1, limits.FILE_NAME_LENGTH, "a title given through the Web API "
+                                                                  "(`files.completeUploadExternal`); null: the name")),
         "size": {"type": "integer", "minimum": 1, "description": "bytes"},
         "content_type": {"type": "string", "description": "decided from the content, never the name"},
         "kind": {"type": "string", "enum": ["pdf", "image", "other"]},
@@ -289,7 +327,7 @@ SCHEMAS: dict[str, Schema] = {
         "url": {"type": "string", "description": "the bytes; images and PDFs open in the browser"},
         "download_url": {"type": "string", "description": "the bytes as a download"},
         "position": {**ID, "description": "file lists only: pass as `before` for the next page"},
-    }, required=("id", "workspace_id", "channel_id", "message_id", "uploader", "name", "size", "content_type",
+    }, required=("id", "workspace_id", "channel_id", "message_id", "uploader", "name", "title", "size", "content_type",
                  "kind", "created_at", "preview", "url", "download_url")),
     "FilePage": obj({"files": array(ref("File"), description="newest first"),
                      "has_more": boolean("older files exist: ask again with before=<last position>")}),
@@ -377,6 +415,27 @@ SCHEMAS: dict[str, Schema] = {
         "message": nullable({**ref("Message"), "description": "the message it posted (`/me`, `/shrug`)"}),
         "ephemeral": nullable({**ref("EphemeralMessage"), "description": "what it showed you (also sent as "
                                                                           "`message.ephemeral` to your sockets)"}),
+    }),
+    "DeliveryAttempt": obj({
+        "number": {"type": "integer", "minimum": 1, "description": "1 for the first try"},
+        "started_at": TIMESTAMP,
+        "finished_at": nullable({**TIMESTAMP, "description": "null while it runs"}),
+        "duration_ms": nullable({**COUNT, "description": "how long the request took"}),
+        "status_code": nullable({"type": "integer", "description": "the HTTP status of the answer, when one came"}),
+        "error": nullable({"type": "string", "maxLength": 300, "description": "why it failed; null: delivered "
+                                                                            "(or still running)"}),
+        "reason": nullable({"type": "string", "maxLength": 40, "description": "the failure as Slack's "
+                                                                            "`X-Slack-Retry-Reason` names it"}),
+        "response_excerpt": nullable({"type": "string", "maxLength": 500,
+                                      "description": "the first characters of the answer's body"}),
+    }, description="One try of a delivery."),
+    "Delivery": obj(DELIVERY_FIELDS, required=[k for k in DELIVERY_FIELDS if k not in ("body", "headers")],
+                    description="A request the server sent (or will send) an integration for an event, with "
+                                "its attempts. Workspace admins read them (docs/integrations.md)."),
+    "DeliveryPage": obj({
+        "deliveries": array(ref("Delivery"), description="newest first"),
+        "has_more": boolean("the page is full: older deliveries may exist (ask again with `before` = the last "
+                            "id; the next page may be empty)"),
     }),
     "Invite": obj({
         "id": ID, "workspace_id": ID,

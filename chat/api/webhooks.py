@@ -2,10 +2,10 @@
 the /hooks/<secret> door (chat/webhooks), not part of this API."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import jsonify
 from flask.typing import ResponseReturnValue
 
-from chat.api import actor, api, with_body
+from chat.api import actor, api, public_url, with_body
 from chat.api.openapi import operation
 from chat.api.schemas import array, ref, wrapped
 from chat.core.requests import CreateWebhook, UpdateWebhook
@@ -13,11 +13,6 @@ from chat.services import webhooks
 from chat.services.payloads import new_webhook_payload, webhook_payload
 
 ERRORS = {404: ["not_found"]}
-
-
-def base_url() -> str:
-    """Where the webhook URL points: PUBLIC_URL if set, else the address this request came to."""
-    return current_app.config["PUBLIC_URL"] or request.host_url
 
 
 @api.get("/workspaces/<int:workspace_id>/webhooks")
@@ -42,7 +37,7 @@ def create_webhook(workspace_id: int, data: CreateWebhook) -> ResponseReturnValu
     its `url` (docs/integrations.md).
     """
     view, secret = webhooks.create_webhook(actor(), workspace_id, data.channel_id, data.name, icon_url=data.icon_url)
-    return jsonify(new_webhook_payload(view, secret, base_url())), 201
+    return jsonify(new_webhook_payload(view, secret, public_url())), 201
 
 
 @api.get("/webhooks/<int:webhook_id>")
@@ -67,7 +62,7 @@ def update_webhook(webhook_id: int, data: UpdateWebhook) -> ResponseReturnValue:
 def regenerate_webhook_secret(webhook_id: int) -> ResponseReturnValue:
     """Give a webhook a new secret URL"""
     view, secret = webhooks.regenerate_secret(actor(), webhook_id)
-    return jsonify(new_webhook_payload(view, secret, base_url()))
+    return jsonify(new_webhook_payload(view, secret, public_url()))
 
 
 @api.delete("/webhooks/<int:webhook_id>")

@@ -26,6 +26,7 @@ COMMAND_NAME_LENGTH = 32       # a slash command's name, without its slash (Slac
 COMMAND_DESCRIPTION_LENGTH = 250
 COMMAND_USAGE_HINT_LENGTH = 250
 COMMAND_TEXT_LENGTH = MESSAGE_LENGTH  # what follows a command's name
+INTEGRATION_KIND_LENGTH = 40   # a delivery's kind (events_api, outgoing_webhook, ...)
 
 # Counts.
 DELIVERY_BODY_BYTES = 1024 * 1024  # what one delivery to an integration may send

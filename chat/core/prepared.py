@@ -89,6 +89,9 @@ def _run(prepared: Prepared, params: list[dict[str, Any]], *, many: bool) -> Seq
 
 def insert_returning_ids(table: Table, columns: tuple[str, ...], size: int) -> Prepared:
     """INSERT of ``size`` rows in one statement, RETURNING their ids; the parameters of row i
-    are named ``<column>_<i>``. One Prepared per shape, kept by the caller."""
-    rows: list[dict[str, Any]] = [{column: bindparam(f"{column}_{i}") for column in columns} for i in range(size)]
+    are named ``<column>_<i>``. One Prepared per shape, kept by the caller. Each parameter
+    carries its column's type: SQLAlchemy gives the first row's the column types but leaves
+    the later rows' untyped, and an untyped JSON value would reach the driver as a dict."""
+    rows: list[dict[str, Any]] = [{column: bindparam(f"{column}_{i}", type_=table.c[column].type)
+                                   for column in columns} for i in range(size)]
     return Prepared(table.insert().values(rows).returning(table.c.id))

@@ -37,6 +37,7 @@ from chat.core.validation import (
     EMOJI_SHORTCODE_PATTERN,
     FILE_ID_PATTERN,
     HTTP_URL_PATTERN,
+    INTEGRATION_KIND_PATTERN,
     USER_ID_LIST_PATTERN,
     USERNAME_INPUT_PATTERN,
     check_bool,
@@ -50,6 +51,7 @@ from chat.core.validation import (
     check_http_url,
     check_id,
     check_id_list,
+    check_integration_kind,
     check_invite_hours,
     check_limit,
     check_max_file_size,
@@ -443,6 +445,22 @@ class RunCommand(Request):
         0, limits.COMMAND_TEXT_LENGTH, "what follows the command's name", multiline=True))] = ""
     thread_root_id: Annotated[int | None, Check(optional(check_id), nullable(
         {**ID, "description": "run it in this thread: its answers go there"}))] = None
+
+
+# --- deliveries to integrations -----------------------------------------------------------------
+
+INTEGRATION_KIND: Schema = {"type": "string", "pattern": INTEGRATION_KIND_PATTERN}
+IntegrationKind = Annotated[str | None, Check(check_integration_kind, {
+    **INTEGRATION_KIND, "description": "only deliveries to this kind of integration (e.g. `events_api`, "
+                                       "bots' Events API requests)"})]
+
+
+class DeliveriesQuery(Request):
+    kind: IntegrationKind = None
+    integration_id: QueryId = Field(None, description="only this integration's deliveries (give `kind` too: "
+                                                      "each kind numbers its integrations, e.g. a bot's id)")
+    before: QueryId = Field(None, description="a delivery id from the previous page: the deliveries older than it")
+    limit: Annotated[int | None, page_size(limits.DELIVERIES_PAGE)] = None
 
 
 # --- workspaces ---------------------------------------------------------------------------------

@@ -363,6 +363,19 @@ def check_query_int(raw: Any, field: str, *, minimum: int = 1, maximum: int = li
     return int(raw)
 
 
+INTEGRATION_KIND_PATTERN = f"^[a-z0-9][a-z0-9_.-]{{0,{limits.INTEGRATION_KIND_LENGTH - 1}}}$"
+_INTEGRATION_KIND = re.compile(INTEGRATION_KIND_PATTERN)
+
+
+def check_integration_kind(value: Any, field: str = "kind") -> str:
+    """An integration kind as deliveries name it (``events_api``, ``outgoing_webhook``, ...):
+    lower-case letters, digits and ``_.-``, at most INTEGRATION_KIND_LENGTH."""
+    if not isinstance(value, str) or not _INTEGRATION_KIND.fullmatch(value):
+        raise Invalid(f"{field} must be 1-{limits.INTEGRATION_KIND_LENGTH} lower-case letters, digits or _.- "
+                      "(an integration kind such as events_api)", field=field)
+    return value
+
+
 USER_ID_LIST_PATTERN = "^0*[1-9][0-9]*(,0*[1-9][0-9]*)*$"
 
 

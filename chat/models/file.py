@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, Enum, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chat.extensions import Model
@@ -39,11 +39,15 @@ class File(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
-    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    # NULL for an upload through the Web API's upload URL (files.getUploadURLExternal) that no
+    # message shares yet: the message that shares it gives it its channel.
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
     uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     # NULL until the upload is sent in a message; until then only the uploader sees it.
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(255))
+    # Slack's title (files.completeUploadExternal); NULL: the name is the title.
+    title: Mapped[str | None] = mapped_column(String(255))
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     content_type: Mapped[str] = mapped_column(String(100))
@@ -55,5 +59,8 @@ class File(Model):
     has_thumbnail: Mapped[bool] = mapped_column(default=False)
     # Text inside a PDF, extracted once for search.
     text: Mapped[str | None] = mapped_column(Text)
+    # Kept by its uploader without sharing it (files.completeUploadExternal without a channel,
+    # as Slack keeps such a file private): housekeeping does not forget it as an unsent upload.
+    kept: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[datetime | None]

@@ -1,4 +1,5 @@
-"""Who may do what: the workspace doors (``access_membership``, ``access_admin``) and, for
+"""Who may do what: the workspace doors (``access_membership``, ``access_admin``,
+``access_webhook_maker``) and, for
 channels, one rule per question, each written once.
 
 ``access_*`` functions return what the actor may use or raise. Nothing the actor cannot see is
@@ -53,7 +54,7 @@ from chat.core.actor import Actor
 from chat.core.errors import ChatError, Conflict, Forbidden, NotFound
 from chat.core.prepared import Prepared
 from chat.extensions import db
-from chat.models import Channel, ChannelKind, ChannelMember, Membership, Message, Role, User, UserKind
+from chat.models import Channel, ChannelKind, ChannelMember, Membership, Message, Role, User, UserKind, Workspace
 
 
 def access_membership(user_id: int, workspace_id: int) -> Membership:
@@ -68,6 +69,19 @@ def access_admin(user_id: int, workspace_id: int) -> Membership:
     membership = access_membership(user_id, workspace_id)
     if not membership.role.is_admin:
         raise Forbidden("only workspace admins can do this", code="admin_only")
+    return membership
+
+
+def access_webhook_maker(actor: Actor, workspace_id: int) -> Membership:
+    """The membership of someone who may make incoming webhooks in the workspace, and so open
+    its Integrations page: its admins, and its members while the workspace's
+    ``members_create_webhooks`` is on; never guests or bots. NotFound outside the workspace."""
+    membership = access_membership(actor.id, workspace_id)
+    refuse_bots(actor, "make webhooks")
+    if membership.role == Role.guest:
+        raise Forbidden("guests cannot make webhooks", code="guest")
+    if not membership.role.is_admin and not db.session.get_one(Workspace, workspace_id).members_create_webhooks:
+        raise Forbidden("only workspace admins can make webhooks here", code="admin_only")
     return membership
 
 

@@ -8,6 +8,7 @@ chat/api/openapi.py; tests check real responses and events against them.
 """
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,8 @@ from chat.models import (
     ApiToken,
     Channel,
     ChannelMember,
+    Delivery,
+    DeliveryAttempt,
     File,
     Invite,
     Membership,
@@ -205,6 +208,28 @@ def signing_secret_payload(bot_id: int, secret: str) -> dict[str, Any]:
     return {"bot_id": bot_id, "signing_secret": secret}
 
 
+def delivery_attempt_payload(attempt: DeliveryAttempt) -> dict[str, Any]:
+    return {"number": attempt.number, "started_at": iso(attempt.started_at), "finished_at": iso(attempt.finished_at),
+            "duration_ms": attempt.duration_ms, "status_code": attempt.status_code, "error": attempt.error,
+            "reason": attempt.reason, "response_excerpt": attempt.response_excerpt}
+
+
+def delivery_payload(delivery: Delivery, *, detail: bool = False) -> dict[str, Any]:
+    """A delivery to an integration with its attempts (loaded with it); ``detail``: with the
+    body and headers it sends, for the one-delivery view."""
+    payload: dict[str, Any] = {
+        "id": delivery.id, "workspace_id": delivery.workspace_id, "kind": delivery.kind,
+        "integration_id": delivery.integration_id, "event": delivery.event, "url": delivery.url,
+        "status": delivery.status.value, "attempts": delivery.attempts, "created_at": iso(delivery.created_at),
+        "finished_at": iso(delivery.finished_at), "next_attempt_at": iso(delivery.next_attempt_at),
+        "replay_of_id": delivery.replay_of_id,
+        "attempt_log": [delivery_attempt_payload(a) for a in delivery.attempt_log]}
+    if detail:
+        payload["body"] = delivery.body
+        payload["headers"] = json.loads(delivery.headers)
+    return payload
+
+
 def invite_payload(invite: Invite) -> dict[str, Any]:
     return {"id": invite.id, "workspace_id": invite.workspace_id, "code": invite.code,
             "role": invite.role.value, "created_at": iso(invite.created_at),
@@ -222,7 +247,7 @@ def file_payload_by(f: File, uploader: dict[str, Any]) -> dict[str, Any]:
     base = f"/api/v1/files/{f.public_id}"
     return {
         "id": f.public_id, "workspace_id": f.workspace_id, "channel_id": f.channel_id,
-        "message_id": f.message_id, "uploader": uploader, "name": f.name, "size": f.size,
+        "message_id": f.message_id, "uploader": uploader, "name": f.name, "title": f.title, "size": f.size,
         "content_type": f.content_type, "kind": f.kind.value, "created_at": iso(f.created_at),
         "preview": {
             "state": f.preview_state.value, "page_count": f.page_count, "width": f.width, "height": f.height,
@@ -238,6 +263,18 @@ def file_payloads(files: list[File]) -> list[dict[str, Any]]:
     uploader_ids = {f.uploader_id for f in files}
     uploaders = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(uploader_ids)))} if files else {}
     return [file_payload(f, uploaders[f.uploader_id]) for f in files]
+
+
+def props_payload(props: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A message's ``props`` as clients get them: as stored, and with an ``icon_url`` its
+    ``icon_proxy_url``, the same picture through this server's image proxy: the page may show
+    only its own images (``img-src 'self'``), and readers' browsers never contact the icon's server."""
+    if not props or not props.get("icon_url"):
+        return props
+    # images imports the files package, which imports this module.
+    from chat.services.integrations.images import proxied
+
+    return {**props, "icon_proxy_url": proxied(props["icon_url"])}
 
 
 def message_payloads(messages: list[Message], authors: dict[int, dict[str, Any]] | None = None
@@ -302,7 +339,7 @@ def new_message_payload(m: Message | StoredMessage, author: dict[str, Any], reac
         "thread_root_id": m.thread_root_id,
         "body": "" if deleted else m.body, "html": "" if deleted else m.html,
         "mentions_channel": m.mentions_channel,
-        "props": None if deleted else m.props,
+        "props": None if deleted else props_payload(m.props),
         "reply_count": m.reply_count, "last_reply_at": iso(m.last_reply_at),
         "reactions": [{"emoji": e, "count": len(u), "user_ids": u} for e, u in reactions.items()],
         "files": [] if deleted else (files or []),

@@ -1,4 +1,4 @@
-"""HTML pages: sign in, sign up, the chat app shell and invite links."""
+"""HTML pages: sign in, sign up, the chat app shell, a workspace's Integrations page and invite links."""
 from __future__ import annotations
 
 from urllib.parse import urlparse
@@ -9,11 +9,12 @@ from flask_login import login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
 from chat.authn import session_actor
+from chat.core import limits
 from chat.core.actor import Actor
 from chat.core.errors import ChatError
 from chat.extensions import csrf
 from chat.services import accounts, workspaces
-from chat.services.payloads import me_payload
+from chat.services.payloads import me_payload, workspace_payload
 
 web = Blueprint("web", __name__)
 
@@ -106,6 +107,22 @@ def logout() -> ResponseReturnValue:
 @login_required
 def index() -> ResponseReturnValue:
     return render_template("app.html", me=me_payload(accounts.get_me(_signed_in())))
+
+
+@web.get("/w/<int:workspace_id>/integrations")
+@login_required
+def integrations(workspace_id: int) -> ResponseReturnValue:
+    """A workspace's Integrations page (static/src/integrations), for those who may make
+    incoming webhooks there; 403 for its other members, 404 for everyone else."""
+    actor = _signed_in()
+    if workspace_id > limits.MAX_ID:
+        abort(404)  # names nothing (and would overflow the driver)
+    try:
+        view = workspaces.integrations_workspace(actor, workspace_id)
+    except ChatError as err:
+        abort(err.status, description=err.message)
+    return render_template("integrations.html", me=me_payload(accounts.get_me(actor)),
+                           workspace=workspace_payload(view.workspace, view.membership))
 
 
 @web.route("/invite/<code>", methods=["GET", "POST"])

@@ -1,7 +1,7 @@
 """slash commands (custom ones of a workspace), their runs with a response_url, and muted channels
 
 Revision ID: 55af4aa0a827
-Revises: f1b3d5a7c9e2
+Revises: a4c6e8f0b2d4
 Create Date: 2026-12-12 10:00:00
 
 channel_members.muted: false for every membership so far.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '55af4aa0a827'
-down_revision = 'f1b3d5a7c9e2'
+down_revision = 'a4c6e8f0b2d4'
 branch_labels = None
 depends_on = None
 

@@ -98,3 +98,27 @@ def expire_invite(server: Server, code: str) -> None:
                          {"past": "2000-01-01 00:00:00", "code": code})
     finally:
         engine.dispose()
+
+
+def record_delivery(server: Server, workspace_id: int, *, kind: str = "events_api", integration_id: int = 1,
+                    url: str = "https://integration.example.test/events") -> int:
+    """A finished delivery to an integration, as its log keeps it (one failed attempt, given up),
+    written straight into the database: no kind of the plain server sends deliveries yet."""
+    url_db = server.env.get("DATABASE_URL") or f"sqlite:///{server.env['CHAT_INSTANCE_DIR']}/chat.db"
+    engine = sqlalchemy.create_engine(url_db)
+    now = "2025-01-01 00:00:00"
+    try:
+        with engine.begin() as conn:
+            delivery_id = conn.execute(sqlalchemy.text(
+                "INSERT INTO integration_deliveries (workspace_id, kind, integration_id, event, url, body, headers, "
+                "status, attempts, created_at, finished_at) VALUES (:workspace_id, :kind, :integration_id, 'message', "
+                ":url, '{}', '{}', 'given_up', 1, :now, :now) RETURNING id"),
+                {"workspace_id": workspace_id, "kind": kind, "integration_id": integration_id, "url": url,
+                 "now": now}).scalar_one()
+            conn.execute(sqlalchemy.text(
+                "INSERT INTO integration_delivery_attempts (delivery_id, number, started_at, finished_at, "
+                "duration_ms, status_code, error, reason, response_excerpt) VALUES (:id, 1, :now, :now, 12, 500, "
+                "'HTTP 500', 'http_error', 'integration says no')"), {"id": delivery_id, "now": now})
+    finally:
+        engine.dispose()
+    return delivery_id

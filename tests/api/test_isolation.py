@@ -17,14 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import requests
 
-from tests.api.helpers import API, assert_error, history, send, unique
-from tests.support import Cast, barrier
+from tests.api.helpers import API, assert_error, history, record_delivery, send, unique
+from tests.support import Cast, Server, barrier
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # Route parameters the sweep knows how to fill with something of Acme's (see ``acme_values``).
 KNOWN_PARAMETERS = {"workspace_id", "channel_id", "message_id", "user_id", "token_id", "invite_id", "code", "emoji",
-                    "file_id", "bot_id", "webhook_id", "command_id"}
+                    "file_id", "bot_id", "webhook_id", "command_id", "delivery_id", "ticket"}
 # Route parameters that name nothing of any workspace, so there is nothing of Acme's to try: the
 # image proxy's signed URL of a public image (GET /images/<signature>/<url>), which anyone signed
 # in who was shown the path may load (docs/integrations.md).
@@ -54,6 +55,7 @@ def app(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-de
 # only access decides the answer. Query strings for GET routes that need them go here too.
 REQUEST_OVERRIDES: dict[str, dict[str, Any]] = {
     "api.upload_files": {"files": {"file": ("note.txt", b"olga was here", "text/plain")}},
+    "api.receive_upload": {"data": b"olga was here"},
 }
 QUERY_STRINGS: dict[str, str] = {
     "api.events_since": "?since=0&limit=1000",
@@ -93,12 +95,14 @@ class Acme:
     bot_id: int = 0
     webhook_id: int = 0
     command_id: int = 0
+    delivery_id: int = 0
     general_file: str = ""
     private_file: str = ""
     unsent_file: str = ""
+    altered_ticket: str = ""
 
 
-def make_acme(cast: Cast) -> Acme:
+def make_acme(cast: Cast, server: Server) -> Acme:
     alice, bob = cast.alice, cast.bob
     secret = f"acme-secret-{uuid.uuid4().hex}"
     private = alice.post(f"/workspaces/{cast.acme.id}/channels", {"name": unique("acme-private"), "private": True,
@@ -120,6 +124,8 @@ def make_acme(cast: Cast) -> Acme:
                          {"name": f"/{unique('acme')}", "url": "https://acme.example.test/commands",
                           "description": secret})
     invite = alice.post(f"/workspaces/{cast.acme.id}/invites", {"role": "member"})
+    delivery_id = record_delivery(server, cast.acme.id, integration_id=bot["id"],
+                                  url=f"https://bot.example.test/{secret}")
     revoked = alice.post(f"/workspaces/{cast.acme.id}/invites", {"role": "admin"})
     alice.call("DELETE", f"/workspaces/{cast.acme.id}/invites/{revoked['id']}")
     # Files: shared in general, shared in private, and one uploaded but not sent yet. Plain text,
@@ -132,25 +138,34 @@ def make_acme(cast: Cast) -> Acme:
         files[where] = r.json()["files"][0]["id"]
         if where != "unsent":
             alice.post(f"/channels/{channel}/messages", {"body": f"{secret} file", "file_ids": [files[where]]})
+    # An upload URL of Acme's bot, for a file of the same length as Olga's body. The URL is its own
+    # credential, which Olga does not hold: she tries it altered (one character of its signature).
+    got = requests.post(f"{cast.server_url}/api/files.getUploadURLExternal", timeout=20,
+                        data={"filename": "acme.txt", "length": len(b"olga was here")},
+                        headers={"Authorization": f"Bearer {bot_token['token']}"}).json()
+    ticket = got["upload_url"].rsplit("/", 1)[1]
+    altered = ticket[:-1] + ("A" if ticket[-1] != "A" else "B")
     return Acme(cast.acme.general_id, private["id"], dm["id"], general_message["id"], private_message["id"],
                 reply["id"], token["id"], invite["id"], invite["code"], revoked["code"],
                 markers=[secret, alice.username, bob.username, cast.gus.username, private["name"],
                          invite["code"], token["prefix"], bot["username"], bot_token["prefix"], signing_secret,
                          webhook["url"].rsplit("/", 1)[1], command["token"], command["signing_secret"],
                          command["name"]],
-                bot_id=bot["id"], webhook_id=webhook["id"], command_id=command["id"], general_file=files["general"],
+                bot_id=bot["id"], webhook_id=webhook["id"], command_id=command["id"], delivery_id=delivery_id,
+                general_file=files["general"],
                 private_file=files["private"],
-                unsent_file=files["unsent"])
+                unsent_file=files["unsent"], altered_ticket=altered)
 
 
 def acme_values(cast: Cast, acme: Acme) -> list[dict[str, Any]]:
     """Sets of parameter values, each naming Acme's things; every route is tried with each set."""
     base = {"workspace_id": cast.acme.id, "user_id": cast.bob.id, "token_id": acme.token_id, "bot_id": acme.bot_id,
-            "webhook_id": acme.webhook_id, "command_id": acme.command_id, "invite_id": acme.invite_id,
+            "webhook_id": acme.webhook_id, "command_id": acme.command_id, "delivery_id": acme.delivery_id,
+            "invite_id": acme.invite_id,
             "emoji": "eyes",
             # An invite code is a capability: whoever holds a live one may join. Olga holds none,
             # so she tries the one she might have seen in an old link: a revoked one.
-            "code": acme.revoked_code}
+            "code": acme.revoked_code, "ticket": acme.altered_ticket}
     return [
         {**base, "channel_id": acme.general, "message_id": acme.general_message, "file_id": acme.general_file},
         {**base, "channel_id": acme.private, "message_id": acme.private_message, "file_id": acme.private_file},
@@ -196,6 +211,7 @@ def acme_state(cast: Cast, acme: Acme) -> Any:
         "bots": alice.get(f"/workspaces/{cast.acme.id}/bots"),
         "webhooks": alice.get(f"/workspaces/{cast.acme.id}/webhooks"),
         "slash_commands": alice.get(f"/workspaces/{cast.acme.id}/slash-commands"),
+        "deliveries": alice.get(f"/workspaces/{cast.acme.id}/deliveries"),
         "bot_tokens": [{k: v for k, v in t.items() if k != "last_used_at"}
                        for t in alice.get(f"/bots/{acme.bot_id}/tokens")["tokens"]],
         "tokens": [{k: v for k, v in t.items() if k != "last_used_at"} for t in alice.get("/tokens")["tokens"]],
@@ -224,8 +240,8 @@ def test_every_socket_event_is_covered(app) -> None:  # type: ignore[no-untyped-
     assert registered == KNOWN_SOCKET_EVENTS
 
 
-def test_another_workspace_gets_404_on_every_route_and_changes_nothing(app, cast: Cast) -> None:  # type: ignore[no-untyped-def]
-    acme = make_acme(cast)
+def test_another_workspace_gets_404_on_every_route_and_changes_nothing(app, cast: Cast, server: Server) -> None:  # type: ignore[no-untyped-def]
+    acme = make_acme(cast, server)
     olga = cast.olga
     before = acme_state(cast, acme)
     socket = olga.socket()
@@ -295,9 +311,9 @@ def _workspace_ids(data: Any) -> set[int]:
     return found
 
 
-def test_olgas_own_lists_hold_nothing_of_acme(app, cast: Cast) -> None:  # type: ignore[no-untyped-def]
+def test_olgas_own_lists_hold_nothing_of_acme(app, cast: Cast, server: Server) -> None:  # type: ignore[no-untyped-def]
     """Every GET route, filled with Olga's own ids, answers without a trace of Acme."""
-    acme = make_acme(cast)
+    acme = make_acme(cast, server)
     olga = cast.olga
     own_channel = olga.post(f"/workspaces/{cast.globex.id}/channels", {"name": unique("globex")})
     own_message = send(olga, own_channel["id"], "globex business")
@@ -332,9 +348,9 @@ def test_olgas_own_lists_hold_nothing_of_acme(app, cast: Cast) -> None:  # type:
         socket.close()
 
 
-def test_acme_ids_inside_olgas_own_requests_reach_nothing(cast: Cast) -> None:
+def test_acme_ids_inside_olgas_own_requests_reach_nothing(cast: Cast, server: Server) -> None:
     """Ids smuggled in request bodies and socket payloads are checked too."""
-    acme = make_acme(cast)
+    acme = make_acme(cast, server)
     olga, globex = cast.olga, cast.globex
     assert_error(olga.request("POST", f"/workspaces/{globex.id}/direct", json={"user_ids": [cast.bob.id]}),
                  404, "not_found")
@@ -360,8 +376,8 @@ def test_acme_ids_inside_olgas_own_requests_reach_nothing(cast: Cast) -> None:
         socket.close()
 
 
-def test_socket_events_aimed_at_another_workspace_are_refused(app, cast: Cast) -> None:  # type: ignore[no-untyped-def]
-    acme = make_acme(cast)
+def test_socket_events_aimed_at_another_workspace_are_refused(app, cast: Cast, server: Server) -> None:  # type: ignore[no-untyped-def]
+    acme = make_acme(cast, server)
     before = acme_state(cast, acme)
     olga = cast.olga.socket()
     alice = cast.alice.socket()

@@ -1,10 +1,10 @@
 // The store's mutations and the state selectors views use, plus the text helpers and the REST
 // helper this part of the client owns.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, api } from '../../static/src/chat/api';
 import { displayName, mentionsMe, state } from '../../static/src/chat/state';
 import * as store from '../../static/src/chat/store';
 import { formatSize } from '../../static/src/chat/uploads';
+import { ApiError, api } from '../../static/src/shared/api';
 import { channel, ME, message, user, WORKSPACE } from './fixtures';
 
 beforeEach(() => {

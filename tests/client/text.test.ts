@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { colorClass, dayLabel, initials, plural } from '../../static/src/chat/dom';
+import { colorClass, dayLabel, initials, plural } from '../../static/src/shared/dom';
 
 describe('initials', () => {
   it('takes the first letters of the first and last names', () => {

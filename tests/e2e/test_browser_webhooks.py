@@ -1,10 +1,13 @@
 """An incoming webhook's post, made with curl and requests as integrations make them, appears
-live in the channel under its name (or its override), with the BOT tag and its card."""
+live in the channel under its name (or its override), with the BOT tag and its card; its icon
+shows, from this server's image proxy."""
 from __future__ import annotations
 
 import json
 import os
 import subprocess
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +15,8 @@ import requests
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import sign_in, wait_ready
-from tests.support import Server, owner_and_member
+from tests.integrations.test_image_proxy import ImageServer
+from tests.support import Server, owner_and_member, start_server
 
 pytestmark = pytest.mark.browser
 SCREENSHOT = os.environ.get("WEBHOOK_SCREENSHOT")  # a path: save what the channel looks like, to look at
@@ -67,3 +71,33 @@ def test_a_webhook_post_appears_live_with_its_name_bot_tag_and_card(server: Serv
     wait_ready(page)
     expect(message(page, "3 tests failed").locator("article.card")).to_be_visible()
     expect(message(page, "is live in").get_by_test_id("author")).to_have_text("Deployer")
+
+
+@pytest.fixture(scope="module")
+def images() -> Iterator[ImageServer]:
+    origin = ImageServer().start()
+    yield origin  # type: ignore[misc]
+    origin.stop()
+
+
+@pytest.fixture(scope="module")
+def icon_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server that may fetch images from 127.0.0.1, where the test's image server is."""
+    srv = start_server(tmp_path_factory.mktemp("icons"), extra_env={"OUTBOUND_ALLOWED_NETWORKS": "127.0.0.1/32"})
+    yield srv
+    srv.stop()
+
+
+def test_a_webhooks_icon_shows_through_the_image_proxy(icon_server: Server, images: ImageServer, new_context) -> None:
+    alice, _bob, acme = owner_and_member(icon_server.url, "Alice Icons", "Bob Icons")
+    path = f"/image/png/{uuid.uuid4().hex[:10]}.png"
+    icon = images.url(path)
+    hook = alice.post(f"/workspaces/{acme.id}/webhooks", {"channel_id": acme.general_id, "name": "Nagios",
+                                                          "icon_url": icon})
+    page = sign_in(new_context(), icon_server.url, alice)
+    assert requests.post(hook["url"], json={"text": "disk full on db1"}, timeout=20).text == "ok"
+    avatar = message(page, "disk full on db1").locator(".avatar img.avatar-icon")
+    expect(avatar).to_be_visible()  # loaded: a picture the page could not load is hidden
+    assert avatar.get_attribute("src").startswith("/api/v1/images/")
+    assert avatar.evaluate("img => img.complete && img.naturalWidth") == 3  # the test image is 3 x 2
+    assert len(images.received(path)) == 1  # fetched by the server, once; the browser never asked it

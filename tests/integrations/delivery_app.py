@@ -27,11 +27,15 @@ else:
     @click.argument("workspace_id", type=int)
     @click.argument("url")
     @click.argument("body")
-    def enqueue(workspace_id: int, url: str, body: str) -> None:
-        with atomic():
-            row = integrations.enqueue_delivery(workspace_id=workspace_id, kind=SIGNED, integration_id=1,
-                                                event="message", url=url, body=body,
-                                                headers={"Content-Type": "application/json"})
-        click.echo(f"DELIVERY_ID={row.id}")
+    @click.option("--integration-id", type=int, default=1, show_default=True)
+    @click.option("--event", default="message", show_default=True)
+    @click.option("--count", type=int, default=1, show_default=True, help="that many deliveries, one per line")
+    def enqueue(workspace_id: int, url: str, body: str, integration_id: int, event: str, count: int) -> None:
+        for _ in range(count):
+            with atomic():
+                row = integrations.enqueue_delivery(workspace_id=workspace_id, kind=SIGNED,
+                                                    integration_id=integration_id, event=event, url=url, body=body,
+                                                    headers={"Content-Type": "application/json"})
+            click.echo(f"DELIVERY_ID={row.id}")
 
     app.cli.add_command(delivery_cli)

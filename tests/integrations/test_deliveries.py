@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from chat import create_app
 from chat.core import jobs
@@ -269,6 +269,18 @@ def test_a_delivery_is_replayed_as_a_new_one_with_the_same_body(cast: Cast, rece
     assert SignatureVerifier(SECRET).is_valid_request(second.body, second.headers)
     assert "x-slack-retry-num" not in second.headers  # a new delivery, not a retry
     assert integrations.get_delivery(cast.admin, replay.id).replay_of_id == original
+
+
+def test_a_delivery_of_a_kind_no_longer_served_is_not_replayed(cast: Cast, receiver: Receiver) -> None:
+    original = enqueue(cast, receiver.url(f"/ok?{uuid.uuid4().hex}"))
+    wait_for_status(original, DeliveryStatus.delivered)
+    with atomic():  # as if the feature that sent it had been removed since
+        db.session.execute(update(Delivery).where(Delivery.id == original).values(kind="test.removed"))
+    with pytest.raises(Invalid) as refused:
+        integrations.replay_delivery(cast.admin, original)
+    assert refused.value.field == "kind"
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Delivery).where(Delivery.replay_of_id == original)) == 0
 
 
 def test_pruning_forgets_old_finished_deliveries_and_keeps_pending_ones(cast: Cast, receiver: Receiver) -> None:

@@ -26,8 +26,10 @@ from chat import create_app
 from chat.services.integrations import images, parse_slack_message, render_slack
 from chat.storage import storage
 from tests.api.helpers import Browser, assert_error
+from tests.api.test_bots import make_bot
+from tests.api.test_slack_web_api import client, sid
 from tests.receiver import Receiver
-from tests.support import Person, Server, free_port, sign_up, start_server
+from tests.support import Person, Server, create_workspace, free_port, sign_up, start_server
 
 SECRET = "image-proxy-test-secret"
 TIMEOUT = 2
@@ -170,6 +172,32 @@ def test_a_browser_session_sees_images_too(proxy_server: Server, origin: ImageSe
     path = unique("png")
     response = browser.session.get(proxy_server.url + images.proxied(origin.url(path)), timeout=20)
     assert response.status_code == 200 and response.content == PNG
+
+
+def test_an_integrations_icon_is_shown_through_the_proxy_too(proxy_server: Server, origin: ImageServer,
+                                                              signing: None) -> None:
+    """The icon a message is shown with (an incoming webhook's own ``icon_url``, a Web API post's
+    ``icon_url`` override) is a picture of another site too: the message carries, beside the URL
+    as sent, the signed same-origin path the page shows it from, and the proxy serves it."""
+    owner = sign_up(proxy_server.url, "Icon Owner")
+    workspace = create_workspace(owner, "Icons")
+    hook_icon, post_icon = origin.url(unique("png")), origin.url(unique("png"))
+    hook = owner.post(f"/workspaces/{workspace.id}/webhooks", {"channel_id": workspace.general_id,
+                                                               "name": "CI", "icon_url": hook_icon})
+    assert requests.post(hook["url"], json={"text": "from the hook"}, timeout=20).text == "ok"
+    owner.call("PATCH", f"/workspaces/{workspace.id}", {"webhook_overrides": True})
+    _bot, robot = make_bot(owner, workspace.id, "Poster")
+    posted = client(proxy_server.url, robot.token).chat_postMessage(
+        channel=sid("C", workspace.general_id), text="from the bot", icon_url=post_icon)
+    assert posted["message"]["icons"] == {"image_48": post_icon}  # a Slack app reads back what it sent
+    shown = {m["body"]: m["props"] for m in owner.get(f"/channels/{workspace.general_id}/messages")["messages"]}
+    for body, icon in (("from the hook", hook_icon), ("from the bot", post_icon)):
+        props = shown[body]
+        assert props["icon_url"] == icon
+        assert props["icon_proxy_url"] == images.proxied(icon) and "127.0.0.1" not in props["icon_proxy_url"]
+        picture = get(proxy_server, props["icon_proxy_url"], owner)
+        assert picture.status_code == 200 and picture.content == PNG
+    assert origin.received(urlsplit(hook_icon).path) and origin.received(urlsplit(post_icon).path)
 
 
 def test_the_page_csp_still_allows_only_same_origin_images(proxy_server: Server, person: Person) -> None:

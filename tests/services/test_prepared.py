@@ -28,6 +28,22 @@ def test_many_rows_in_chunks_get_their_own_ids_in_order(app) -> None:
     assert all(stored[i].created_at == when for i in ids)
 
 
+def test_every_row_of_a_multi_row_insert_gets_its_columns_types(app) -> None:
+    """JSON in the second row and later too (SQLAlchemy types only the first row's parameters):
+    a batch of webhook posts, each with its props, is one INSERT."""
+    owner = Actor.cli(accounts.sign_up("pj@example.test", "password123", "P Json", "pjson"))
+    ws = workspaces.create_workspace(owner, "Json")
+    general = channels.list_my_channels(owner, ws.id)[0]["id"]
+    rows = [{"workspace_id": ws.id, "channel_id": general, "user_id": owner.id, "client_msg_id": None,
+             "thread_root_id": None, "body": f"m{n}", "html": f"<p>m{n}</p>", "mentions_channel": False,
+             "props": {"format": "slack", "n": n}, "reply_count": 0, "created_at": datetime(2026, 1, 1)}
+            for n in range(3)]
+    with atomic():
+        ids = insert_many(Message.__table__, rows)
+    db.session.expire_all()
+    assert [db.session.get_one(Message, i).props for i in ids] == [{"format": "slack", "n": n} for n in range(3)]
+
+
 def test_a_sent_message_reads_back_through_the_orm_as_its_payload_said(app) -> None:
     alice = Actor.cli(accounts.sign_up("pa@example.test", "password123", "P Alice", "palice"))
     ws = workspaces.create_workspace(alice, "Prepared")

@@ -3,8 +3,9 @@ the clients integrations use (slack_sdk's WebhookClient, requests, raw bodies as
 them), answered as Slack answers, and seen live by the channel's members.
 
 The cast: Alice owns Acme, Bob is a member, Gus a guest; Olga owns Globex. Each test makes its
-own webhook. One server of this module's own runs with a tight per-webhook rate limit and a
-small body limit, so those limits can be reached."""
+own webhook. A server of this module's own runs with a tight per-webhook rate limit and a
+small body limit, so those limits can be reached: on SQLite, and on PostgreSQL with the Redis
+queue (where the rate limit is counted in Redis)."""
 from __future__ import annotations
 
 import json
@@ -20,6 +21,7 @@ import requests
 from slack_sdk.webhook import WebhookClient
 
 from tests.api.helpers import assert_error
+from tests.conftest import REDIS_URL
 from tests.support import Cast, Person, Server, barrier, make_cast, start_server
 from tests.test_cli import flask
 
@@ -27,9 +29,11 @@ HOOK_LIMIT = 40
 MAX_BYTES = 64 * 1024
 
 
-@pytest.fixture(scope="module")
-def hook_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = start_server(tmp_path_factory.mktemp("hooks"),
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def hook_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    backend = {} if request.param == "sqlite" else {"database_url": request.getfixturevalue("postgres_url"),
+                                                    "message_queue": REDIS_URL}
+    srv = start_server(tmp_path_factory.mktemp("hooks"), **backend,
                        extra_env={"RATE_LIMIT_WEBHOOK_POSTS": f"{HOOK_LIMIT} per minute",
                                   "WEBHOOK_MAX_BYTES": str(MAX_BYTES)})
     yield srv

@@ -93,6 +93,17 @@ class Args:
             return value.strip().lower() in _TRUE
         raise invalid(f"{name} must be true or false")
 
+    def count(self, name: str) -> int | None:
+        """A whole number argument (digits in a form, a number in JSON); None when absent."""
+        value = self.values.get(name)
+        if value is None or value == "":
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and re.fullmatch(r"[0-9]{1,18}", value.strip()):
+            return int(value.strip())
+        raise invalid(f"{name} must be a whole number")
+
     def limit(self, default: int, maximum: int) -> int:
         """``limit``: absent or 0 is ``default``; above ``maximum`` (and up to Slack's 1000) is
         cut to ``maximum`` (a page may hold fewer than asked, as Slack says); beyond that, or

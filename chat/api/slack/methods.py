@@ -6,13 +6,14 @@ from typing import Any
 
 from flask import request
 
+from chat.api import public_url
 from chat.api.slack import Call, method
 from chat.api.slack.args import SlackError, invalid, metadata, next_cursor
-from chat.api.slack.shapes import conversation, conversation_id, domain, message, user
+from chat.api.slack.shapes import FileShare, conversation, conversation_id, domain, file, file_id, message, user
 from chat.core import limits, ratelimits
 from chat.core.errors import Invalid, NotFound
 from chat.core.validation import parse_json
-from chat.services import channels, messages, workspaces
+from chat.services import channels, files, messages, workspaces
 from chat.services.integrations import slack_emoji, slack_ids, slack_ts
 from chat.services.integrations.slack_payload import SlackPayloadError
 from chat.services.messages import MessageContent
@@ -187,7 +188,9 @@ def conversations_history(call: Call) -> dict[str, Any]:
         return empty
     page = messages.history(call.me, channel_id, before=before, after=after, limit=limit, newest_first=True)
     found = page["messages"][::-1]  # Slack's order: newest first
-    return {"messages": [message(m, call.team_id) for m in found], "has_more": page["has_more"], "pin_count": 0,
+    base = public_url()
+    return {"messages": [message(m, call.team_id, base_url=base) for m in found], "has_more": page["has_more"],
+            "pin_count": 0,
             **metadata(next_cursor("history", found[-1]["id"] if page["has_more"] and found else None))}
 
 
@@ -202,8 +205,9 @@ def conversations_replies(call: Call) -> dict[str, Any]:
     root = page["root"]
     root_ts = slack_ts.of_payload(root)
     replies = page["messages"]
-    return {"messages": [message(root, call.team_id)] + [message(m, call.team_id, thread_ts=root_ts)
-                                                         for m in replies],
+    base = public_url()
+    return {"messages": [message(root, call.team_id, base_url=base)]
+            + [message(m, call.team_id, thread_ts=root_ts, base_url=base) for m in replies],
             "has_more": page["has_more"],
             **metadata(next_cursor("replies", replies[-1]["id"] if page["has_more"] and replies else None))}
 
@@ -297,10 +301,9 @@ def _message_id(call: Call, channel_id: int, ts: Any, *, error: str = "message_n
     return found
 
 
-def _post_target(call: Call) -> int:
-    """chat.postMessage's ``channel``: a conversation id, a user id (their direct conversation
-    with the caller, as Slack opens it) or a channel name (``general`` or ``#general``)."""
-    value = call.args.raw("channel")
+def _post_target(call: Call, value: Any) -> int:
+    """Where to post (chat.postMessage's ``channel``): a conversation id, a user id (their direct
+    conversation with the caller, as Slack opens it) or a channel name (``general`` or ``#general``)."""
     parsed = slack_ids.parse(value, *slack_ids.CONVERSATION_KINDS, slack_ids.SlackIdKind.user)
     if parsed is not None:
         kind, found = parsed
@@ -373,7 +376,7 @@ def _content(call: Call, display: dict[str, Any]) -> MessageContent:
 
 @method("chat.postMessage")
 def chat_post_message(call: Call) -> dict[str, Any]:
-    channel_id = _post_target(call)
+    channel_id = _post_target(call, call.args.raw("channel"))
     # The same rule as incoming webhooks: the workspace's webhook_overrides, else ignored.
     display, ignored = requested_overrides(call.args.values, allowed=call.team.workspace.webhook_overrides)
     if ignored:
@@ -446,7 +449,7 @@ def chat_get_permalink(call: Call) -> dict[str, Any]:
 @method("chat.postEphemeral", errors={"user_not_in_channel": "user_not_in_channel"})
 def chat_post_ephemeral(call: Call) -> dict[str, Any]:
     """Show ``user`` a message in ``channel`` that nobody else sees and nothing keeps."""
-    channel_id = _post_target(call)
+    channel_id = _post_target(call, call.args.raw("channel"))
     user_id = call.args.user(error="user_not_found")
     display, ignored = requested_overrides(call.args.values, allowed=call.team.workspace.webhook_overrides)
     if ignored:
@@ -531,3 +534,108 @@ def pins_remove(call: Call) -> dict[str, Any]:
         raise SlackError("no_pin")
     messages.set_pinned(call.me, message_id, False)
     return {}
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+ALT_TXT_LENGTH = 1000  # Slack's limit on an image's description (alt_txt_too_large)
+
+
+def _public_id(value: Any) -> str:
+    """A file's Slack id (``F`` and our public id) as our public id; file_not_found otherwise."""
+    if isinstance(value, str) and value.startswith("F") and 1 < len(value) <= limits.FILE_ID_LENGTH + 1:
+        return value[1:]
+    raise SlackError("file_not_found")
+
+
+def _file(call: Call, payload: dict[str, Any], shared_by: dict[str, Any] | None) -> dict[str, Any]:
+    """A file payload as Slack's file object, with the message that shared it, if any."""
+    share = None
+    if shared_by is not None:
+        share = FileShare(channel_view_payload(channels.get_channel(call.me, shared_by["channel_id"])),
+                          slack_ts.of_payload(shared_by), _thread_ts(call, shared_by), shared_by["reply_count"])
+    return file(payload, call.team_id, public_url(), share=share)
+
+
+@method("files.getUploadURLExternal", errors={"file_too_large": "file_upload_size_restricted"})
+def files_get_upload_url_external(call: Call) -> dict[str, Any]:
+    name = call.args.text("filename", required=True)
+    length = call.args.count("length")
+    if length is None:
+        raise invalid("length is required: the file's size in bytes")
+    if len(call.args.text("alt_txt") or "") > ALT_TXT_LENGTH:
+        raise SlackError("alt_txt_too_large")
+    call.args.text("snippet_type")  # taken, not used: a snippet is shown as the file it is
+    ticket, public_id = files.start_upload(call.me, call.team.id, name, length)
+    return {"upload_url": f"{public_url()}{files.UPLOAD_URL_PATH}/{ticket}", "file_id": file_id(public_id)}
+
+
+def _uploads(call: Call) -> list[tuple[str, Any]]:
+    """completeUploadExternal's ``files``: a JSON array of ``{"id": "F…", "title": "…"}`` (a JSON
+    string in a form, as slack_sdk sends it), as (public id, title) pairs."""
+    value = call.args.raw("files")
+    if isinstance(value, str) and value.strip():
+        try:
+            value = parse_json(value.encode())
+        except Invalid:
+            raise invalid("files must be a JSON array of {\"id\": \"F...\", \"title\": \"...\"}") from None
+    if not isinstance(value, list) or not value:
+        raise invalid("files is required: a JSON array of {\"id\": \"F...\", \"title\": \"...\"}")
+    out = []
+    for i, entry in enumerate(value):
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            raise invalid(f"files[{i}] must be an object with the file's id")
+        title = entry.get("title")
+        if title is not None and not isinstance(title, str):
+            raise invalid(f"files[{i}].title must be a string")
+        out.append((_public_id(entry["id"]), title))
+    return out
+
+
+def _share_target(call: Call) -> int | None:
+    """completeUploadExternal's conversation: ``channel_id``, or ``channels`` naming one (we share
+    a file in one message, so in one conversation); None: the files stay private."""
+    one = call.args.text("channel_id")
+    several = call.args.words("channels")
+    if len(several) > 1:
+        raise invalid("files are shared in one conversation at a time: give one channel_id")
+    if one and several and several[0] != one:
+        raise invalid("channel_id and channels name different conversations")
+    value = one or (several[0] if several else None)
+    return _post_target(call, value) if value else None
+
+
+@method("files.completeUploadExternal", errors={"file_not_found": "file_not_found",
+                                                "file_already_sent": "file_not_found"})
+def files_complete_upload_external(call: Call) -> dict[str, Any]:
+    uploads = _uploads(call)
+    channel_id = _share_target(call)
+    comment = call.args.text("initial_comment") or ""
+    if len(comment) > limits.MESSAGE_LENGTH:
+        raise SlackError("msg_too_long")
+    root_id = None
+    thread_ts = call.args.text("thread_ts")
+    if thread_ts:
+        if channel_id is None:
+            raise invalid("thread_ts needs the channel_id of its conversation")
+        root_id = _message_id(call, channel_id, thread_ts, error="thread_not_found")
+        root_id = messages.get_message(call.me, root_id)["thread_root_id"] or root_id
+    if channel_id is not None:
+        ratelimits.for_person("RATE_LIMIT_SENDS", call.me.id)
+    try:
+        shared, sent = files.complete_upload(call.me, call.team.id, uploads, channel_id=channel_id, body=comment,
+                                             thread_root_id=root_id)
+    except NotFound as err:
+        if channel_id is not None and err.code == "not_found" and channels.can_join(call.me, channel_id):
+            raise SlackError("not_in_channel") from None
+        raise
+    return {"files": [_file(call, f, sent) for f in shared]}
+
+
+@method("files.info", not_found="file_not_found")
+def files_info(call: Call) -> dict[str, Any]:
+    payload = files.get_file(call.me, _public_id(call.args.raw("file")))
+    if payload["workspace_id"] != call.team.id:  # a person's file of another of their workspaces
+        raise SlackError("file_not_found")
+    shared_by = messages.get_message(call.me, payload["message_id"]) if payload["message_id"] else None
+    return {"file": _file(call, payload, shared_by), "comments": [], "response_metadata": {"next_cursor": ""}}

@@ -1,8 +1,9 @@
-"""Slack's objects (user, conversation, message) from our payloads (``services/payloads.py``):
+"""Slack's objects (user, conversation, message, file) from our payloads (``services/payloads.py``):
 the fields Slack's clients and slack_sdk read, with Slack ids and ``ts`` values."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -80,9 +81,11 @@ def conversation(channel: dict[str, Any], team_id: str, *, is_member: bool | Non
     return data
 
 
-def message(payload: dict[str, Any], team_id: str, *, thread_ts: str | None = None) -> dict[str, Any]:
+def message(payload: dict[str, Any], team_id: str, *, thread_ts: str | None = None,
+            base_url: str | None = None) -> dict[str, Any]:
     """A message payload as Slack's message object. ``thread_ts``: its thread's first
-    message's ts, for a reply."""
+    message's ts, for a reply. ``base_url``: this server's address, to show the message's files
+    (``files``, each as ``file`` shows it, without its shares)."""
     author = payload["author"]
     ts = slack_ts.of_payload(payload)
     # Integration content (``messages.content``): its source, as the poster sent it.
@@ -124,4 +127,87 @@ def message(payload: dict[str, Any], team_id: str, *, thread_ts: str | None = No
         data["text"] = "This message was deleted."
     if data.get("parent_user_id") is None:
         data.pop("parent_user_id", None)
+    if base_url is not None and payload.get("files") and not payload.get("deleted"):
+        data["files"] = [file(f, team_id, base_url) for f in payload["files"]]
+        data["upload"] = False
     return data
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+# Slack's short file type and its label, by the content type we sniffed from the bytes.
+FILETYPES = {"image/png": ("png", "PNG"), "image/jpeg": ("jpg", "JPEG"), "image/gif": ("gif", "GIF"),
+             "image/webp": ("webp", "WebP"), "application/pdf": ("pdf", "PDF"), "text/plain": ("text", "Plain Text")}
+THUMBNAIL_BOX = 480  # chat/previews/worker.py: previews fit in 480 x 480 pixels
+
+
+def file_id(public_id: str) -> str:
+    """A file's Slack id: ``F`` and our public id (every public id has exactly one)."""
+    return f"F{public_id}"
+
+
+@dataclass(frozen=True)
+class FileShare:
+    """Where a file was shared: the message, in Slack's terms."""
+
+    conversation: dict[str, Any]  # the channel payload (``channel_view_payload``)
+    ts: str                       # the message's ts
+    thread_ts: str | None         # its thread's, for a reply
+    reply_count: int
+
+
+def file(payload: dict[str, Any], team_id: str, base_url: str, *, share: FileShare | None = None) -> dict[str, Any]:
+    """A file payload as Slack's file object. ``base_url`` makes its links absolute (clients fetch
+    ``url_private`` with their token in ``Authorization``, as from Slack); ``share``: the
+    message that shared it, for ``channels``/``groups``/``ims`` and ``shares``."""
+    base = base_url.rstrip("/")
+    created = epoch(payload["created_at"])
+    filetype, pretty = FILETYPES.get(payload["content_type"], ("binary", "Binary"))
+    data: dict[str, Any] = {
+        "id": file_id(payload["id"]), "created": created, "timestamp": created, "name": payload["name"],
+        "title": payload.get("title") or payload["name"], "mimetype": payload["content_type"],
+        "filetype": filetype, "pretty_type": pretty, "user": slack_ids.user_id(payload["uploader"]["id"]),
+        "user_team": team_id, "editable": False, "size": payload["size"], "mode": "hosted",
+        "is_external": False, "external_type": "", "is_public": False, "public_url_shared": False,
+        "display_as_bot": False, "username": "", "url_private": base + payload["url"],
+        "url_private_download": base + payload["download_url"],
+        "permalink": f"{base}/#w={payload['workspace_id']}" + (f"&c={payload['channel_id']}"
+                                                               if payload["channel_id"] else ""),
+        "channels": [], "groups": [], "ims": [], "comments_count": 0, "has_rich_preview": False,
+        "file_access": "visible",
+    }
+    preview = payload["preview"]
+    width, height = preview["width"], preview["height"]
+    if preview["thumbnail_url"]:
+        thumb = base + preview["thumbnail_url"]
+        if payload["kind"] == "pdf":
+            data.update({"thumb_pdf": thumb, "thumb_pdf_w": width or 0, "thumb_pdf_h": height or 0})
+        else:
+            w, h = _fitted(width, height)
+            for size in (64, 80, 160, 360, 480):
+                data[f"thumb_{size}"] = thumb
+            data.update({"thumb_360_w": w, "thumb_360_h": h, "thumb_480_w": w, "thumb_480_h": h})
+    if payload["kind"] == "image" and width and height:
+        data.update({"original_w": width, "original_h": height})
+    if share is not None:
+        channel = share.conversation
+        conversation = conversation_id(channel)
+        public = channel["kind"] == "public"
+        data["is_public"] = public
+        data["channels" if public else "ims" if channel["kind"] == "dm" else "groups"] = [conversation]
+        entry: dict[str, Any] = {"reply_users": [], "reply_users_count": 0, "reply_count": share.reply_count,
+                                 "ts": share.ts, "team_id": team_id, "share_user_id": data["user"]}
+        if channel.get("name"):
+            entry["channel_name"] = channel["name"]
+        if share.thread_ts:
+            entry["thread_ts"] = share.thread_ts
+        data["shares"] = {"public" if public else "private": {conversation: [entry]}}
+    return data
+
+
+def _fitted(width: int | None, height: int | None) -> tuple[int, int]:
+    """An image's size scaled to fit its preview's box, never up."""
+    if not width or not height:
+        return 0, 0
+    scale = min(1.0, THUMBNAIL_BOX / width, THUMBNAIL_BOX / height)
+    return max(1, round(width * scale)), max(1, round(height * scale))

@@ -11,7 +11,8 @@ can never race with a new upload of the same content.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
 from typing import IO, Any, cast
@@ -73,7 +74,7 @@ def _lock_content(sha256s: Iterable[str]) -> None:
                            {"c": _CONTENT_LOCK_CLASS, "k": int(sha[:7], 16)})
 
 
-def _human(size: float) -> str:
+def human_size(size: float) -> str:
     for unit in ("bytes", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
             return f"{size:g} {unit}" if unit == "bytes" else f"{size:.1f} {unit}".replace(".0 ", " ")
@@ -82,6 +83,11 @@ def _human(size: float) -> str:
 
 
 # --- upload ------------------------------------------------------------------------------------
+#
+# Two doors upload: the REST API (``upload_files``, several files for one conversation) and the
+# Web API's upload URLs (``upload_urls.receive_upload``, one file, shared later). Both stage the
+# bytes with ``stage`` inside ``staging()`` and add the rows with ``add_files``: one place decides
+# how bytes are received, sized, typed, kept and previewed.
 
 def upload_files(uploader: Actor, channel_id: int, uploads: list[tuple[Any, IO[bytes]]]) -> list[dict[str, Any]]:
     """Keep the uploaded files for the uploader to send in ``channel_id``. Nothing is kept unless
@@ -94,28 +100,45 @@ def upload_files(uploader: Actor, channel_id: int, uploads: list[tuple[Any, IO[b
     access = access_channel(uploader.id, channel_id)
     rules.can_post_in_channel.check(access.standing)
     limit = max_file_size(db.session.get_one(Workspace, access.channel.workspace_id))
-    store = storage()
-    staged: list[Staged] = []
-    try:
+    with staging() as staged:
         for name, (_, stream) in zip(names, uploads, strict=True):
-            try:
-                # Hashing and writing a large file is slow disk work: keep it off the event loop.
-                item = run_offloaded(store.stage, stream, limit)
-            except TooBig:
-                raise TooLarge(f"{name} is larger than this workspace's limit of {_human(limit)}",
-                               code="file_too_large") from None
-            staged.append(item)
+            item = stage(staged, stream, limit, f"{name} is larger than this workspace's limit of {human_size(limit)}")
             if item.size == 0:
                 raise Invalid(f"{name} is empty", code="empty_file", field="file")
-        files = _add_files(uploader.id, access.channel.workspace_id, channel_id, names, staged)
-    finally:
-        for item in staged:
-            store.discard(item)
+        files = add_files(uploader.id, access.channel.workspace_id, channel_id, names, staged)
     return file_payloads(files)
 
 
-def _add_files(uploader_id: int, workspace_id: int, channel_id: int, names: list[str],
-               staged: list[Staged]) -> list[File]:
+@contextmanager
+def staging() -> Iterator[list[Staged]]:
+    """A list for ``stage`` to fill; whatever it holds is discarded at the end (kept bytes are
+    linked under their key by then, refused ones go)."""
+    staged: list[Staged] = []
+    try:
+        yield staged
+    finally:
+        store = storage()
+        for item in staged:
+            store.discard(item)
+
+
+def stage(staged: list[Staged], stream: IO[bytes], limit: int, too_large: str) -> Staged:
+    """Receive ``stream`` into a temporary place (added to ``staged``), hashing it; past
+    ``limit`` bytes, ``TooLarge`` (``file_too_large``) with the message ``too_large``."""
+    try:
+        # Hashing and writing a large file is slow disk work: keep it off the event loop.
+        item = run_offloaded(storage().stage, stream, limit)
+    except TooBig:
+        raise TooLarge(too_large, code="file_too_large") from None
+    staged.append(item)
+    return item
+
+
+def add_files(uploader_id: int, workspace_id: int, channel_id: int | None, names: list[str],
+              staged: list[Staged], *, public_ids: list[str] | None = None) -> list[File]:
+    """Add a row for each staged file (``channel_id`` None: an upload URL's, not shared yet; its
+    ``public_ids`` chosen beforehand) and keep its bytes once committed; queue the previews.
+    Raises ``IntegrityError`` for a public id already taken, with nothing written."""
     from chat.services.files import previews  # previews imports this module
 
     files = []
@@ -125,11 +148,11 @@ def _add_files(uploader_id: int, workspace_id: int, channel_id: int, names: list
         known = {f.sha256: f for f in db.session.scalars(select(File).where(
             File.sha256.in_({item.sha256 for item in staged}),
             File.preview_state.in_([PreviewState.ready, PreviewState.failed])))}
-        for name, item in zip(names, staged, strict=True):
+        for i, (name, item) in enumerate(zip(names, staged, strict=True)):
             kind, content_type = sniff(item.head)
-            f = File(public_id=secrets.token_urlsafe(18), workspace_id=workspace_id, channel_id=channel_id,
-                     uploader_id=uploader_id, name=name, size=item.size, sha256=item.sha256,
-                     content_type=content_type, kind=kind,
+            f = File(public_id=public_ids[i] if public_ids else secrets.token_urlsafe(18), workspace_id=workspace_id,
+                     channel_id=channel_id, uploader_id=uploader_id, name=name, size=item.size,
+                     sha256=item.sha256, content_type=content_type, kind=kind,
                      preview_state=PreviewState.pending if kind in _PREVIEWABLE else PreviewState.none)
             twin = known.get(item.sha256)
             if kind in _PREVIEWABLE and twin is not None:
@@ -158,29 +181,31 @@ def _add_files(uploader_id: int, workspace_id: int, channel_id: int, names: list
 
 # --- sending with a message ----------------------------------------------------------------------
 
-def check_sendable(sender_id: int, channel_id: int, file_ids: list[str]) -> list[File]:
-    """The sender's own uploads for this channel, not yet sent, in the order given."""
+def check_sendable(sender_id: int, workspace_id: int, channel_id: int, file_ids: list[str]) -> list[File]:
+    """The sender's own uploads, not yet sent, in the order given: uploaded to this channel, or
+    to an upload URL of its workspace (no channel yet: sending gives them this one)."""
     if not file_ids:
         return []
     rows = {f.public_id: f for f in db.session.scalars(select(File).where(
         File.public_id.in_(file_ids), File.uploader_id == sender_id, File.deleted_at.is_(None)))}
     for public_id in file_ids:
         f = rows.get(public_id)
-        if f is None or f.channel_id != channel_id:
+        if f is None or not (f.channel_id == channel_id or (f.channel_id is None and f.workspace_id == workspace_id)):
             raise NotFound("file not found: upload it to this conversation first", code="file_not_found")
         if f.message_id is not None:
             raise Conflict("this file was already sent", code="file_already_sent")
     return [rows[public_id] for public_id in file_ids]
 
 
-def attach(files: list[File], message_id: int) -> None:
-    """Inside the sending transaction: the files become part of the message."""
+def attach(files: list[File], message_id: int, channel_id: int) -> None:
+    """Inside the sending transaction: the files become part of the message (and of its
+    channel, for an upload URL's)."""
     if not files:
         return
     # An UPDATE without RETURNING gives a CursorResult (SQLAlchemy types Session.execute more loosely).
     result = cast(CursorResult[Any], db.session.execute(update(File).where(
         File.id.in_([f.id for f in files]), File.message_id.is_(None), File.deleted_at.is_(None))
-        .values(message_id=message_id).execution_options(synchronize_session="fetch")))
+        .values(message_id=message_id, channel_id=channel_id).execution_options(synchronize_session="fetch")))
     if result.rowcount != len(files):  # another send took one of them meanwhile
         raise Conflict("this file was already sent", code="file_already_sent")
 
@@ -200,7 +225,7 @@ def access_file(user_id: int, public_id: Any) -> File:
             if f.uploader_id != user_id:
                 raise NotFound("file not found")
         else:
-            access_channel(user_id, f.channel_id)
+            access_channel(user_id, cast(int, f.channel_id))  # a sent file has its message's channel
     except NotFound:
         raise NotFound("file not found") from None
     return f
@@ -349,9 +374,11 @@ def release(files: list[File]) -> None:
 
 
 def forget_unsent(older_than: timedelta = timedelta(hours=24)) -> int:
-    """Delete uploads nobody sent within ``older_than`` (a closed tab, a cancelled message)."""
+    """Delete uploads nobody sent within ``older_than`` (a closed tab, a cancelled message, an
+    upload URL's file never completed); files their uploader kept stay."""
     stale = list(db.session.scalars(select(File).where(
-        File.message_id.is_(None), File.deleted_at.is_(None), File.created_at < utcnow() - older_than)))
+        File.message_id.is_(None), File.deleted_at.is_(None), File.kept.is_(False),
+        File.created_at < utcnow() - older_than)))
     if stale:
         with atomic():
             release(stale)

@@ -90,8 +90,8 @@ def register_kind(kind: str, signer: Signer | None = None, *, retries: bool = Tr
     context outside any transaction; what it raises is logged, the delivery's log unchanged.
     Registered at import time by the feature that owns the kind, so every process that runs
     jobs knows it."""
-    if len(kind) > 40:
-        raise ValueError("an integration kind is at most 40 characters")
+    if len(kind) > limits.INTEGRATION_KIND_LENGTH:
+        raise ValueError(f"an integration kind is at most {limits.INTEGRATION_KIND_LENGTH} characters")
     _kinds[kind] = _Kind(signer, retries, on_finished)
 
 
@@ -330,6 +330,8 @@ def replay_delivery(actor: Actor, delivery_id: int) -> Delivery:
         if original is None:
             raise NotFound("delivery not found")
         access.access_admin(actor.id, original.workspace_id)
+        if original.kind not in _kinds:
+            raise Invalid("this kind of integration is no longer served here", field="kind")
         return enqueue_delivery(workspace_id=original.workspace_id, kind=original.kind,
                                 integration_id=original.integration_id, event=original.event, url=original.url,
                                 body=original.body, headers=json.loads(original.headers), replay_of_id=original.id)

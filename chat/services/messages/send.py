@@ -51,8 +51,9 @@ def send_message(sender: Actor, channel_id: int, body: Any, *, client_msg_id: An
     """Store and publish a message. Returns (payload, created); a repeated client_msg_id
     returns the stored original with created=False and publishes nothing.
 
-    ``file_ids`` are the sender's uploads to this channel (``files.upload_files``); a message
-    with files may have an empty body. ``content``: a Slack- or Mattermost-format message
+    ``file_ids`` are the sender's uploads to this channel (``files.upload_files``) or to an upload
+    URL of its workspace (``files.upload_urls``); a message with files may have an empty body.
+    ``content``: a Slack- or Mattermost-format message
     (webhooks, the Web API; ``content.MessageContent``), with ``body`` None: the message's
     HTML is its rendering, its body the plain-text fallback, and it keeps the source in
     ``props``. Sends that arrive together are committed together (``_write_sends``); each
@@ -182,7 +183,7 @@ def _plan(job: _Send, poster: Poster | None) -> NewMessage:
     if poster is None:
         raise NotFound("channel not found")
     rules.can_post_in_channel.check(poster.standing)
-    attachments = files.check_sendable(job.sender_id, job.channel_id, job.file_ids)
+    attachments = files.check_sendable(job.sender_id, poster.workspace_id, job.channel_id, job.file_ids)
     root = None
     if job.thread_root_id is not None:
         root = db.session.get(Message, job.thread_root_id)

@@ -31,7 +31,7 @@ class NewMessage:
     client_msg_id: str | None
     root: Message | None         # the thread's first message, for a reply
     mentioned: frozenset[int]    # the people to notify (mention rows)
-    attachments: list[File]      # the sender's unsent uploads to this channel
+    attachments: list[File]      # the sender's unsent uploads for this channel
     props: dict[str, Any] | None = None  # integration content's source (``content.MessageContent.props``)
 
 
@@ -76,7 +76,7 @@ def store_messages(messages: Sequence[NewMessage]) -> list[StoredMessage]:
     ids = insert_many(Message.__table__, rows)
     stored = [StoredMessage(id=message_id, **row) for message_id, row in zip(ids, rows, strict=True)]
     for message, new in zip(stored, messages, strict=True):
-        files.attach(new.attachments, message.id)
+        files.attach(new.attachments, message.id, message.channel_id)
         for user_id in new.mentioned:
             db.session.add(Mention(message_id=message.id, user_id=user_id, channel_id=message.channel_id,
                                    workspace_id=message.workspace_id))

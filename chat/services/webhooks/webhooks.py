@@ -26,11 +26,11 @@ from chat.core.errors import Forbidden, Invalid, NotFound
 from chat.core.transactions import atomic
 from chat.core.validation import check_http_url, check_id, check_text
 from chat.extensions import db
-from chat.models import Bot, Channel, IncomingWebhook, Membership, Role, User, Workspace
+from chat.models import Bot, Channel, IncomingWebhook, User
 from chat.models._time import utcnow
 from chat.services import access as rules
 from chat.services import bots, channels
-from chat.services.access import access_channel, access_membership, refuse_bots
+from chat.services.access import access_channel, access_membership, access_webhook_maker
 
 # What update_webhook changes.
 CHANGEABLE = ("name", "icon_url")
@@ -66,16 +66,6 @@ def _check_icon(value: Any) -> str | None:
     return None if value is None else check_http_url(value, "icon_url")
 
 
-def _may_make_webhooks(actor: Actor, workspace_id: int) -> Membership:
-    membership = access_membership(actor.id, workspace_id)
-    refuse_bots(actor, "make webhooks")
-    if membership.role == Role.guest:
-        raise Forbidden("guests cannot make webhooks", code="guest")
-    if not membership.role.is_admin and not db.session.get_one(Workspace, workspace_id).members_create_webhooks:
-        raise Forbidden("only workspace admins can make webhooks here", code="admin_only")
-    return membership
-
-
 def owner_may_post(standing: rules.Standing) -> rules.Standing:
     """The standing a webhook's owner posts with: in a public channel they may join, as if
     they had joined it (a webhook for #alerts does not make its maker read #alerts)."""
@@ -88,7 +78,7 @@ def create_webhook(actor: Actor, workspace_id: int, channel_id: Any, name: Any, 
                    icon_url: Any = None) -> tuple[WebhookView, str]:
     """A new webhook posting to ``channel_id`` (a channel of the workspace the actor may post
     in), its bot a member of that channel; returns it and its secret (shown this once)."""
-    _may_make_webhooks(actor, workspace_id)
+    access_webhook_maker(actor, workspace_id)
     channel_id = check_id(channel_id, "channel_id")
     name, icon_url = _check_name(name), _check_icon(icon_url)
     access = access_channel(actor.id, channel_id)

@@ -20,7 +20,13 @@ from chat.extensions import db
 from chat.models import Bot, Channel, ChannelKind, ChannelMember, Invite, Membership, Role, User, UserKind, Workspace
 from chat.models._time import utcnow
 from chat.services import presence
-from chat.services.access import access_admin, access_membership, reads_public_channels, refuse_bots
+from chat.services.access import (
+    access_admin,
+    access_membership,
+    access_webhook_maker,
+    reads_public_channels,
+    refuse_bots,
+)
 from chat.services.channels import create_default_channel, join_default_channels
 from chat.services.channels.unread import unread_counts
 from chat.services.payloads import member_payload, workspace_payload
@@ -134,6 +140,14 @@ def list_workspaces(actor: Actor) -> list[dict[str, Any]]:
 
 def get_workspace(actor: Actor, workspace_id: int) -> WorkspaceView:
     membership = access_membership(actor.id, workspace_id)
+    return WorkspaceView(db.session.get_one(Workspace, workspace_id), membership)
+
+
+def integrations_workspace(actor: Actor, workspace_id: int) -> WorkspaceView:
+    """The workspace whose Integrations page the actor opens: those who may make incoming
+    webhooks there (``access_webhook_maker``: admins, and members where the workspace allows it).
+    What else the page shows, each API decides (bots and the delivery log: admins)."""
+    membership = access_webhook_maker(actor, workspace_id)
     return WorkspaceView(db.session.get_one(Workspace, workspace_id), membership)
 
 

@@ -422,6 +422,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/deliveries/{delivery_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the delivery (a request sent to an integration) */
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        /** One delivery with its attempts, body and headers (its workspace's admins) */
+        get: operations["get_delivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deliveries/{delivery_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the delivery (a request sent to an integration) */
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again (its workspace's admins)
+         * @description A new delivery with the same URL, body and headers, signed afresh, whatever became of the first (`replay_of_id` names it); it is retried on failure like any other. A URL the server no longer accepts answers `invalid` (field `url`). Counted against `RATE_LIMIT_DELIVERY_REPLAYS`.
+         */
+        post: operations["replay_delivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -843,6 +886,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/uploads/{ticket}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the signed, one-time ticket of an upload URL from the Web API's `files.getUploadURLExternal` */
+                ticket: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a file's bytes to an upload URL of the Web API
+         * @description The URL (from `files.getUploadURLExternal`, docs/integrations.md) is the credential: no token or cookie is needed. Send exactly the declared length, as the raw body (any content type but multipart: `slack_sdk` sends it so) or as the one file part of a multipart form (`curl -F filename=@report.pdf`). Each URL takes one file, within `FILE_UPLOAD_URL_SECONDS` of being made. Then `files.completeUploadExternal` shares the file or keeps it private.
+         */
+        post: operations["receive_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/{webhook_id}": {
         parameters: {
             query?: never;
@@ -1004,6 +1070,29 @@ export interface paths {
         };
         /** The commands members may run (any member; no URLs or secrets) */
         get: operations["list_commands"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the workspace */
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * The workspace's deliveries to integrations, newest first, with their attempts (admins)
+         * @description Narrow them to one kind of integration (`kind`) or to one integration (`kind` and `integration_id`); page back with `before`, the last id of the page you have.
+         */
+        get: operations["list_deliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1481,6 +1570,85 @@ export interface components {
             id: number;
             thread_root_id: number | null;
         };
+        /** @description A request the server sent (or will send) an integration for an event, with its attempts. Workspace admins read them (docs/integrations.md). */
+        Delivery: {
+            /** @description every attempt, first first (a running one without `finished_at`) */
+            attempt_log: components["schemas"]["DeliveryAttempt"][];
+            /** @description attempts finished so far */
+            attempts: number;
+            /** @description GET /deliveries/{delivery_id} only: the body as sent */
+            body?: string;
+            /**
+             * Format: date-time
+             * @example 2025-01-31T09:15:02.123Z
+             */
+            created_at: string;
+            /** @description what the request is about (an event type) */
+            event: string;
+            /**
+             * Format: date-time
+             * @description when it was delivered, failed or given up
+             * @example 2025-01-31T09:15:02.123Z
+             */
+            finished_at: string | null;
+            /** @description GET /deliveries/{delivery_id} only: the headers sent with every attempt (the signature and retry headers are added at each attempt and not kept) */
+            headers?: {
+                [key: string]: string;
+            };
+            id: number;
+            /** @description the integration's id within its kind (for `events_api`, the bot's) */
+            integration_id: number;
+            /** @description the kind of integration (`events_api`: a bot's Events API) */
+            kind: string;
+            /**
+             * Format: date-time
+             * @description pending ones: when the next attempt is due
+             * @example 2025-01-31T09:15:02.123Z
+             */
+            next_attempt_at: string | null;
+            /** @description the delivery this one replays */
+            replay_of_id: number | null;
+            /**
+             * @description `pending`: an attempt is due or running (`next_attempt_at`); `delivered`: a 2xx answer; `failed`: a failure no retry can fix (an invalid or refused URL); `given_up`: every retry failed
+             * @enum {string}
+             */
+            status: "pending" | "delivered" | "failed" | "given_up";
+            /** @description where it is sent */
+            url: string;
+            workspace_id: number;
+        };
+        /** @description One try of a delivery. */
+        DeliveryAttempt: {
+            /** @description how long the request took */
+            duration_ms: number | null;
+            /** @description why it failed; null: delivered (or still running) */
+            error: string | null;
+            /**
+             * Format: date-time
+             * @description null while it runs
+             * @example 2025-01-31T09:15:02.123Z
+             */
+            finished_at: string | null;
+            /** @description 1 for the first try */
+            number: number;
+            /** @description the failure as Slack's `X-Slack-Retry-Reason` names it */
+            reason: string | null;
+            /** @description the first characters of the answer's body */
+            response_excerpt: string | null;
+            /**
+             * Format: date-time
+             * @example 2025-01-31T09:15:02.123Z
+             */
+            started_at: string;
+            /** @description the HTTP status of the answer, when one came */
+            status_code: number | null;
+        };
+        DeliveryPage: {
+            /** @description newest first */
+            deliveries: components["schemas"]["Delivery"][];
+            /** @description the page is full: older deliveries may exist (ask again with `before` = the last id; the next page may be empty) */
+            has_more: boolean;
+        };
         EditMessage: {
             /** @description Markdown source, NFC-normalised. Tab, newline and carriage return are the only control characters allowed. At most 8,000 characters, not counting whitespace around them (it is stripped). */
             body: string;
@@ -1582,7 +1750,8 @@ export interface components {
             has_more: boolean;
         };
         File: {
-            channel_id: number;
+            /** @description null for a file uploaded to an upload URL of the Web API (`files.getUploadURLExternal`) until a message shares it */
+            channel_id: number | null;
             /** @description decided from the content, never the name */
             content_type: string;
             /**
@@ -1618,6 +1787,8 @@ export interface components {
             };
             /** @description bytes */
             size: number;
+            /** @description a title given through the Web API (`files.completeUploadExternal`); null: the name */
+            title: string | null;
             uploader: components["schemas"]["User"];
             /** @description the bytes; images and PDFs open in the browser */
             url: string;
@@ -1778,6 +1949,8 @@ export interface components {
             format?: "slack" | "mattermost";
             /** @description an emoji short name such as `:ghost:` shown as the author's picture */
             icon_emoji?: string;
+            /** @description with `icon_url`: the same picture through this server's image proxy (GET /images/{signature}/{url}), the address a page shows it from */
+            icon_proxy_url?: string;
             /** @description show this picture instead of the author's */
             icon_url?: string;
             /**
@@ -4145,6 +4318,137 @@ export interface operations {
             };
         };
     };
+    get_delivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the delivery (a request sent to an integration) */
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: with the body and headers it sends */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    replay_delivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the delivery (a request sent to an integration) */
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created: the new delivery, queued (it is sent at once, after this answer) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"];
+                };
+            };
+            /** @description Invalid request. Error codes: `invalid`, `csrf_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     events_since: {
         parameters: {
             query?: {
@@ -6011,6 +6315,93 @@ export interface operations {
             };
         };
     };
+    receive_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the signed, one-time ticket of an upload URL from the Web API's `files.getUploadURLExternal` */
+                ticket: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+                "multipart/form-data": {
+                    /** Format: binary */
+                    filename: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Kept, private to the uploader until `files.completeUploadExternal` shares it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["File"];
+                };
+            };
+            /** @description Invalid request. Error codes: `invalid`, `length_mismatch`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state. Error codes: `upload_url_used`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Gone: no longer available. Error codes: `upload_url_expired`. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large (request bodies: 2 MiB, except file uploads). Error codes: `too_large`, `file_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_webhook: {
         parameters: {
             query?: never;
@@ -6887,6 +7278,85 @@ export interface operations {
             };
             /** @description Not signed in. Error codes: `unauthorized`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_deliveries: {
+        parameters: {
+            query?: {
+                /** @description only deliveries to this kind of integration (e.g. `events_api`, bots' Events API requests) */
+                kind?: string;
+                /** @description only this integration's deliveries (give `kind` too: each kind numbers its integrations, e.g. a bot's id) */
+                integration_id?: number;
+                /** @description a delivery id from the previous page: the deliveries older than it */
+                before?: number;
+                /** @description page size, 1 to 200 (default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description id of the workspace */
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryPage"];
+                };
+            };
+            /** @description Invalid request. Error codes: `invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

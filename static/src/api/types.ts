@@ -4,11 +4,15 @@ import type { components, paths } from './schema';
 
 type Schemas = components['schemas'];
 
+export type Bot = Schemas['Bot'];
 export type Channel = Schemas['Channel'];
 export type ChannelMembership = Schemas['ChannelMembership'];
 export type CommandInfo = Schemas['CommandInfo'];
 export type CommandResult = Schemas['CommandResult'];
 export type DeletedMessage = Schemas['DeletedMessage'];
+export type Delivery = Schemas['Delivery'];
+export type DeliveryAttempt = Schemas['DeliveryAttempt'];
+export type DeliveryPage = Schemas['DeliveryPage'];
 export type EphemeralMessage = Schemas['EphemeralMessage'];
 export type ErrorBody = Schemas['Error'];
 export type EventEnvelope = Schemas['EventEnvelope'];
@@ -22,6 +26,7 @@ export type Me = Schemas['Me'];
 export type Member = Schemas['Member'];
 export type Message = Schemas['Message'];
 export type NewToken = Schemas['NewToken'];
+export type NewWebhook = Schemas['NewWebhook'];
 export type Reaction = Schemas['Reaction'];
 export type SlashCommand = Schemas['SlashCommand'];
 export type ReadPosition = Schemas['ReadPosition'];
@@ -29,6 +34,7 @@ export type StorageUsage = Schemas['StorageUsage'];
 export type ThreadPage = Schemas['ThreadPage'];
 export type Token = Schemas['Token'];
 export type User = Schemas['User'];
+export type Webhook = Schemas['Webhook'];
 export type Workspace = Schemas['Workspace'];
 
 /** Server-to-client socket events: name -> what the handler receives. */

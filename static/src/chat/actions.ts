@@ -2,13 +2,13 @@
 // store mutations (store.ts changes `state` and invalidates the views that show it).
 
 import type { Channel, FileInfo, Member, Message, SocketEvents } from '../api/types';
-import { api, type Body } from './api';
+import { api, type Body } from '../shared/api';
+import { reportError, toast } from '../shared/toast';
 import { queueMessage } from './outbox';
 import { emit, emitAck, holdEvents, isConnected } from './realtime';
 import type { FilesScope, ThreadPanel } from './state';
 import { state } from './state';
 import * as store from './store';
-import { reportError, toast } from './toast';
 
 const HISTORY_PAGE = 50;
 

@@ -5,14 +5,14 @@
 //      replayed; handlers are idempotent, so overlap is harmless.
 
 import type { Message } from '../api/types';
+import { api } from '../shared/api';
+import { reportError } from '../shared/toast';
 import * as actions from './actions';
-import { api } from './api';
 import { applyEnvelope, applyEphemeral, connectionChanged, synced } from './events';
 import { setDeliveredHandler } from './outbox';
 import { startRealtime } from './realtime';
 import { invalidate } from './render';
 import { state } from './state';
-import { reportError } from './toast';
 import { startPresencePolling } from './views/people';
 import { mountApp } from './views/shell';
 

@@ -3,7 +3,7 @@
 // with the stored original instead of posting twice.
 
 import type { FileInfo, Message } from '../api/types';
-import { ApiError } from './api';
+import { ApiError } from '../shared/api';
 import { emitAck, isConnected } from './realtime';
 import { invalidate } from './render';
 

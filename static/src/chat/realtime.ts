@@ -13,7 +13,7 @@ import type {
   ReadPosition,
   SocketEvents,
 } from '../api/types';
-import { ApiError } from './api';
+import { ApiError } from '../shared/api';
 import { CatchUp, DURABLE_EVENTS, type Envelope, isEnvelope } from './catchup';
 import { state } from './state';
 import * as store from './store';

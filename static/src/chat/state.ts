@@ -169,6 +169,13 @@ export const isAdmin = (): boolean => {
   return role === 'owner' || role === 'admin';
 };
 
+/** Whether the Integrations page is for this person (the server decides again): admins, and
+ *  members where the workspace lets members make incoming webhooks. */
+export const mayOpenIntegrations = (): boolean => {
+  const workspace = currentWorkspace();
+  return isAdmin() || (workspace?.role === 'member' && workspace.members_create_webhooks);
+};
+
 export function displayName(channel: Channel | null | undefined): string {
   if (!channel) return '';
   if (!isDirect(channel)) return channel.name ?? '';

@@ -6,7 +6,7 @@
 // this is a small store of its own: only this module changes the lists; views read them.
 
 import type { FileInfo } from '../api/types';
-import { csrfToken } from './api';
+import { csrfToken } from '../shared/api';
 import { currentWorkspace } from './state';
 
 const MAX_PER_MESSAGE = 10;

@@ -62,14 +62,17 @@ describe('MessageList', () => {
     const card = '<div class="cards"><article class="card card-danger"><p class="card-title">Build 42</p></article></div>';
     given([
       message(1, 9, 0, { author: hook, html: `<p>red</p>${card}`,
-        props: { format: 'slack', username: 'CI', icon_url: 'https://example.test/ci.png', webhook_id: 3 } }),
+        props: { format: 'slack', username: 'CI', icon_url: 'https://example.test/ci.png',
+          icon_proxy_url: '/api/v1/images/c2ln/aHR0cHM6Ly9leGFtcGxlLnRlc3QvY2kucG5n', webhook_id: 3 } }),
       message(2, 9, 1, { author: hook, props: { format: 'slack', webhook_id: 3 } }),
     ]);
     render(<MessageList />);
     const [renamed, plain] = articles();
     expect(renamed?.querySelector('[data-testid="author"]')?.textContent).toBe('CI');
     expect(renamed?.querySelector('[data-testid="author"]')?.getAttribute('title')).toBe('posted by Alerts (@alerts-bot)');
-    expect(renamed?.querySelector('.avatar img.avatar-icon')?.getAttribute('src')).toBe('https://example.test/ci.png');
+    // The icon comes through the image proxy (the page's CSP is img-src 'self'), never from its own site.
+    expect(renamed?.querySelector('.avatar img.avatar-icon')?.getAttribute('src'))
+      .toBe('/api/v1/images/c2ln/aHR0cHM6Ly9leGFtcGxlLnRlc3QvY2kucG5n');
     expect(renamed?.querySelector('.message-body article.card .card-title')?.textContent).toBe('Build 42');
     expect(renamed?.querySelector('[data-testid="bot-tag"]')).not.toBeNull();
     // The same bot under its own name is not grouped with the override.

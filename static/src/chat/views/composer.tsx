@@ -4,11 +4,11 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { CommandInfo, Message } from '../../api/types';
+import { Icon } from '../../shared/icons';
+import { toast } from '../../shared/toast';
 import * as actions from '../actions';
 import { moveSelection, parseTyped, suggest, typedName } from '../commands';
-import { Icon } from '../icons';
 import { displayName, isAdmin, isDirect, state } from '../state';
-import { toast } from '../toast';
 import { type Attachment, addFiles, attachmentsFor, formatSize, onUploadsChanged, removeAttachment, takeUploaded, uploading } from '../uploads';
 import { beginEdit } from './messages';
 

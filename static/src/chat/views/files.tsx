@@ -5,12 +5,12 @@
 import type { VNode } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { FileInfo } from '../../api/types';
+import { openDialog } from '../../shared/dialogs';
+import { formatFull, formatTime, plural } from '../../shared/dom';
+import { Icon, type IconName } from '../../shared/icons';
 import * as actions from '../actions';
-import { formatFull, formatTime, plural } from '../dom';
-import { Icon, type IconName } from '../icons';
 import { type FileSearchResult, type FilesPanel, type FilesScope, isAdmin, isDirect, state } from '../state';
 import { formatSize } from '../uploads';
-import { openDialog } from './dialogs';
 import { memo } from './memo';
 
 const KIND_ICON: Record<FileInfo['kind'], IconName> = { pdf: 'file-text', image: 'image', other: 'file' };
@@ -192,7 +192,8 @@ const FileItem = memo(function FileItem({ file }: { file: FileInfo }) {
       <FileCard file={file} />
       <div class="file-where muted">
         <time dateTime={file.created_at} title={formatFull(created)}>{`${created.toLocaleDateString()} ${formatTime(created)}`}</time>
-        {` in ${placeName(file.channel_id)} `}
+        {/* Panels list shared files, which always have a channel (only an unshared upload has none). */}
+        {file.channel_id !== null ? ` in ${placeName(file.channel_id)} ` : ' '}
         {file.message_id
           ? (
             <button type="button" class="link" aria-label={`Show the message that shared ${file.name}`}

@@ -6,12 +6,12 @@
 import type { JSX } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { Message } from '../../api/types';
+import { colorClass, dayLabel, formatFull, formatTime, initials, plural } from '../../shared/dom';
+import { Icon } from '../../shared/icons';
 import * as actions from '../actions';
 import { createdAt, interleave, isEphemeral } from '../commands';
-import { colorClass, dayLabel, formatFull, formatTime, initials, plural } from '../dom';
 import { typingNames } from '../events';
 import { groupMessages } from '../grouping';
-import { Icon } from '../icons';
 import { discard, type OutboxItem, pendingFor, retry } from '../outbox';
 import { displayName, ephemeralIn, isAdmin, isDirect, type MessageStore, type ShownEphemeral, sortedMessages, state } from '../state';
 import { formatSize } from '../uploads';
@@ -154,11 +154,12 @@ export function shownName(message: Message): string {
   return message.props?.username ?? message.author.display_name;
 }
 
-/** The author's initials on their colour; an integration's icon over them when it has one (an
- *  image the page may not load, such as one from another site, is hidden and the initials show). */
+/** The author's initials on their colour; an integration's icon over them when it has one,
+ *  through the server's image proxy (the page loads images from its own origin only); an icon
+ *  that fails to load is hidden and the initials show. */
 function AuthorAvatar({ message }: { message: Message }) {
   const name = shownName(message);
-  const icon = message.props?.icon_url;
+  const icon = message.props?.icon_proxy_url;
   const emoji = message.props?.icon_emoji;
   return (
     <div class={`avatar ${colorClass(message.author.id)}`} aria-hidden="true" title={emoji ?? undefined}>

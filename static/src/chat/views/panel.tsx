@@ -2,14 +2,14 @@
 
 import type { JSX } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
+import { colorClass, initials } from '../../shared/dom';
+import { Icon } from '../../shared/icons';
+import { reportError } from '../../shared/toast';
 import * as actions from '../actions';
 import { createdAt, interleave, isEphemeral } from '../commands';
-import { colorClass, initials } from '../dom';
 import { typingNames } from '../events';
-import { Icon } from '../icons';
 import { invalidate } from '../render';
 import { ephemeralIn, isAdmin, isDirect, type MembersPanel, type Panel, type PinsPanel, state, type ThreadPanel } from '../state';
-import { reportError } from '../toast';
 import { Composer, composerHandle, type DropChoice, type Target, useDropTarget } from './composer';
 import { FilesPanelView } from './files';
 import { EphemeralView, MessageView, messageProps, PendingMessage, pendingItems, typingText } from './messages';

@@ -4,12 +4,13 @@
 
 import { useEffect, useState } from 'preact/hooks';
 import type { Channel, Member } from '../../api/types';
+import { api } from '../../shared/api';
+import { formDialog, openDialog } from '../../shared/dialogs';
+import { colorClass, initials } from '../../shared/dom';
+import { toast } from '../../shared/toast';
 import * as actions from '../actions';
-import { api } from '../api';
-import { colorClass, initials } from '../dom';
 import { state } from '../state';
-import { toast } from '../toast';
-import { formDialog, openDialog, PeoplePicker, searchName } from './dialogs';
+import { PeoplePicker, searchName } from './dialogs';
 
 const PRESENCE_POLL_MS = 60_000;
 

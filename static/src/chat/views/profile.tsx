@@ -2,14 +2,15 @@
 // with its own error line, so a refusal in one (a wrong current password) is shown next to it.
 
 import type { ComponentChildren, JSX } from 'preact';
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { NewToken, Token } from '../../api/types';
+import { api } from '../../shared/api';
+import { Field, openDialog, useFormSubmit } from '../../shared/dialogs';
+import { formatFull } from '../../shared/dom';
+import { OneTimeSecret } from '../../shared/secret';
+import { reportError, toast } from '../../shared/toast';
 import * as actions from '../actions';
-import { api } from '../api';
-import { formatFull } from '../dom';
 import { state } from '../state';
-import { reportError, toast } from '../toast';
-import { Field, openDialog, useFormSubmit } from './dialogs';
 
 /** A form that shows its own error: run(form) may throw; the message appears above the button. */
 function Section({ legend, testid, submitLabel, run, children }: {
@@ -33,32 +34,6 @@ function Section({ legend, testid, submitLabel, run, children }: {
 
 const when = (iso: string | null): string => (iso ? formatFull(new Date(iso)) : 'never');
 const fieldValue = (form: HTMLFormElement, name: string): string => (form.elements.namedItem(name) as HTMLInputElement | null)?.value ?? '';
-
-function TokenSecret({ token, onDone }: { token: NewToken; onDone: () => void }) {
-  const input = useRef<HTMLInputElement>(null);
-  useLayoutEffect(() => input.current?.focus(), [token]);
-  const copy = () => {
-    (navigator.clipboard?.writeText(token.token) ?? Promise.reject(new Error('no clipboard')))
-      .then(() => toast('Token copied', 'info'), () => {
-        input.current?.focus();
-        toast('Press Ctrl+C (⌘C) to copy the selected token', 'info');
-      });
-  };
-  return (
-    <>
-      <p class="warning">
-        <strong>Copy this token now. </strong>
-        It is shown only once: the server keeps no copy of it. Anyone who has it can act as you; revoke it if it leaks.
-      </p>
-      <div class="inline-form">
-        <input ref={input} readOnly value={token.token} aria-label={`Secret of token ${token.name}`} data-testid="new-token"
-          onFocus={(e) => e.currentTarget.select()} />
-        <button type="button" class="secondary" onClick={copy}>Copy</button>
-      </div>
-      <button type="button" class="link" onClick={onDone}>I have copied it</button>
-    </>
-  );
-}
 
 function TokenItem({ token, reload }: { token: Token; reload: () => Promise<void> }) {
   const [busy, setBusy] = useState(false);
@@ -136,7 +111,15 @@ function Profile() {
         <Field label="Token name"><input name="token_name" required maxLength={80} placeholder="e.g. deploy script" autocomplete="off" /></Field>
       </Section>
       <div class="token-secret" hidden={!secret} data-testid="token-secret" role="status">
-        {secret ? <TokenSecret token={secret} onDone={() => setSecret(null)} /> : null}
+        {secret
+          ? (
+            <OneTimeSecret value={secret.token} label={`Secret of token ${secret.name}`} noun="token" testid="new-token"
+              onDone={() => setSecret(null)}>
+              <strong>Copy this token now. </strong>
+              It is shown only once: the server keeps no copy of it. Anyone who has it can act as you; revoke it if it leaks.
+            </OneTimeSecret>
+          )
+          : null}
       </div>
       <ul class="token-list" data-testid="token-list">{items}</ul>
     </div>

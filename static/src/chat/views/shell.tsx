@@ -6,14 +6,14 @@ import type { ComponentChildren, VNode } from 'preact';
 import { render } from 'preact';
 import { useLayoutEffect } from 'preact/hooks';
 import type { Channel } from '../../api/types';
+import { csrfToken } from '../../shared/api';
+import { colorClass, initials } from '../../shared/dom';
+import { Icon } from '../../shared/icons';
+import { toast } from '../../shared/toast';
 import * as actions from '../actions';
-import { csrfToken } from '../api';
-import { colorClass, initials } from '../dom';
-import { Icon } from '../icons';
 import { askPermission, notificationsWanted } from '../notify';
 import { invalidate, register, type ViewName } from '../render';
-import { badgeCounts, currentWorkspace, displayName, isAdmin, isDirect, state, workspaceTotals } from '../state';
-import { toast } from '../toast';
+import { badgeCounts, currentWorkspace, displayName, isAdmin, isDirect, mayOpenIntegrations, state, workspaceTotals } from '../state';
 import { Composer, composerHandle, type DropChoice, type Target, useDropTarget } from './composer';
 import { browseChannelsDialog, channelDetailsDialog, createChannelDialog, createWorkspaceDialog, directMessageDialog,
   inviteDialog, workspaceSettingsDialog } from './dialogs';
@@ -197,12 +197,21 @@ export function Sidebar() {
     <aside id="sidebar" class="sidebar" aria-label="Conversations">
       <div class="sidebar-head">
         <h2 data-testid="workspace-name">{workspace.name}</h2>
-        {isAdmin()
+        {isAdmin() || mayOpenIntegrations()
           ? (
             <div class="head-links">
-              <button type="button" class="link" onClick={inviteDialog}>Invite people</button>
-              <button type="button" class="link" data-testid="members-link" onClick={workspaceMembersDialog}>Manage members</button>
-              <button type="button" class="link" onClick={workspaceSettingsDialog}>Settings</button>
+              {isAdmin()
+                ? (
+                  <>
+                    <button type="button" class="link" onClick={inviteDialog}>Invite people</button>
+                    <button type="button" class="link" data-testid="members-link" onClick={workspaceMembersDialog}>Manage members</button>
+                    <button type="button" class="link" onClick={workspaceSettingsDialog}>Settings</button>
+                  </>
+                )
+                : null}
+              {mayOpenIntegrations()
+                ? <a class="link" href={`/w/${workspace.id}/integrations`} data-testid="integrations-link">Integrations</a>
+                : null}
             </div>
           )
           : null}

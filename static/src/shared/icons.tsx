@@ -34,6 +34,7 @@ const SHAPES = {
   image: [['rect', { x: 3, y: 3, width: 18, height: 18, rx: 2 }], ['circle', { cx: 9, cy: 9, r: 2 }],
     ['path', { d: 'm21 15-5-5L5 21' }]],
   upload: [['path', { d: 'M21 15v4a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-4' }], ['path', { d: 'm17 8-5-5-5 5M12 3v12' }]],
+  'chevron-left': [['path', { d: 'm15 18-6-6 6-6' }]],
 } satisfies Record<string, Shape[]>;
 
 export type IconName = keyof typeof SHAPES;

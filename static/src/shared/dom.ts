@@ -5,9 +5,12 @@
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
 const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' });
 const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'long', month: 'long', day: 'numeric' });
+const shortFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 export const formatTime = (date: Date): string => timeFmt.format(date);
 export const formatFull = (date: Date): string => fullFmt.format(date);
+/** A date and time in a table cell: "Jan 31, 2025, 9:15 AM". */
+export const formatShort = (date: Date): string => shortFmt.format(date);
 
 export function dayLabel(date: Date): string {
   const today = new Date();

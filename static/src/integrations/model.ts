@@ -1,0 +1,105 @@
+// The Integrations page's rules that need no server and no DOM: which channels a webhook may
+// point at, which bots are people's (not webhooks'), how the delivery log merges pages and what
+// one of its rows shows. Unit-tested in tests/client/integrations/.
+
+import type { Bot, Channel, Delivery, Webhook, Workspace } from '../api/types';
+
+export type Role = NonNullable<Workspace['role']>;
+
+/** The `kind` of the deliveries each integration receives (services/integrations/deliveries.py,
+ *  register_kind): a bot's Events API requests are `events_api` deliveries to the bot's id. */
+export const DELIVERY_KINDS = { eventsApi: 'events_api' } as const;
+
+export const isAdminRole = (role: Role | undefined): boolean => role === 'owner' || role === 'admin';
+
+/** Channels a webhook may post into: named conversations (not direct ones), not archived, each
+ *  once, by name. The lists are what the person's channel list and the channel browser give;
+ *  whether they may post there is the server's to say. */
+export function pickableChannels(...lists: readonly Channel[][]): Channel[] {
+  const byId = new Map<number, Channel>();
+  for (const list of lists) {
+    for (const channel of list) {
+      if (channel.name && (channel.kind === 'public' || channel.kind === 'private') && !channel.archived) {
+        byId.set(channel.id, channel);
+      }
+    }
+  }
+  return [...byId.values()].sort((a, b) => (a.name ?? '').localeCompare(b.name ?? ''));
+}
+
+/** '#general', or what can be said of a channel the person cannot see (an admin looking at a
+ *  webhook made for a private channel they are not in). */
+export function channelLabel(id: number, channels: ReadonlyMap<number, Channel>): string {
+  const name = channels.get(id)?.name;
+  return name ? `#${name}` : 'a private channel';
+}
+
+/** The bots people made: the workspace's bots without those incoming webhooks post as (each
+ *  webhook has a bot account of its own, managed with the webhook). */
+export function ownBots(bots: readonly Bot[], webhooks: readonly Webhook[] | null): Bot[] {
+  const webhookBots = new Set((webhooks ?? []).map((w) => w.bot_id));
+  return bots.filter((b) => !webhookBots.has(b.id));
+}
+
+/** Active webhooks first, then revoked ones, each group as the server lists it (oldest first). */
+export function orderWebhooks(webhooks: readonly Webhook[]): Webhook[] {
+  return [...webhooks.filter((w) => !w.revoked), ...webhooks.filter((w) => w.revoked)];
+}
+
+/** A delivery log's entries newest first, each once: `incoming` (a page, a replay, a refreshed
+ *  delivery) replaces the entries it carries again and adds the others. */
+export function mergeDeliveries(current: readonly Delivery[], incoming: readonly Delivery[]): Delivery[] {
+  const byId = new Map(current.map((d) => [d.id, d]));
+  for (const d of incoming) byId.set(d.id, d);
+  return [...byId.values()].sort((a, b) => b.id - a.id);
+}
+
+export const STATUS_LABELS: Record<Delivery['status'], string> = {
+  pending: 'Pending', delivered: 'Delivered', failed: 'Failed', given_up: 'Given up',
+};
+
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '—';
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}
+
+export interface DeliverySummary {
+  duration: string;
+  httpStatus: string;
+  error: string;
+  excerpt: string;
+}
+
+/** What a delivery's row shows: its last attempt (a running one says so). */
+export function summarize(delivery: Delivery): DeliverySummary {
+  const last = delivery.attempt_log[delivery.attempt_log.length - 1];
+  if (!last) {
+    const when = delivery.status === 'pending' ? 'not yet attempted' : '';
+    return { duration: '—', httpStatus: '—', error: when, excerpt: '' };
+  }
+  if (!last.finished_at) return { duration: 'running…', httpStatus: '—', error: '', excerpt: '' };
+  return {
+    duration: formatDuration(last.duration_ms),
+    httpStatus: last.status_code === null ? '—' : String(last.status_code),
+    error: last.error ?? '',
+    excerpt: last.response_excerpt ?? '',
+  };
+}
+
+/** One section of the page, as the registry (sections.tsx) lists it. */
+export interface SectionInfo {
+  id: string;
+  /** Who sees it: the workspace's admins, or everyone who may make incoming webhooks. */
+  audience: 'admins' | 'webhook-makers';
+}
+
+/** The sections a person with this role sees (the page itself is only served to webhook makers). */
+export function visibleSections<S extends SectionInfo>(sections: readonly S[], role: Role | undefined): S[] {
+  return sections.filter((s) => s.audience === 'webhook-makers' || isAdminRole(role));
+}
+
+/** The section a location hash names (`#bots`), else the first one. */
+export function sectionFromHash<S extends SectionInfo>(hash: string, sections: readonly S[]): S | undefined {
+  const id = decodeURIComponent(hash.replace(/^#/, ''));
+  return sections.find((s) => s.id === id) ?? sections[0];
+}

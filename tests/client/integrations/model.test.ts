@@ -1,0 +1,75 @@
+// The Integrations page's pure rules (static/src/integrations/model.ts).
+import { describe, expect, it } from 'vitest';
+import {
+  channelLabel, formatDuration, mergeDeliveries, orderWebhooks, ownBots, pickableChannels, sectionFromHash, summarize,
+  visibleSections,
+} from '../../../static/src/integrations/model';
+import { channel } from '../fixtures';
+import { attempt, bot, delivery, webhook } from './fixtures';
+
+describe('pickableChannels', () => {
+  it('keeps named, live channels from both lists, each once, by name', () => {
+    const mine = [channel(1, { name: 'general' }), channel(2, { kind: 'dm', name: null }), channel(3, { name: 'old', archived: true }),
+      channel(4, { name: 'alerts', kind: 'private' })];
+    const browse = [channel(1, { name: 'general' }), channel(5, { name: 'builds' })];
+    expect(pickableChannels(mine, browse).map((c) => c.name)).toEqual(['alerts', 'builds', 'general']);
+  });
+
+  it('names a channel it cannot see as a private one', () => {
+    const known = new Map([[1, channel(1, { name: 'general' })]]);
+    expect(channelLabel(1, known)).toBe('#general');
+    expect(channelLabel(9, known)).toBe('a private channel');
+  });
+});
+
+describe('bots and webhooks', () => {
+  it('leaves out the bots incoming webhooks post as', () => {
+    const bots = [bot(1), bot(101), bot(2)];
+    expect(ownBots(bots, [webhook(1)]).map((b) => b.id)).toEqual([1, 2]);
+    expect(ownBots(bots, null).map((b) => b.id)).toEqual([1, 101, 2]);
+  });
+
+  it('lists active webhooks before revoked ones, each group in the server’s order', () => {
+    const list = [webhook(1, { revoked: true }), webhook(2), webhook(3, { revoked: true }), webhook(4)];
+    expect(orderWebhooks(list).map((w) => w.id)).toEqual([2, 4, 1, 3]);
+  });
+});
+
+describe('the delivery log', () => {
+  it('merges pages newest first, a newer copy replacing the older', () => {
+    const merged = mergeDeliveries([delivery(5), delivery(3, { status: 'pending' })], [delivery(4), delivery(3)]);
+    expect(merged.map((d) => [d.id, d.status])).toEqual([[5, 'delivered'], [4, 'delivered'], [3, 'delivered']]);
+  });
+
+  it('shows the last attempt of a delivery, and says when there is none yet or it runs', () => {
+    const failedTwice = delivery(1, { status: 'given_up', attempts: 2, attempt_log: [
+      attempt(1, { status_code: 500, error: 'HTTP 500', response_excerpt: 'boom' }),
+      attempt(2, { status_code: null, error: 'timed out after 3 s', response_excerpt: null, duration_ms: 3000 })] });
+    expect(summarize(failedTwice)).toEqual({ duration: '3.0 s', httpStatus: '—', error: 'timed out after 3 s', excerpt: '' });
+    expect(summarize(delivery(2))).toEqual({ duration: '120 ms', httpStatus: '200', error: '', excerpt: 'ok' });
+    expect(summarize(delivery(3, { status: 'pending', attempts: 0, attempt_log: [] })).error).toBe('not yet attempted');
+    expect(summarize(delivery(4, { status: 'pending', attempt_log: [attempt(1, { finished_at: null })] })).duration).toBe('running…');
+  });
+
+  it('writes durations for people', () => {
+    expect([formatDuration(null), formatDuration(0), formatDuration(999), formatDuration(1234), formatDuration(12_345)])
+      .toEqual(['—', '0 ms', '999 ms', '1.2 s', '12 s']);
+  });
+});
+
+describe('sections', () => {
+  const sections = [{ id: 'incoming-webhooks', audience: 'webhook-makers' as const }, { id: 'bots', audience: 'admins' as const }];
+
+  it('shows admins every section and members those for webhook makers', () => {
+    expect(visibleSections(sections, 'admin').map((s) => s.id)).toEqual(['incoming-webhooks', 'bots']);
+    expect(visibleSections(sections, 'owner')).toHaveLength(2);
+    expect(visibleSections(sections, 'member').map((s) => s.id)).toEqual(['incoming-webhooks']);
+  });
+
+  it('reads the section from the address, else the first', () => {
+    expect(sectionFromHash('#bots', sections)?.id).toBe('bots');
+    expect(sectionFromHash('', sections)?.id).toBe('incoming-webhooks');
+    expect(sectionFromHash('#nothing', sections)?.id).toBe('incoming-webhooks');
+    expect(sectionFromHash('#bots', visibleSections(sections, 'member'))?.id).toBe('incoming-webhooks');
+  });
+});

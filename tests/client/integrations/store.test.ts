@@ -1,0 +1,47 @@
+// The Integrations page's store: what its mutations leave in the state.
+import { describe, expect, it } from 'vitest';
+import { logKey, state } from '../../../static/src/integrations/state';
+import * as store from '../../../static/src/integrations/store';
+import { delivery, webhook, workspace } from './fixtures';
+
+const ME = { id: 1, username: 'ada', display_name: 'Ada', email: 'ada@example.com', is_bot: false, created_at: '2025-01-01T00:00:00.000Z' };
+
+describe('the integrations store', () => {
+  it('starts afresh for a workspace, on its first section', () => {
+    store.start(ME, workspace('admin'));
+    store.showSection('bots');
+    store.webhooksLoaded([webhook(1)]);
+    store.start(ME, workspace('member'));
+    expect([state.section, state.webhooks.status, state.workspace.role]).toEqual(['', 'loading', 'member']);
+  });
+
+  it('keeps the role when a PATCH answers with the workspace (which carries none)', () => {
+    store.start(ME, workspace('admin'));
+    const { role: _role, ...patched } = workspace('admin', { members_create_webhooks: true });
+    store.workspaceChanged(patched);
+    expect([state.workspace.role, state.workspace.members_create_webhooks]).toEqual(['admin', true]);
+  });
+
+  it('replaces a saved webhook in place and adds a new one last', () => {
+    store.start(ME, workspace('admin'));
+    store.webhooksLoaded([webhook(1), webhook(2)]);
+    store.webhookSaved(webhook(1, { revoked: true }));
+    store.webhookSaved(webhook(3));
+    expect(state.webhooks.status === 'ready' && state.webhooks.value.map((w) => [w.id, w.revoked]))
+      .toEqual([[1, true], [2, false], [3, false]]);
+  });
+
+  it('adds older pages below a log, and a refresh replaces it', () => {
+    store.start(ME, workspace('admin'));
+    const key = logKey('events_api', 7);
+    store.deliveriesLoaded(key, [delivery(9), delivery(8)], true, false);
+    store.deliveriesLoaded(key, [delivery(7)], false, true);
+    expect(state.logs.get(key)?.deliveries.map((d) => d.id)).toEqual([9, 8, 7]);
+    expect(state.logs.get(key)?.hasMore).toBe(false);
+    store.deliverySaved(key, delivery(10, { replay_of_id: 8 }));
+    store.deliveriesLoaded(key, [delivery(11), delivery(10)], true, false);
+    expect(state.logs.get(key)).toMatchObject({ hasMore: true, loading: false, error: null });
+    expect(state.logs.get(key)?.deliveries.map((d) => d.id)).toEqual([11, 10]);
+    expect(state.logs.get(logKey('events_api', 8))).toBeUndefined();  // one log's load touches no other
+  });
+});
