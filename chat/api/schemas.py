@@ -173,8 +173,10 @@ DELIVERY_STATUS: Schema = {"type": "string", "enum": ["pending", "delivered", "f
                                           "invalid or refused URL); `given_up`: every retry failed"}
 DELIVERY_FIELDS: dict[str, Schema] = {
     "id": ID, "workspace_id": ID,
-    "kind": {**INTEGRATION_KIND, "description": "the kind of integration (`events_api`: a bot's Events API)"},
-    "integration_id": {**ID, "description": "the integration's id within its kind (for `events_api`, the bot's)"},
+    "kind": {**INTEGRATION_KIND, "description": "the kind of integration (`events_api`: a bot's Events API; "
+                                                "`slash_command`: a custom slash command's request)"},
+    "integration_id": {**ID, "description": "the integration's id within its kind (for `events_api`, the bot's; "
+                                            "for `slash_command`, the command's)"},
     "event": {"type": "string", "maxLength": 100, "description": "what the request is about (an event type)"},
     "url": {"type": "string", "description": "where it is sent"},
     "status": DELIVERY_STATUS,

@@ -255,8 +255,13 @@ def test_a_slow_integration_times_out_for_its_caller_and_holds_up_nobody(app: Co
         quick_at = next(i for i, (n, d) in enumerate(got) if n == "message.ephemeral" and quick_text in d["body"])
         failed_at = next(i for i, (n, d) in enumerate(got) if n == "message.ephemeral" and d["id"] == failed["id"])
         assert created_at < failed_at and quick_at < failed_at
-        # Never retried: the person was told, the delivery is over, one request was all.
+        # Never retried: the person was told, the delivery is over, one request was all; the
+        # workspace's delivery log says so.
         assert app.count(waiting) == 1
+        log = cast.alice.get(f"/workspaces/{cast.acme.id}/deliveries?kind=slash_command&integration_id={slow['id']}")
+        [delivery] = log["deliveries"]
+        assert (delivery["event"], delivery["status"], delivery["attempts"]) == (slow["name"], "failed", 1)
+        assert delivery["attempt_log"][0]["reason"] == "http_timeout"
 
         broken = command(cast, app, "/status500")
         text = f"broken {unique('b')}"

@@ -1596,9 +1596,9 @@ export interface components {
                 [key: string]: string;
             };
             id: number;
-            /** @description the integration's id within its kind (for `events_api`, the bot's) */
+            /** @description the integration's id within its kind (for `events_api`, the bot's; for `slash_command`, the command's) */
             integration_id: number;
-            /** @description the kind of integration (`events_api`: a bot's Events API) */
+            /** @description the kind of integration (`events_api`: a bot's Events API; `slash_command`: a custom slash command's request) */
             kind: string;
             /**
              * Format: date-time
