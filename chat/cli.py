@@ -18,7 +18,7 @@ from chat.core.errors import ChatError
 from chat.extensions import db
 from chat.models import Bot, User
 from chat.models._time import utcnow
-from chat.services import accounts, bots, channels, webhooks, workspaces
+from chat.services import accounts, bots, channels, commands, webhooks, workspaces
 from chat.services.payloads import new_webhook_payload
 
 _T = TypeVar("_T")
@@ -141,6 +141,27 @@ def register_cli(app: Flask) -> None:
         base = app.config["PUBLIC_URL"] or f"http://{app.config['CHAT_HOST']}:{app.config['CHAT_PORT']}"
         click.echo(f"WEBHOOK_ID={view.id}")
         click.echo(f"WEBHOOK_URL={shlex.quote(new_webhook_payload(view, secret, base)['url'])}")
+
+    @app.cli.command("create-slash-command")
+    @click.argument("workspace_id", type=int)
+    @click.argument("name")
+    @click.argument("url")
+    @click.option("--by", "by_email", required=True, help="Email of the workspace admin who makes it")
+    @click.option("--description", default="", help="What it does (shown by /help and the composer)")
+    @click.option("--usage-hint", default="", help="What to type after it, such as '[environment]'")
+    @click.option("--app-bot", "app_bot_id", type=int, default=None,
+                  help="A bot whose signing secret signs its requests (one Slack app, one secret)")
+    def create_slash_command(workspace_id: int, name: str, url: str, by_email: str, description: str,
+                             usage_hint: str, app_bot_id: int | None) -> None:
+        """Create a custom slash command NAME (/deploy) that POSTs Slack's slash-command form to
+        URL. Prints SLASH_COMMAND_ID=, SLASH_COMMAND_TOKEN= (Slack's verification token) and
+        SIGNING_SECRET= lines for `eval "$(flask --app app create-slash-command ...)"`."""
+        admin = _actor(by_email)
+        view = run(lambda: commands.create_slash_command(admin, workspace_id, name, url, description=description,
+                                                         usage_hint=usage_hint, app_bot_id=app_bot_id))
+        click.echo(f"SLASH_COMMAND_ID={view.id}")
+        click.echo(f"SLASH_COMMAND_TOKEN={shlex.quote(view.command.token)}")
+        click.echo(f"SIGNING_SECRET={shlex.quote(commands.signing_secret_of(view.id) or '')}")
 
     @app.cli.command("list-bots")
     @click.argument("workspace_id", type=int)

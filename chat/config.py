@@ -68,6 +68,9 @@ RATE_LIMIT_DEFAULTS = {
     "RATE_LIMIT_WEBHOOK_POSTS": "60 per minute",
     # New incoming webhooks made by one person per workspace.
     "RATE_LIMIT_WEBHOOKS": "30 per hour",
+    # Slash commands run per person (POST /channels/{id}/commands): each custom one is a request to
+    # an integration; built-ins that post (/me, /shrug) also count as messages.
+    "RATE_LIMIT_COMMANDS": "60 per minute",
     # Deliveries to integrations sent again by hand (POST /deliveries/{id}/replay), per admin.
     "RATE_LIMIT_DELIVERY_REPLAYS": "60 per hour",
     # Slack-compatible Web API calls per token (/api/<method>), beside RATE_LIMIT_API per person.

@@ -100,3 +100,38 @@ def test_operator_makes_a_bot_whose_output_a_shell_can_eval(tmp_path: Path) -> N
     assert flask(tmp_path, "revoke-bot-token", "--bot", bot_id).stdout == ""  # none left
     # Tokens of people are not the command's business.
     assert "no bot token" in flask(tmp_path, "revoke-bot-token", "999").stderr
+
+
+def test_operator_makes_a_slash_command_whose_output_a_shell_can_eval(tmp_path: Path) -> None:
+    assert flask(tmp_path, "db", "upgrade").returncode == 0
+    assert flask(tmp_path, "create-user", "ann@example.test", "--name", "Ann", "--password", "a long password",
+                 ).returncode == 0
+    assert flask(tmp_path, "create-user", "ben@example.test", "--name", "Ben", "--password", "another password",
+                 ).returncode == 0
+    workspace_id = flask(tmp_path, "create-workspace", "Initech", "--owner", "ann@example.test").stdout.split()[1]
+    assert flask(tmp_path, "add-member", workspace_id, "ben@example.test").returncode == 0
+
+    made = flask(tmp_path, "create-slash-command", workspace_id, "/Deploy", "https://deploy.example.test/slack",
+                 "--by", "ann@example.test", "--description", "Ship it; now", "--usage-hint", "[env]")
+    assert made.returncode == 0, made.stderr
+    script = 'eval "$1"; printf "%s\\n" "$SLASH_COMMAND_ID" "$SLASH_COMMAND_TOKEN" "$SIGNING_SECRET"'
+    shell = subprocess.run(["sh", "-c", script, "sh", made.stdout], capture_output=True, text=True, check=True)
+    command_id, token, secret = shell.stdout.split("\n")[:3]
+    assert command_id.isdigit() and len(token) == 24 and len(secret) == 32
+
+    for refused, why in ((("/deploy", "https://x.example.test", "--by", "ann@example.test"), "name_taken"),
+                         (("/help", "https://x.example.test", "--by", "ann@example.test"), "name_taken"),
+                         (("/other", "ftp://x", "--by", "ann@example.test"), "invalid"),
+                         (("/other", "https://x.example.test", "--by", "ben@example.test"), "admin_only")):
+        answer = flask(tmp_path, "create-slash-command", workspace_id, *refused)
+        assert answer.returncode != 0 and why in answer.stderr, answer.stderr
+
+    server = start_server(tmp_path)
+    try:
+        token_of_ben = requests.post(server.url + "/api/v1/auth/token", timeout=20,
+                                     json={"email": "ben@example.test", "password": "another password"}).json()
+        listed = requests.get(f"{server.url}/api/v1/workspaces/{workspace_id}/commands", timeout=20,
+                              headers={"Authorization": f"Bearer {token_of_ben['token']}"}).json()["commands"]
+        assert {"name": "/deploy", "description": "Ship it; now", "usage_hint": "[env]", "builtin": False} in listed
+    finally:
+        server.stop()

@@ -37,7 +37,8 @@ MAX_HEADER_SECTION = 65536
 # Per-person limits of particular routes, counted before their body is read. The socket door
 # counts message.send against the same RATE_LIMIT_SENDS (chat/realtime).
 ROUTE_LIMITS = {"api.send_message": "RATE_LIMIT_SENDS", "api.upload_files": "RATE_LIMIT_UPLOADS",
-                "api.proxied_image": "RATE_LIMIT_IMAGES", "api.replay_delivery": "RATE_LIMIT_DELIVERY_REPLAYS"}
+                "api.proxied_image": "RATE_LIMIT_IMAGES", "api.run_command": "RATE_LIMIT_COMMANDS",
+                "api.replay_delivery": "RATE_LIMIT_DELIVERY_REPLAYS"}
 
 
 @api.before_request
@@ -173,6 +174,7 @@ from chat.api import (  # noqa: E402,F401
     accounts,
     bots,
     channels,
+    commands,
     deliveries,
     events,
     files,

@@ -145,3 +145,23 @@ def mark_read(channel_id: int, data: MarkRead) -> ResponseReturnValue:
     `channel.read`.
     """
     return jsonify(read_position_payload(channels.mark_read(actor(), channel_id, data.message_id)))
+
+
+@api.put("/channels/<int:channel_id>/mute")
+@operation("channels", ok=ref("Channel"), ok_description="OK: the channel, `muted` true",
+           errors={404: ["not_found"], 409: ["not_in_channel"]})
+def mute_channel(channel_id: int) -> ResponseReturnValue:
+    """Mute a channel you are in (as `/mute` does)
+
+    It shows dimmed in your list and its unread messages make no badge or notification; those
+    that mention you still do. Your other tabs hear of it (`channel.muted`). Repeating is harmless.
+    """
+    return jsonify(channel_view_payload(channels.set_muted(actor(), channel_id, True)))
+
+
+@api.delete("/channels/<int:channel_id>/mute")
+@operation("channels", ok=ref("Channel"), ok_description="OK: the channel, `muted` false",
+           errors={404: ["not_found"], 409: ["not_in_channel"]})
+def unmute_channel(channel_id: int) -> ResponseReturnValue:
+    """Unmute a channel (repeating is harmless)"""
+    return jsonify(channel_view_payload(channels.set_muted(actor(), channel_id, False)))

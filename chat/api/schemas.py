@@ -81,6 +81,7 @@ PATH_PARAMS: dict[str, Schema] = {
     "token_id": id_of("API token"),
     "invite_id": id_of("invite"),
     "webhook_id": id_of("incoming webhook"),
+    "command_id": id_of("custom slash command"),
     "delivery_id": id_of("delivery (a request sent to an integration)"),
     "code": text_schema(1, limits.INVITE_CODE_LENGTH, "the invite code from the invite link"),
     "file_id": FILE_ID,
@@ -172,8 +173,10 @@ DELIVERY_STATUS: Schema = {"type": "string", "enum": ["pending", "delivered", "f
                                           "invalid or refused URL); `given_up`: every retry failed"}
 DELIVERY_FIELDS: dict[str, Schema] = {
     "id": ID, "workspace_id": ID,
-    "kind": {**INTEGRATION_KIND, "description": "the kind of integration (`events_api`: a bot's Events API)"},
-    "integration_id": {**ID, "description": "the integration's id within its kind (for `events_api`, the bot's)"},
+    "kind": {**INTEGRATION_KIND, "description": "the kind of integration (`events_api`: a bot's Events API; "
+                                                "`slash_command`: a custom slash command's request)"},
+    "integration_id": {**ID, "description": "the integration's id within its kind (for `events_api`, the bot's; "
+                                            "for `slash_command`, the command's)"},
     "event": {"type": "string", "maxLength": 100, "description": "what the request is about (an event type)"},
     "url": {"type": "string", "description": "where it is sent"},
     "status": DELIVERY_STATUS,
@@ -242,6 +245,8 @@ SCHEMAS: dict[str, Schema] = {
         "joined": boolean("whether you are a member (absent in PATCH responses and events)"),
         "last_read_id": {**COUNT, "description": "members only: your read position (a message id, 0 = none)"},
         "can_post": boolean("members only: you were named a poster of this broadcast channel"),
+        "muted": boolean("members only: you muted it (`/mute`, PUT /channels/{id}/mute): its unread messages make "
+                         "no badge or notification, mentions still do"),
         "unread_count": {**COUNT, "description": "your channel list only: unread top-level messages from others, "
                                                   "up to 1,000 (1,000 means 1,000 or more)"},
         "mention_count": {**COUNT, "description": "your channel list only"},
@@ -262,8 +267,9 @@ SCHEMAS: dict[str, Schema] = {
                                                   "(U+202A-202E, U+2066-2069) show as `<U+202E>`; empty once deleted"},
         "mentions_channel": boolean("the message uses @channel, @here or @everyone"),
         "props": nullable({**ref("MessageProps"), "description": "integration content (incoming webhooks, bots "
-                                                                "posting Slack or Mattermost payloads); null for "
-                                                                "everything else and once deleted"}),
+                                                                "posting Slack or Mattermost payloads), or the kind "
+                                                                "of a plain message (`/me`); null for everything "
+                                                                "else and once deleted"}),
         "reply_count": COUNT, "last_reply_at": nullable(TIMESTAMP),
         "reactions": array(ref("Reaction"), description="in order of first use"),
         "files": array(ref("File"), description="files shared with the message, in the order sent; "
@@ -273,8 +279,12 @@ SCHEMAS: dict[str, Schema] = {
     }),
     "MessageProps": obj({
         "format": {"type": "string", "enum": ["slack", "mattermost"],
-                   "description": "`slack`: mrkdwn text, attachments and blocks; `mattermost`: Markdown text, "
+                   "description": "integration content only (absent on a plain message's `subtype` marker): "
+                                  "`slack`: mrkdwn text, attachments and blocks; `mattermost`: Markdown text, "
                                   "attachments and `card`"},
+        "subtype": {"type": "string", "enum": ["me_message"],
+                    "description": "a plain message's kind (no `format`): `me_message`, sent with `/me`, is an "
+                                   "action, shown in italics"},
         "text": {"type": "string", "description": "the source text as sent (the message's `body` is its plain-text "
                                                   "fallback, `html` the rendering of everything)"},
         "mrkdwn": {"const": False, "description": "slack: the text is plain, not mrkdwn"},
@@ -290,7 +300,8 @@ SCHEMAS: dict[str, Schema] = {
         "icon_emoji": {"type": "string", "maxLength": 100, "description": "an emoji short name such as `:ghost:` "
                                                                          "shown as the author's picture"},
         "webhook_id": {**ID, "description": "the incoming webhook that posted the message"},
-    }, required=("format",), description="A message's integration content and how its poster is shown."),
+    }, required=(), description="A message's integration content and how its poster is shown, or the kind of "
+                                "a plain message."),
     "File": obj({
         "id": FILE_ID, "workspace_id": ID,
         "channel_id": nullable({**ID, "description": "null for a file uploaded to an upload URL of the Web API "
@@ -361,6 +372,51 @@ SCHEMAS: dict[str, Schema] = {
         "url": {"type": "string", "pattern": r"^https?://.+/hooks/[A-Za-z0-9_-]{43}$",
                 "description": "the secret URL to POST Slack or Mattermost payloads to (docs/integrations.md). "
                                "Shown only now."},
+    }),
+    "SlashCommand": obj({
+        "id": ID, "workspace_id": ID,
+        "name": {"type": "string", "pattern": f"^/[a-z0-9][a-z0-9_-]{{0,{limits.COMMAND_NAME_LENGTH - 1}}}$",
+                 "description": "with its slash"},
+        "url": {**HTTP_URL, "description": "where its requests are POSTed"},
+        "description": text_schema(0, limits.COMMAND_DESCRIPTION_LENGTH),
+        "usage_hint": text_schema(0, limits.COMMAND_USAGE_HINT_LENGTH),
+        "bot_id": {**ID, "description": "the bot account its in_channel answers are posted as"},
+        "app_bot_id": nullable({**ID, "description": "the bot whose signing secret signs its requests"}),
+        "token": {"type": "string", "pattern": "^[0-9a-f]{24}$",
+                  "description": "Slack's verification token, sent as `token` in every request"},
+        "signing_secret": {"type": "string", "pattern": "^[0-9a-f]{32}$",
+                           "description": "what its requests are signed with now (Slack's v0 scheme): its app "
+                                          "bot's, or its own"},
+        "created_by": nullable(ID), "created_at": TIMESTAMP,
+    }, description="A custom slash command of a workspace, as its admins see it (docs/integrations.md)."),
+    "CommandInfo": obj({
+        "name": {"type": "string", "pattern": f"^/[a-z0-9][a-z0-9_-]{{0,{limits.COMMAND_NAME_LENGTH - 1}}}$"},
+        "description": text_schema(0, limits.COMMAND_DESCRIPTION_LENGTH),
+        "usage_hint": text_schema(0, limits.COMMAND_USAGE_HINT_LENGTH),
+        "builtin": boolean("run by the server itself; else a custom command of the workspace"),
+    }, description="A command members may run, as the composer suggests it."),
+    "EphemeralMessage": obj({
+        "id": {"type": "string", "pattern": "^e[0-9a-f]{16}$", "description": "unique, to recognise it; not "
+                                                                             "a message id"},
+        "ephemeral": {"const": True},
+        "workspace_id": ID, "channel_id": ID,
+        "thread_root_id": nullable({**ID, "description": "shown in this thread"}),
+        "author": nullable({**ref("User"), "description": "the bot or command that shows it; null: the server "
+                                                          "itself (built-in commands)"}),
+        "body": {"type": "string", "description": "plain-text fallback"},
+        "html": {"type": "string", "description": "server-rendered safe HTML, as a message's"},
+        "props": nullable(ref("MessageProps")),
+        "created_at": TIMESTAMP,
+        "ts": {"type": "string", "pattern": r"^[0-9]{1,12}\.[0-9]{6}$",
+               "description": "its Slack timestamp (`message_ts` of chat.postEphemeral)"},
+    }, description="A message shown to one person only and never stored: gone on reload."),
+    "CommandResult": obj({
+        "status": {"type": "string", "enum": ["done", "sent"],
+                   "description": "`done`: a built-in ran; `sent`: a custom command's request is on its way and "
+                                  "its answer comes as a `message.ephemeral` or `message.created` event"},
+        "message": nullable({**ref("Message"), "description": "the message it posted (`/me`, `/shrug`)"}),
+        "ephemeral": nullable({**ref("EphemeralMessage"), "description": "what it showed you (also sent as "
+                                                                          "`message.ephemeral` to your sockets)"}),
     }),
     "DeliveryAttempt": obj({
         "number": {"type": "integer", "minimum": 1, "description": "1 for the first try"},
@@ -441,6 +497,8 @@ EPHEMERAL_EVENT_DATA: dict[str, Schema] = {
                              "workspace_id": ID}),
     "channel.read": obj({"channel_id": ID, "last_read_id": COUNT, "workspace_id": ID}),
     "file.updated": ref("File"),
+    "message.ephemeral": ref("EphemeralMessage"),
+    "channel.muted": obj({"channel_id": ID, "muted": BOOLEAN, "workspace_id": ID}),
     "workspace.member_updated": obj({**SCHEMAS["Member"]["properties"], "workspace_id": ID},
                                     required=(*SCHEMAS["Member"]["required"], "workspace_id")),
 }

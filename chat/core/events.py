@@ -42,12 +42,15 @@ WORKSPACE_JOINED = "workspace.joined"
 TYPING = "typing"
 PRESENCE_CHANGED = "presence.changed"
 FILE_UPDATED = "file.updated"  # a file not yet sent got its preview: to the uploader only
+MESSAGE_EPHEMERAL = "message.ephemeral"  # a message shown to one person only, never stored
+CHANNEL_MUTED = "channel.muted"  # the person muted or unmuted a channel: to their own tabs
 
 # Durable events are logged and sent as envelopes (``record``); ephemeral ones are sent as they
 # are and never replayed (``notify``). A name is one or the other, never both.
 DURABLE_EVENTS = frozenset({MESSAGE_CREATED, MESSAGE_UPDATED, MESSAGE_DELETED, CHANNEL_CREATED, CHANNEL_UPDATED,
                             CHANNEL_MEMBER_ADDED, CHANNEL_MEMBER_REMOVED, WORKSPACE_JOINED})
-EPHEMERAL_EVENTS = frozenset({CHANNEL_READ, WORKSPACE_MEMBER_UPDATED, TYPING, PRESENCE_CHANGED, FILE_UPDATED})
+EPHEMERAL_EVENTS = frozenset({CHANNEL_READ, WORKSPACE_MEMBER_UPDATED, TYPING, PRESENCE_CHANGED, FILE_UPDATED,
+                              MESSAGE_EPHEMERAL, CHANNEL_MUTED})
 SERVER_EVENTS = DURABLE_EVENTS | EPHEMERAL_EVENTS
 
 

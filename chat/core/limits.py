@@ -22,6 +22,10 @@ FILE_ID_LENGTH = 32
 FILE_NAME_LENGTH = 255         # longer upload names are shortened, not refused
 URL_LENGTH = 2048              # URLs we store (a bot's icon)
 BOT_DESCRIPTION_LENGTH = 250
+COMMAND_NAME_LENGTH = 32       # a slash command's name, without its slash (Slack's limit)
+COMMAND_DESCRIPTION_LENGTH = 250
+COMMAND_USAGE_HINT_LENGTH = 250
+COMMAND_TEXT_LENGTH = MESSAGE_LENGTH  # what follows a command's name
 INTEGRATION_KIND_LENGTH = 40   # a delivery's kind (events_api, outgoing_webhook, ...)
 
 # Counts.
@@ -31,6 +35,8 @@ GROUP_SIZE = 9                 # people in a group conversation, you included
 PRESENCE_USER_IDS = 1000       # user ids one presence request may name
 INVITE_HOURS = 30 * 24         # the longest an invite link may live
 INVITE_HOURS_DEFAULT = 7 * 24
+RESPONSE_URL_USES = 5          # answers a slash command's response_url takes (Slack's)
+RESPONSE_URL_MINUTES = 30      # and for how long
 
 # JSON request bodies and socket payloads: nesting deeper than this is invalid_json.
 JSON_DEPTH = 32

@@ -51,6 +51,7 @@ _WHAT = {
     "RATE_LIMIT_UPLOADS": "too many uploads",
     "RATE_LIMIT_WEBHOOK_POSTS": "too many posts to this webhook",
     "RATE_LIMIT_WEBHOOKS": "too many new webhooks",
+    "RATE_LIMIT_COMMANDS": "too many slash commands",
     "RATE_LIMIT_DELIVERY_REPLAYS": "too many replayed deliveries",
     "RATE_LIMIT_WEB_API": "too many Web API calls with this token",
     "RATE_LIMIT_IMAGES": "too many image requests",

@@ -31,6 +31,7 @@ from chat.core.errors import ChatError, Invalid
 from chat.core.validation import (
     CHANNEL_NAME_INPUT_PATTERN,
     CLIENT_MSG_ID_PATTERN,
+    COMMAND_NAME_PATTERN,
     EMAIL_PATTERN,
     EMOJI_PATTERN,
     EMOJI_SHORTCODE_PATTERN,
@@ -42,6 +43,7 @@ from chat.core.validation import (
     check_bool,
     check_channel_name,
     check_client_msg_id,
+    check_command_name,
     check_cursor,
     check_email,
     check_emoji,
@@ -394,6 +396,55 @@ class CreateWebhook(Request):
 class UpdateWebhook(Changes):
     name: Annotated[str | None, line(limits.NAME_LENGTH)] = None
     icon_url: WebhookIcon = None
+
+
+# --- slash commands -----------------------------------------------------------------------------
+
+COMMAND_NAME_RULE = (f"a `/` (optional here) and 1 to {limits.COMMAND_NAME_LENGTH} letters, digits, `-` or `_`, "
+                     "starting with a letter or digit; stored lower-case")
+CommandName = Annotated[str, Check(check_command_name, {"type": "string", "pattern": COMMAND_NAME_PATTERN,
+                                                        "description": COMMAND_NAME_RULE})]
+CommandUrl = Annotated[str, Check(check_http_url, {**HTTP_URL, "description": "where the command's requests are "
+                                                                              "POSTed (Slack's form, signed)"})]
+COMMAND_DESCRIPTION = line(limits.COMMAND_DESCRIPTION_LENGTH, min_length=0,
+                           description="what the command does (shown by `/help` and the composer)")
+USAGE_HINT = line(limits.COMMAND_USAGE_HINT_LENGTH, min_length=0,
+                  description="what to type after it, such as `[environment]`")
+AppBotId = Annotated[int | None, Check(optional(check_id), nullable(
+    {**ID, "description": "a bot of the workspace whose signing secret signs the command's requests (one Slack "
+                          "app, one secret); null: the command's own"}))]
+
+
+class CreateSlashCommand(Request):
+    name: CommandName
+    url: CommandUrl
+    description: Annotated[str, COMMAND_DESCRIPTION] = ""
+    usage_hint: Annotated[str, USAGE_HINT] = ""
+    app_bot_id: AppBotId = None
+
+
+class UpdateSlashCommand(Changes):
+    name: Annotated[str | None, CommandName] = None
+    url: Annotated[str | None, CommandUrl] = None
+    description: Annotated[str | None, COMMAND_DESCRIPTION] = None
+    usage_hint: Annotated[str | None, USAGE_HINT] = None
+    app_bot_id: AppBotId = None
+
+
+def _command_text(value: Any, field: str) -> str:
+    return check_text(value, field, max_length=limits.COMMAND_TEXT_LENGTH,
+                      allow_empty=True, multiline=True)
+
+
+class RunCommand(Request):
+    command: Annotated[str, Check(check_command_name, {
+        "type": "string", "pattern": COMMAND_NAME_PATTERN,
+        "description": "the command as typed, such as `/deploy` (an unknown one shows you Slack's "
+                       "\"is not a valid command\" note)"})]
+    text: Annotated[str, Check(_command_text, input_text_schema(
+        0, limits.COMMAND_TEXT_LENGTH, "what follows the command's name", multiline=True))] = ""
+    thread_root_id: Annotated[int | None, Check(optional(check_id), nullable(
+        {**ID, "description": "run it in this thread: its answers go there"}))] = None
 
 
 # --- deliveries to integrations -----------------------------------------------------------------

@@ -278,6 +278,20 @@ def check_channel_name(value: Any, field: str = "name") -> str:
     return name
 
 
+COMMAND_NAME_PATTERN = f"^/?[A-Za-z0-9][A-Za-z0-9_-]{{0,{limits.COMMAND_NAME_LENGTH - 1}}}$"
+_COMMAND_NAME = re.compile(COMMAND_NAME_PATTERN)
+
+
+def check_command_name(value: Any, field: str = "name") -> str:
+    """A slash command's name, with or without its slash (``/deploy``, ``deploy``): letters,
+    digits, - and _, starting with a letter or digit, at most COMMAND_NAME_LENGTH. Returned
+    lower-cased, without the slash."""
+    if not isinstance(value, str) or not _COMMAND_NAME.fullmatch(value):
+        raise Invalid(f"a command is a / and up to {limits.COMMAND_NAME_LENGTH} letters, digits, - or _ "
+                      "(such as /deploy)", field=field)
+    return value.removeprefix("/").lower()
+
+
 EMOJI_SHORTCODE_PATTERN = f"^[a-z0-9_+-]{{1,{limits.EMOJI_LENGTH}}}$"
 _EMOJI_SHORTCODE = re.compile(EMOJI_SHORTCODE_PATTERN)
 # check_emoji as one regular expression, for the OpenAPI document: a short name, or text with

@@ -6,4 +6,4 @@ run at least once). Services queue jobs by name inside their transaction
 (``chat.core.jobs.enqueue``); ``create_app`` imports this package so that every process that
 may run a job knows them all.
 """
-from chat.jobs import deliveries, housekeeping, previews  # noqa: F401  (register the jobs)
+from chat.jobs import commands, deliveries, housekeeping, previews  # noqa: F401  (register the jobs)

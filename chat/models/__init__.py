@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models, one module per noun. Every tenant row carries workspace_id."""
 from chat.models.bot import Bot
 from chat.models.channel import Channel, ChannelKind, ChannelMember
+from chat.models.command import CommandInvocation, SlashCommand
 from chat.models.connection import SocketConnection
 from chat.models.delivery import Delivery, DeliveryAttempt, DeliveryStatus
 from chat.models.event import Event, EventLogState
@@ -13,8 +14,8 @@ from chat.models.webhook import IncomingWebhook
 from chat.models.workspace import Invite, Membership, Role, Workspace
 
 __all__ = [
-    "ApiToken", "Bot", "Channel", "ChannelKind", "ChannelMember", "ChatServer", "Delivery", "DeliveryAttempt",
-    "DeliveryStatus", "Event", "EventLogState", "FailedJob", "File", "FileKind", "IncomingWebhook", "Invite",
-    "Membership", "Mention", "Message", "PendingJob", "PreviewState", "Reaction", "Role", "SocketConnection", "User",
-    "UserKind", "Workspace",
+    "ApiToken", "Bot", "Channel", "ChannelKind", "ChannelMember", "ChatServer", "CommandInvocation", "Delivery",
+    "DeliveryAttempt", "DeliveryStatus", "Event", "EventLogState", "FailedJob", "File", "FileKind", "IncomingWebhook",
+    "Invite", "Membership", "Mention", "Message", "PendingJob", "PreviewState", "Reaction", "Role", "SlashCommand",
+    "SocketConnection", "User", "UserKind", "Workspace",
 ]

@@ -59,4 +59,7 @@ class ChannelMember(Model):
     # The read position lives on the server so it follows the person across tabs and devices.
     last_read_id: Mapped[int] = mapped_column(default=0)
     can_post: Mapped[bool] = mapped_column(default=False)
+    # Muted by the person (/mute): shown dimmed, its unread messages make no badge or
+    # notification; mentions still do.
+    muted: Mapped[bool] = mapped_column(default=False, server_default="0")
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)

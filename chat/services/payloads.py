@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
@@ -37,6 +37,7 @@ from chat.models import (
 if TYPE_CHECKING:
     from chat.services.bots import BotView
     from chat.services.channels import ChannelView
+    from chat.services.commands import CommandView, Listed, Ran
     from chat.services.messages.store import StoredMessage
     from chat.services.webhooks import WebhookView
     from chat.services.workspaces import WorkspaceMember, WorkspaceView
@@ -113,12 +114,18 @@ def channel_view_payload(view: ChannelView) -> dict[str, Any]:
     whether they were named a poster."""
     extra: dict[str, Any] = {}
     if view.member is not None:
-        extra = {"last_read_id": view.member.last_read_id, "can_post": view.member.can_post}
+        extra = {"last_read_id": view.member.last_read_id, "can_post": view.member.can_post,
+                 "muted": view.member.muted}
     return channel_payload(view.channel, joined=view.member is not None, extra=extra)
 
 
 def channel_membership_payload(member: ChannelMember) -> dict[str, Any]:
     return {"channel_id": member.channel_id, "user_id": member.user_id, "can_post": member.can_post}
+
+
+def muted_payload(member: ChannelMember, workspace_id: int) -> dict[str, Any]:
+    """Whether the person muted a channel (``channel.muted``, to their own tabs)."""
+    return {"channel_id": member.channel_id, "muted": member.muted, "workspace_id": workspace_id}
 
 
 def read_position_payload(member: ChannelMember) -> dict[str, Any]:
@@ -173,6 +180,28 @@ def webhook_payload(view: WebhookView) -> dict[str, Any]:
 def new_webhook_payload(view: WebhookView, secret: str, base_url: str) -> dict[str, Any]:
     """A webhook with its secret URL, shown this once (creation, a new secret)."""
     return {**webhook_payload(view), "url": f"{base_url.rstrip('/')}/hooks/{secret}"}
+
+
+def slash_command_payload(view: CommandView, signing_secret: str) -> dict[str, Any]:
+    """A custom slash command with its secrets, for its workspace's admins: ``signing_secret``
+    is the one its requests are signed with now (its app bot's, or its own)."""
+    c = view.command
+    return {"id": c.id, "workspace_id": c.workspace_id, "name": f"/{c.name}", "url": c.url,
+            "description": c.description, "usage_hint": c.usage_hint, "bot_id": c.bot_user_id,
+            "app_bot_id": c.app_bot_id, "token": c.token, "signing_secret": signing_secret,
+            "created_by": c.created_by, "created_at": iso(c.created_at)}
+
+
+def command_info_payload(command: Listed) -> dict[str, Any]:
+    """A command as the composer and ``/help`` list it (no URL, no secrets)."""
+    return {"name": command.name, "description": command.description, "usage_hint": command.usage_hint,
+            "builtin": command.builtin}
+
+
+def command_result_payload(ran: Ran) -> dict[str, Any]:
+    """What running a command did: the message it posted, the ephemeral message it showed
+    (the same payload as the ``message.ephemeral`` event), or ``sent`` for a request on its way."""
+    return {"status": ran.status, "message": ran.message, "ephemeral": ran.ephemeral}
 
 
 def signing_secret_payload(bot_id: int, secret: str) -> dict[str, Any]:
@@ -281,6 +310,18 @@ _REACTIONS = (select(Reaction.message_id, Reaction.emoji, Reaction.user_id)
               .where(Reaction.message_id.in_(bindparam("ids", expanding=True))).order_by(Reaction.id))
 _FILES = (select(File).where(File.message_id.in_(bindparam("ids", expanding=True)), File.deleted_at.is_(None))
           .order_by(File.id))
+
+
+def ephemeral_payload(ephemeral_id: str, *, workspace_id: int, channel_id: int, thread_root_id: int | None,
+                      author: dict[str, Any] | None, body: str, html: str, props: dict[str, Any] | None,
+                      created_at: float, ts: str) -> dict[str, Any]:
+    """A message shown to one person and never stored (``messages.ephemeral``): ``author`` is
+    an ``author_payload`` (null: the server itself, for built-in commands), ``created_at`` Unix
+    time, ``ts`` its Slack timestamp (what ``chat.postEphemeral`` answers as ``message_ts``)."""
+    moment = datetime.fromtimestamp(created_at, UTC).replace(tzinfo=None)
+    return {"id": ephemeral_id, "ephemeral": True, "workspace_id": workspace_id, "channel_id": channel_id,
+            "thread_root_id": thread_root_id, "author": author, "body": body, "html": html, "props": props,
+            "created_at": iso(moment), "ts": ts}
 
 
 def message_payload(message: Message) -> dict[str, Any]:

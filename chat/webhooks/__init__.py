@@ -50,7 +50,7 @@ def _raw() -> bytes:
     return raw
 
 
-def _payload() -> Any:
+def payload() -> Any:
     """The payload as a decoded JSON value (checked by the service), from any of the shapes."""
     raw = _raw()
     mimetype = request.mimetype
@@ -73,7 +73,7 @@ def incoming(secret: str) -> Response:
         if len(secret) > MAX_SECRET_LENGTH or "/" in secret:
             raise webhooks.NoService("no such webhook")
         try:
-            data = _payload()
+            data = payload()
         except ChatError as err:
             # Malformed JSON is the payload's fault; but an unknown secret answers no_service first.
             webhooks.find_webhook(secret)
@@ -103,3 +103,6 @@ def _http_error(err: HTTPException) -> Response:
     if status == 413:
         return _text("request_too_large", 413)
     return _text({404: "no_service", 405: "method_not_allowed"}.get(status, "invalid_payload"), status)
+
+
+from chat.webhooks import commands  # noqa: E402,F401  (a slash command's response_url, on this blueprint)

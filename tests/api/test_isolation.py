@@ -25,7 +25,7 @@ from tests.support import Cast, Server, barrier
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # Route parameters the sweep knows how to fill with something of Acme's (see ``acme_values``).
 KNOWN_PARAMETERS = {"workspace_id", "channel_id", "message_id", "user_id", "token_id", "invite_id", "code", "emoji",
-                    "file_id", "bot_id", "webhook_id", "delivery_id", "ticket"}
+                    "file_id", "bot_id", "webhook_id", "command_id", "delivery_id", "ticket"}
 # Route parameters that name nothing of any workspace, so there is nothing of Acme's to try: the
 # image proxy's signed URL of a public image (GET /images/<signature>/<url>), which anyone signed
 # in who was shown the path may load (docs/integrations.md).
@@ -94,6 +94,7 @@ class Acme:
     markers: list[str]
     bot_id: int = 0
     webhook_id: int = 0
+    command_id: int = 0
     delivery_id: int = 0
     general_file: str = ""
     private_file: str = ""
@@ -119,6 +120,9 @@ def make_acme(cast: Cast, server: Server) -> Acme:
     bot_token = alice.post(f"/bots/{bot['id']}/tokens", {"name": "acme bot"})
     signing_secret = alice.get(f"/bots/{bot['id']}/signing-secret")["signing_secret"]
     webhook = alice.post(f"/workspaces/{cast.acme.id}/webhooks", {"channel_id": private["id"], "name": "Acme Hook"})
+    command = alice.post(f"/workspaces/{cast.acme.id}/slash-commands",
+                         {"name": f"/{unique('acme')}", "url": "https://acme.example.test/commands",
+                          "description": secret})
     invite = alice.post(f"/workspaces/{cast.acme.id}/invites", {"role": "member"})
     delivery_id = record_delivery(server, cast.acme.id, integration_id=bot["id"],
                                   url=f"https://bot.example.test/{secret}")
@@ -145,8 +149,10 @@ def make_acme(cast: Cast, server: Server) -> Acme:
                 reply["id"], token["id"], invite["id"], invite["code"], revoked["code"],
                 markers=[secret, alice.username, bob.username, cast.gus.username, private["name"],
                          invite["code"], token["prefix"], bot["username"], bot_token["prefix"], signing_secret,
-                         webhook["url"].rsplit("/", 1)[1]],
-                bot_id=bot["id"], webhook_id=webhook["id"], delivery_id=delivery_id, general_file=files["general"],
+                         webhook["url"].rsplit("/", 1)[1], command["token"], command["signing_secret"],
+                         command["name"]],
+                bot_id=bot["id"], webhook_id=webhook["id"], command_id=command["id"], delivery_id=delivery_id,
+                general_file=files["general"],
                 private_file=files["private"],
                 unsent_file=files["unsent"], altered_ticket=altered)
 
@@ -154,7 +160,8 @@ def make_acme(cast: Cast, server: Server) -> Acme:
 def acme_values(cast: Cast, acme: Acme) -> list[dict[str, Any]]:
     """Sets of parameter values, each naming Acme's things; every route is tried with each set."""
     base = {"workspace_id": cast.acme.id, "user_id": cast.bob.id, "token_id": acme.token_id, "bot_id": acme.bot_id,
-            "webhook_id": acme.webhook_id, "delivery_id": acme.delivery_id, "invite_id": acme.invite_id,
+            "webhook_id": acme.webhook_id, "command_id": acme.command_id, "delivery_id": acme.delivery_id,
+            "invite_id": acme.invite_id,
             "emoji": "eyes",
             # An invite code is a capability: whoever holds a live one may join. Olga holds none,
             # so she tries the one she might have seen in an old link: a revoked one.
@@ -171,7 +178,7 @@ def write_body(cast: Cast, acme: Acme) -> dict[str, Any]:
     """A body every write route would accept, so that only access decides the answer."""
     return {"body": "olga was here", "emoji": "eyes", "message_id": acme.general_message, "user_id": cast.olga.id,
             "user_ids": [cast.bob.id], "name": unique("olga"), "role": "member", "topic": "olga's topic",
-            "channel_id": acme.general}
+            "channel_id": acme.general, "command": "/help", "url": "https://olga.example.test/commands"}
 
 
 def socket_payloads(cast: Cast, acme: Acme) -> list[tuple[str, dict[str, Any]]]:
@@ -203,6 +210,7 @@ def acme_state(cast: Cast, acme: Acme) -> Any:
         "invites": alice.get(f"/workspaces/{cast.acme.id}/invites"),
         "bots": alice.get(f"/workspaces/{cast.acme.id}/bots"),
         "webhooks": alice.get(f"/workspaces/{cast.acme.id}/webhooks"),
+        "slash_commands": alice.get(f"/workspaces/{cast.acme.id}/slash-commands"),
         "deliveries": alice.get(f"/workspaces/{cast.acme.id}/deliveries"),
         "bot_tokens": [{k: v for k, v in t.items() if k != "last_used_at"}
                        for t in alice.get(f"/bots/{acme.bot_id}/tokens")["tokens"]],

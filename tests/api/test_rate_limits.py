@@ -36,6 +36,7 @@ TIGHT = {
     "RATE_LIMIT_INVITES": "2 per hour",
     "RATE_LIMIT_SENDS": "3 per hour",
     "RATE_LIMIT_UPLOADS": "2 per hour",
+    "RATE_LIMIT_COMMANDS": "4 per hour",
 }
 
 _addresses = itertools.count(2)
@@ -221,6 +222,21 @@ def test_sends_are_limited_per_person_over_rest_and_socket_together(limited: Ser
     # Bob's sends are his own.
     bobs = create_workspace(bob)
     assert bob.request("POST", f"/channels/{bobs.general_id}/messages", json={"body": "mine"}).status_code == 201
+
+
+def test_slash_commands_are_limited_per_person_and_posting_ones_count_as_sends(limited: Server) -> None:
+    alice = Visitor(limited.url).person("Alice")
+    acme = create_workspace(alice)
+
+    def run(command: str, text: str = "") -> requests.Response:
+        return alice.request("POST", f"/channels/{acme.general_id}/commands", json={"command": command, "text": text})
+
+    for i in range(3):  # /me posts: three messages, the most RATE_LIMIT_SENDS allows
+        assert run("/me", f"waves {i}").status_code == 200
+    assert_rate_limited(run("/me", "once more"))  # a fourth command, but a fourth message
+    assert_rate_limited(run("/help"))  # the fifth command
+    assert [m["body"] for m in alice.get(f"/channels/{acme.general_id}/messages")["messages"]] == \
+        ["waves 0", "waves 1", "waves 2"]
 
 
 def test_uploads_are_limited_per_person(limited: Server) -> None:

@@ -122,6 +122,11 @@ def test_every_event_real_actions_produce_matches_its_declared_shape(cast: Cast)
         uploaded = bob.request("POST", f"/channels/{general}/files", files=[("file", ("p.png", fresh))])
         assert uploaded.status_code == 201, uploaded.text
         bob_socket.wait_for("file.updated", lambda f: f["id"] == uploaded.json()["files"][0]["id"], timeout=60)
+        # Slash commands: an action message, a note only Bob sees, a channel he mutes.
+        assert bob.post(f"/channels/{general}/commands", {"command": "/me", "text": "checks shapes"})["message"]
+        assert bob.post(f"/channels/{general}/commands", {"command": "/help"})["ephemeral"]
+        bob.call("PUT", f"/channels/{general}/mute")
+        bob.call("DELETE", f"/channels/{general}/mute")
         # Everything caused above has reached both sockets once a later event has.
         barrier(bob_socket, bob, general)
         barrier(alice_socket, alice, general)

@@ -444,10 +444,28 @@ def chat_get_permalink(call: Call) -> dict[str, Any]:
             "permalink": f"{public_url()}/#w={call.team.id}&c={channel_id}"}
 
 
-@method("chat.postEphemeral")
+@method("chat.postEphemeral", errors={"user_not_in_channel": "user_not_in_channel"})
 def chat_post_ephemeral(call: Call) -> dict[str, Any]:
-    raise SlackError("not_supported", message="ephemeral messages are not supported yet: the web client "
-                                              "cannot show a message to one person only")
+    """Show ``user`` a message in ``channel`` that nobody else sees and nothing keeps."""
+    channel_id = _post_target(call, call.args.raw("channel"))
+    user_id = call.args.user(error="user_not_found")
+    display, ignored = requested_overrides(call.args.values, allowed=call.team.workspace.webhook_overrides)
+    if ignored:
+        call.warnings.append("message_overrides_not_supported")
+    content = _content(call, display) if display or _has_content(call) else None
+    text = None if content is not None else _text(call)
+    root_id = None
+    thread_ts = call.args.text("thread_ts")
+    if thread_ts:
+        root_id = _message_id(call, channel_id, thread_ts, error="thread_not_found")
+    ratelimits.for_person("RATE_LIMIT_SENDS", call.me.id)
+    try:
+        shown = messages.post_ephemeral(call.me, channel_id, user_id, text, content=content, thread_root_id=root_id)
+    except NotFound as err:
+        if err.code == "not_found" and channels.can_join(call.me, channel_id):
+            raise SlackError("not_in_channel") from None
+        raise
+    return {"message_ts": shown["ts"]}
 
 
 # --- reactions and pins --------------------------------------------------------------------------

@@ -90,9 +90,11 @@ def message(payload: dict[str, Any], team_id: str, *, thread_ts: str | None = No
     ts = slack_ts.of_payload(payload)
     # Integration content (``messages.content``): its source, as the poster sent it.
     props = payload.get("props") or {}
-    text = (props.get("text") or "") if props else payload["body"]
+    text = (props.get("text") or "") if "format" in props else payload["body"]
     data: dict[str, Any] = {"type": "message", "user": slack_ids.user_id(author["id"]), "text": text,
                             "ts": ts, "team": team_id}
+    if props.get("subtype"):  # a plain message's kind: /me is Slack's me_message
+        data["subtype"] = props["subtype"]
     for name in ("blocks", "attachments"):
         if props.get(name):
             data[name] = props[name]

@@ -21,6 +21,7 @@ from chat.services.channels.channels import (
     mark_read,
     open_direct,
     remove_member,
+    set_muted,
     update_channel,
 )
 
@@ -43,5 +44,6 @@ __all__ = [
     "mark_read",
     "open_direct",
     "remove_member",
+    "set_muted",
     "update_channel",
 ]

@@ -19,7 +19,7 @@ from chat.models._time import utcnow
 from chat.services import access as rules
 from chat.services.access import access_channel, access_membership, refuse_bots
 from chat.services.channels.unread import unread_counts
-from chat.services.payloads import channel_payload, member_payload, read_position_payload, user_payload
+from chat.services.payloads import channel_payload, member_payload, muted_payload, read_position_payload, user_payload
 
 MAX_GROUP_SIZE = limits.GROUP_SIZE
 DEFAULT_CHANNEL = "general"
@@ -298,20 +298,20 @@ def list_my_channels(actor: Actor, workspace_id: int) -> list[dict[str, Any]]:
     """The person's channels and conversations with unread and mention counts."""
     access_membership(actor.id, workspace_id)
     rows = db.session.execute(
-        select(Channel, ChannelMember.last_read_id, ChannelMember.can_post)
+        select(Channel, ChannelMember.last_read_id, ChannelMember.can_post, ChannelMember.muted)
         .join(ChannelMember, ChannelMember.channel_id == Channel.id)
         .where(ChannelMember.user_id == actor.id, Channel.workspace_id == workspace_id,
                Channel.id.in_(rules.channel_ids(rules.is_in_channel, actor.id, [workspace_id])))
         .order_by(Channel.kind, Channel.name, Channel.id)
     ).all()
     counts = unread_counts(actor.id, [workspace_id])
-    direct_ids = [c.id for c, _, _ in rows if c.kind.is_direct]
+    direct_ids = [c.id for c, _, _, _ in rows if c.kind.is_direct]
     participants = _direct_participants(direct_ids)
     result = []
-    for channel, last_read_id, can_post in rows:
+    for channel, last_read_id, can_post, muted in rows:
         unread, mentions = counts.get(channel.id, (0, 0))
         extra: dict[str, Any] = {"unread_count": unread, "mention_count": mentions,
-                                 "last_read_id": last_read_id, "can_post": can_post}
+                                 "last_read_id": last_read_id, "can_post": can_post, "muted": muted}
         if channel.kind.is_direct:
             extra["members"] = participants.get(channel.id, [])
         result.append(channel_payload(channel, joined=True, extra=extra))
@@ -359,6 +359,23 @@ def list_channel_members(actor: Actor, channel_id: int) -> list[dict[str, Any]]:
         .where(ChannelMember.channel_id == channel_id).order_by(User.display_name, User.id)
     ).all()
     return [{**member_payload(user, ms), "can_post": can_post} for user, ms, can_post in rows]
+
+
+def set_muted(actor: Actor, channel_id: int, muted: Any) -> ChannelView:
+    """Mute (or unmute) a channel for the person, who is in it: it shows dimmed, and its unread
+    messages make no badge or notification, mentions excepted (as in Slack). Their other tabs
+    hear of it (``channel.muted``). Repeating is harmless."""
+    muted = check_bool(muted, "muted")
+    access = access_channel(actor.id, channel_id)
+    rules.is_in_channel.check(access.standing)
+    member = access.member
+    assert member is not None  # is_in_channel requires it
+    if member.muted != muted:
+        with atomic():
+            member.muted = muted
+            events.notify(events.CHANNEL_MUTED, muted_payload(member, access.channel.workspace_id),
+                          events.user_room(actor.id))
+    return ChannelView(access.channel, member)
 
 
 def mark_read(actor: Actor, channel_id: int, message_id: Any) -> ChannelMember:

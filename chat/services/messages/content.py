@@ -11,6 +11,10 @@ edit and handed back to Slack clients as it was sent::
      "username": "...", "icon_url": "...", "icon_emoji": ":ghost:",  # display overrides
      "webhook_id": 7}                     # the incoming webhook that posted it
 
+A plain message (a person's Markdown) has no props, except a marker of its kind::
+
+    {"subtype": "me_message"}             # /me: shown as an action, in italics (Slack's me_message)
+
 The message's ``html`` is the rendering of all of it (``slack_format``), its ``body`` the plain
 text fallback (notifications, search, clients without cards), and its mentions (``<@U…>``,
 ``<!here>``, ``@name``) count like anyone's.
@@ -46,6 +50,8 @@ from chat.services.messages.mentions import people_for_mentions
 Format = Literal["slack", "mattermost"]
 # The display overrides a poster may ask for, when its workspace allows them (``webhook_overrides``).
 OVERRIDES = ("username", "icon_url", "icon_emoji")
+# The kinds of plain messages (``props.subtype``, no ``format``).
+SUBTYPES = ("me_message",)
 ICON_EMOJI_LENGTH = 100
 DISPLAY_NAME_LENGTH = 80
 
@@ -154,6 +160,12 @@ class MessageContent:
             return ChannelRef(row[0], row[1] or "") if row else None
 
         return render_slack(self.message, users=user, channels=channel)
+
+
+def is_content(props: dict[str, Any] | None) -> bool:
+    """Whether a message's ``props`` hold integration content (else: none, or a plain
+    message's ``subtype`` marker)."""
+    return bool(props) and "format" in (props or {})
 
 
 def requested_overrides(data: dict[str, Any], *, allowed: bool) -> tuple[dict[str, Any], bool]:

@@ -20,7 +20,7 @@ from chat.services import access as rules
 from chat.services import files
 from chat.services.access import access_message
 from chat.services.integrations.slack_format import RenderedMessage
-from chat.services.messages.content import MessageContent
+from chat.services.messages.content import MessageContent, is_content
 from chat.services.messages.history import get_message
 from chat.services.messages.mentions import people_for_mentions, to_notify
 from chat.services.payloads import message_payload
@@ -37,9 +37,11 @@ def edit_message(actor: Actor, message_id: int, body: Any, *,
     if message.user_id != actor.id:
         raise Forbidden("you can only edit your own messages", code="not_author")
     rules.can_edit_own_messages.check(access.standing)
-    if content is None and message.props is not None:
-        content = MessageContent.from_props(message.props).with_text(body)
     props = None
+    if content is None and is_content(message.props):
+        content = MessageContent.from_props(message.props or {}).with_text(body)
+    elif content is None:
+        props = message.props  # a plain message keeps its kind (/me)
     rendered: Rendered | RenderedMessage
     if content is not None:
         rendered = content.render(access.channel.workspace_id)

@@ -22,7 +22,7 @@ from chat.services import access as rules
 from chat.services import files
 from chat.services.access import Poster, posters
 from chat.services.integrations.slack_format import RenderedMessage
-from chat.services.messages.content import MessageContent
+from chat.services.messages.content import SUBTYPES, MessageContent
 from chat.services.messages.mentions import people_for_mentions, to_notify
 from chat.services.messages.store import NewMessage, StoredMessage, store_messages
 from chat.services.payloads import author_payload, file_payloads, message_payload, new_message_payload
@@ -34,18 +34,20 @@ class _Send(Job):
     """One send waiting for its batch (see ``group_commit``): checked input, nothing read yet."""
 
     def __init__(self, sender: Actor, channel_id: int, body: str, client_msg_id: str | None,
-                 thread_root_id: int | None, file_ids: list[str], content: MessageContent | None) -> None:
+                 thread_root_id: int | None, file_ids: list[str], content: MessageContent | None,
+                 subtype: str | None = None) -> None:
         super().__init__()
         # Only plain values: the batch is written in another request's session.
         self.sender_id, self.channel_id, self.body = sender.id, channel_id, body
         self.client_msg_id, self.thread_root_id, self.file_ids = client_msg_id, thread_root_id, file_ids
         self.content = content  # frozen, checked models: no rows
+        self.subtype = subtype
         self.key = (sender.id, client_msg_id) if client_msg_id else None
 
 
 def send_message(sender: Actor, channel_id: int, body: Any, *, client_msg_id: Any = None,
                  thread_root_id: Any = None, file_ids: Any = None,
-                 content: MessageContent | None = None) -> tuple[dict[str, Any], bool]:
+                 content: MessageContent | None = None, subtype: str | None = None) -> tuple[dict[str, Any], bool]:
     """Store and publish a message. Returns (payload, created); a repeated client_msg_id
     returns the stored original with created=False and publishes nothing.
 
@@ -55,8 +57,11 @@ def send_message(sender: Actor, channel_id: int, body: Any, *, client_msg_id: An
     (webhooks, the Web API; ``content.MessageContent``), with ``body`` None: the message's
     HTML is its rendering, its body the plain-text fallback, and it keeps the source in
     ``props``. Sends that arrive together are committed together (``_write_sends``); each
-    still gets its own answer or error, as if it had been alone."""
+    still gets its own answer or error, as if it had been alone. ``subtype``: a plain message's
+    kind, kept in ``props`` (``content.SUBTYPES``: ``me_message`` for ``/me``)."""
     file_ids = check_file_ids(file_ids)
+    if subtype is not None and (subtype not in SUBTYPES or content is not None):
+        raise ValueError(f"not a subtype of plain messages: {subtype!r}")
     if content is not None:
         if body is not None:
             raise TypeError("send either a body or content: the content's text is the body")
@@ -64,7 +69,7 @@ def send_message(sender: Actor, channel_id: int, body: Any, *, client_msg_id: An
     else:
         body = check_message_body(body, allow_empty=bool(file_ids))
     job = _Send(sender, check_id(channel_id, "channel_id"), body, check_client_msg_id(client_msg_id),
-                check_optional_id(thread_root_id, "thread_root_id"), file_ids, content)
+                check_optional_id(thread_root_id, "thread_root_id"), file_ids, content, subtype)
     if in_transaction():
         # The caller holds the writer lock a batch leader would wait for: join its transaction
         # (looking a retry up first, since a failed INSERT would spoil the caller's transaction).
@@ -193,6 +198,7 @@ def _plan(job: _Send, poster: Poster | None) -> NewMessage:
         body, props = rendered.text, job.content.props()
     else:
         rendered = render(job.body, people_for_mentions(poster.workspace_id, job.body))
+        props = {"subtype": job.subtype} if job.subtype else None
     mentioned: set[int] = set()
     if rendered.mentioned_user_ids or rendered.mentions_channel:
         mentioned = to_notify(poster.channel_id, rendered.mentioned_user_ids, rendered.mentions_channel,

@@ -17,7 +17,7 @@ from chat.core.errors import Conflict, Forbidden, Invalid, NotFound
 from chat.core.transactions import atomic
 from chat.core.validation import check_bool, check_email, check_invite_hours, check_one_of, check_text
 from chat.extensions import db
-from chat.models import Bot, Channel, ChannelKind, Invite, Membership, Role, User, UserKind, Workspace
+from chat.models import Bot, Channel, ChannelKind, ChannelMember, Invite, Membership, Role, User, UserKind, Workspace
 from chat.models._time import utcnow
 from chat.services import presence
 from chat.services.access import (
@@ -121,9 +121,16 @@ def list_workspaces(actor: Actor) -> list[dict[str, Any]]:
         select(Channel.id, Channel.workspace_id).where(Channel.id.in_(list(counts) or [0]))).tuples().all())
     direct = set(db.session.scalars(select(Channel.id).where(
         Channel.id.in_(list(counts) or [0]), Channel.kind.in_([k for k in ChannelKind if k.is_direct]))))
+    # Muted channels count their mentions only (channels.set_muted).
+    muted = set(db.session.scalars(select(ChannelMember.channel_id).where(
+        ChannelMember.user_id == actor.id, ChannelMember.channel_id.in_(list(counts) or [0]),
+        ChannelMember.muted))) if counts else set()
     totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for channel_id, (unread, mentions) in counts.items():
         total = totals[channel_workspace[channel_id]]
+        if channel_id in muted:
+            total[1] += mentions
+            continue
         total[0] += unread
         # Every unread direct message is addressed to you, so it counts as a mention.
         total[1] += unread if channel_id in direct else mentions

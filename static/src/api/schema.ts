@@ -198,6 +198,29 @@ export interface paths {
         patch: operations["update_channel"];
         trace?: never;
     };
+    "/api/v1/channels/{channel_id}/commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the channel or conversation */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a slash command in a conversation you may post in
+         * @description Built-ins (`/me`, `/shrug`, `/topic`, `/invite`, `/leave`, `/mute`, `/help`) run at once, with the permissions of what they do; a custom command's signed request goes out in the background and its answer arrives later as a `message.ephemeral` event (to you) or a message. An unknown command shows you Slack's "is not a valid command" note. Counts against `RATE_LIMIT_COMMANDS`.
+         */
+        post: operations["run_command"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/channels/{channel_id}/files": {
         parameters: {
             query?: never;
@@ -327,6 +350,30 @@ export interface paths {
         /** Send a message (idempotent with client_msg_id) */
         post: operations["send_message"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{channel_id}/mute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the channel or conversation */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Mute a channel you are in (as `/mute` does)
+         * @description It shows dimmed in your list and its unread messages make no badge or notification; those that mention you still do. Your other tabs hear of it (`channel.muted`). Repeating is harmless.
+         */
+        put: operations["mute_channel"];
+        post?: never;
+        /** Unmute a channel (repeating is harmless) */
+        delete: operations["unmute_channel"];
         options?: never;
         head?: never;
         patch?: never;
@@ -756,6 +803,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/slash-commands/{command_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the custom slash command */
+                command_id: number;
+            };
+            cookie?: never;
+        };
+        /** One custom slash command (its workspace's admins) */
+        get: operations["get_slash_command"];
+        put?: never;
+        post?: never;
+        /** Delete a custom slash command: running it becomes "not a valid command"; its answers stay */
+        delete: operations["delete_slash_command"];
+        options?: never;
+        head?: never;
+        /** Change a custom slash command's name, URL, description, usage hint or signing bot */
+        patch: operations["update_slash_command"];
+        trace?: never;
+    };
+    "/api/v1/slash-commands/{command_id}/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the custom slash command */
+                command_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give a custom slash command a new verification token */
+        post: operations["regenerate_slash_command_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tokens": {
         parameters: {
             query?: never;
@@ -961,6 +1050,26 @@ export interface paths {
          * @description Guests see only the public channels they were added to.
          */
         get: operations["browse_channels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the workspace */
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        /** The commands members may run (any member; no URLs or secrets) */
+        get: operations["list_commands"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1192,6 +1301,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{workspace_id}/slash-commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the workspace */
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        /** The workspace's custom slash commands, with their settings (admins) */
+        get: operations["list_slash_commands"];
+        put?: never;
+        /**
+         * Make a custom slash command (admins)
+         * @description Running `name` POSTs Slack's slash-command form to `url`, signed with Slack's v0 scheme and carrying the command's verification `token` (docs/integrations.md). A built-in's name is `name_taken`.
+         */
+        post: operations["create_slash_command"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{workspace_id}/storage": {
         parameters: {
             query?: never;
@@ -1313,6 +1446,8 @@ export interface components {
             members?: components["schemas"]["User"][];
             /** @description your channel list only */
             mention_count?: number;
+            /** @description members only: you muted it (`/mute`, PUT /channels/{id}/mute): its unread messages make no badge or notification, mentions still do */
+            muted?: boolean;
             /** @description null for dm and group conversations */
             name: string | null;
             purpose: string;
@@ -1325,6 +1460,23 @@ export interface components {
             can_post: boolean;
             channel_id: number;
             user_id: number;
+        };
+        /** @description A command members may run, as the composer suggests it. */
+        CommandInfo: {
+            /** @description run by the server itself; else a custom command of the workspace */
+            builtin: boolean;
+            description: string;
+            name: string;
+            usage_hint: string;
+        };
+        CommandResult: {
+            ephemeral: components["schemas"]["EphemeralMessage"] | null;
+            message: components["schemas"]["Message"] | null;
+            /**
+             * @description `done`: a built-in ran; `sent`: a custom command's request is on its way and its answer comes as a `message.ephemeral` or `message.created` event
+             * @enum {string}
+             */
+            status: "done" | "sent";
         };
         CreateBot: {
             /**
@@ -1378,6 +1530,24 @@ export interface components {
              */
             role: "admin" | "member" | "guest";
         };
+        CreateSlashCommand: {
+            /** @description a bot of the workspace whose signing secret signs the command's requests (one Slack app, one secret); null: the command's own */
+            app_bot_id?: number | null;
+            /**
+             * @description what the command does (shown by `/help` and the composer). At most 250 characters, not counting whitespace around them (it is stripped). One line: control characters and invisible or text-direction characters (Unicode format characters such as U+202E or U+200B, U+2028/U+2029) are refused, except joiners between visible characters and flag tags.
+             * @default
+             */
+            description: string;
+            /** @description a `/` (optional here) and 1 to 32 letters, digits, `-` or `_`, starting with a letter or digit; stored lower-case */
+            name: string;
+            /** @description where the command's requests are POSTed (Slack's form, signed) */
+            url: string;
+            /**
+             * @description what to type after it, such as `[environment]`. At most 250 characters, not counting whitespace around them (it is stripped). One line: control characters and invisible or text-direction characters (Unicode format characters such as U+202E or U+200B, U+2028/U+2029) are refused, except joiners between visible characters and flag tags.
+             * @default
+             */
+            usage_hint: string;
+        };
         CreateToken: {
             /** @description a label to recognise the token by. At most 80 characters, not counting whitespace around them (it is stripped). One line: control characters and invisible or text-direction characters (Unicode format characters such as U+202E or U+200B, U+2028/U+2029) are refused, except joiners between visible characters and flag tags. */
             name: string;
@@ -1426,9 +1596,9 @@ export interface components {
                 [key: string]: string;
             };
             id: number;
-            /** @description the integration's id within its kind (for `events_api`, the bot's) */
+            /** @description the integration's id within its kind (for `events_api`, the bot's; for `slash_command`, the command's) */
             integration_id: number;
-            /** @description the kind of integration (`events_api`: a bot's Events API) */
+            /** @description the kind of integration (`events_api`: a bot's Events API; `slash_command`: a custom slash command's request) */
             kind: string;
             /**
              * Format: date-time
@@ -1482,6 +1652,30 @@ export interface components {
         EditMessage: {
             /** @description Markdown source, NFC-normalised. Tab, newline and carriage return are the only control characters allowed. At most 8,000 characters, not counting whitespace around them (it is stripped). */
             body: string;
+        };
+        /** @description A message shown to one person only and never stored: gone on reload. */
+        EphemeralMessage: {
+            author: components["schemas"]["User"] | null;
+            /** @description plain-text fallback */
+            body: string;
+            channel_id: number;
+            /**
+             * Format: date-time
+             * @example 2025-01-31T09:15:02.123Z
+             */
+            created_at: string;
+            /** @constant */
+            ephemeral: true;
+            /** @description server-rendered safe HTML, as a message's */
+            html: string;
+            /** @description unique, to recognise it; not a message id */
+            id: string;
+            props: components["schemas"]["MessageProps"] | null;
+            /** @description shown in this thread */
+            thread_root_id: number | null;
+            /** @description its Slack timestamp (`message_ts` of chat.postEphemeral) */
+            ts: string;
+            workspace_id: number;
         };
         /** @description Every error, in HTTP responses and socket acks alike. */
         Error: {
@@ -1740,7 +1934,7 @@ export interface components {
             thread_root_id: number | null;
             workspace_id: number;
         };
-        /** @description A message's integration content and how its poster is shown. */
+        /** @description A message's integration content and how its poster is shown, or the kind of a plain message. */
         MessageProps: {
             /** @description the legacy attachments as sent (known fields only, defaults left out) */
             attachments?: Record<string, never>[];
@@ -1749,10 +1943,10 @@ export interface components {
             /** @description mattermost: `props.card`, Markdown shown on demand */
             card?: string;
             /**
-             * @description `slack`: mrkdwn text, attachments and blocks; `mattermost`: Markdown text, attachments and `card`
+             * @description integration content only (absent on a plain message's `subtype` marker): `slack`: mrkdwn text, attachments and blocks; `mattermost`: Markdown text, attachments and `card`
              * @enum {string}
              */
-            format: "slack" | "mattermost";
+            format?: "slack" | "mattermost";
             /** @description an emoji short name such as `:ghost:` shown as the author's picture */
             icon_emoji?: string;
             /** @description with `icon_url`: the same picture through this server's image proxy (GET /images/{signature}/{url}), the address a page shows it from */
@@ -1764,6 +1958,11 @@ export interface components {
              * @constant
              */
             mrkdwn?: false;
+            /**
+             * @description a plain message's kind (no `format`): `me_message`, sent with `/me`, is an action, shown in italics
+             * @enum {string}
+             */
+            subtype?: "me_message";
             /** @description the source text as sent (the message's `body` is its plain-text fallback, `html` the rendering of everything) */
             text?: string;
             /** @description show this name instead of the author's (the author stays a bot) */
@@ -1856,6 +2055,17 @@ export interface components {
             redacted: true;
             thread_root_id: number | null;
         };
+        RunCommand: {
+            /** @description the command as typed, such as `/deploy` (an unknown one shows you Slack's "is not a valid command" note) */
+            command: string;
+            /**
+             * @description what follows the command's name. At most 8,000 characters, not counting whitespace around them (it is stripped).
+             * @default
+             */
+            text: string;
+            /** @description run it in this thread: its answers go there */
+            thread_root_id?: number | null;
+        };
         /** @description Text, files, or both. */
         SendMessage: {
             /** @description Markdown source, NFC-normalised. Tab, newline and carriage return are the only control characters allowed. May be empty or absent when file_ids are given. At most 8,000 characters, not counting whitespace around them (it is stripped). */
@@ -1893,6 +2103,31 @@ export interface components {
             /** @description requests to the bot are signed with it (Slack's v0 scheme) */
             signing_secret: string;
         };
+        /** @description A custom slash command of a workspace, as its admins see it (docs/integrations.md). */
+        SlashCommand: {
+            /** @description the bot whose signing secret signs its requests */
+            app_bot_id: number | null;
+            /** @description the bot account its in_channel answers are posted as */
+            bot_id: number;
+            /**
+             * Format: date-time
+             * @example 2025-01-31T09:15:02.123Z
+             */
+            created_at: string;
+            created_by: number | null;
+            description: string;
+            id: number;
+            /** @description with its slash */
+            name: string;
+            /** @description what its requests are signed with now (Slack's v0 scheme): its app bot's, or its own */
+            signing_secret: string;
+            /** @description Slack's verification token, sent as `token` in every request */
+            token: string;
+            /** @description where its requests are POSTed */
+            url: string;
+            usage_hint: string;
+            workspace_id: number;
+        };
         /** @description Server-to-client Socket.IO events: event name -> data. */
         SocketEvents: {
             "channel.created": components["schemas"]["EventEnvelope"] & {
@@ -1916,6 +2151,11 @@ export interface components {
                 /** @constant */
                 type: "channel.member_removed";
             };
+            "channel.muted": {
+                channel_id: number;
+                muted: boolean;
+                workspace_id: number;
+            };
             "channel.read": {
                 channel_id: number;
                 last_read_id: number;
@@ -1937,6 +2177,7 @@ export interface components {
                 /** @constant */
                 type: "message.deleted";
             };
+            "message.ephemeral": components["schemas"]["EphemeralMessage"];
             "message.updated": components["schemas"]["EventEnvelope"] & {
                 data: components["schemas"]["Message"];
                 /** @constant */
@@ -2048,6 +2289,16 @@ export interface components {
             active?: boolean;
             /** @enum {string} */
             role?: "owner" | "admin" | "member" | "guest";
+        };
+        UpdateSlashCommand: {
+            /** @description a bot of the workspace whose signing secret signs the command's requests (one Slack app, one secret); null: the command's own */
+            app_bot_id?: number | null;
+            /** @description what the command does (shown by `/help` and the composer). At most 250 characters, not counting whitespace around them (it is stripped). One line: control characters and invisible or text-direction characters (Unicode format characters such as U+202E or U+200B, U+2028/U+2029) are refused, except joiners between visible characters and flag tags. */
+            description?: string;
+            name?: string | null;
+            url?: string | null;
+            /** @description what to type after it, such as `[environment]`. At most 250 characters, not counting whitespace around them (it is stripped). One line: control characters and invisible or text-direction characters (Unicode format characters such as U+202E or U+200B, U+2028/U+2029) are refused, except joiners between visible characters and flag tags. */
+            usage_hint?: string;
         };
         UpdateWebhook: {
             /** @description an http(s) URL of the picture its posts show; null: none */
@@ -3005,6 +3256,98 @@ export interface operations {
             };
         };
     };
+    run_command: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the channel or conversation */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunCommand"];
+            };
+        };
+        responses: {
+            /** @description OK: the command ran (`done`) or its request is on its way (`sent`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandResult"];
+                };
+            };
+            /** @description Invalid request. Error codes: `invalid`, `invalid_json`, `csrf_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `not_in_channel`, `channel_archived`, `broadcast_only`, `not_channel_manager`, `direct_channel`, `default_channel`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`, `thread_not_found`, `user_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state. Error codes: `not_in_channel`, `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large (request bodies: 2 MiB, except file uploads). Error codes: `too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     channel_files: {
         parameters: {
             query?: {
@@ -3678,6 +4021,146 @@ export interface operations {
             };
             /** @description Too large (request bodies: 2 MiB, except file uploads). Error codes: `too_large`. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    mute_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the channel or conversation */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: the channel, `muted` true */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Invalid request. Error codes: `csrf_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state. Error codes: `not_in_channel`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    unmute_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the channel or conversation */
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: the channel, `muted` false */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Invalid request. Error codes: `csrf_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state. Error codes: `not_in_channel`. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5356,6 +5839,299 @@ export interface operations {
             };
         };
     };
+    get_slash_command: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the custom slash command */
+                command_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlashCommand"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_slash_command: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the custom slash command */
+                command_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ok"];
+                };
+            };
+            /** @description Invalid request. Error codes: `csrf_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    update_slash_command: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the custom slash command */
+                command_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateSlashCommand"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlashCommand"];
+                };
+            };
+            /** @description Invalid request. Error codes: `invalid`, `invalid_json`, `csrf_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state. Error codes: `name_taken`, `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large (request bodies: 2 MiB, except file uploads). Error codes: `too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    regenerate_slash_command_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the custom slash command */
+                command_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: with its new `token` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlashCommand"];
+                };
+            };
+            /** @description Invalid request. Error codes: `csrf_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     list_tokens: {
         parameters: {
             query?: never;
@@ -6477,6 +7253,60 @@ export interface operations {
             };
         };
     };
+    list_commands: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the workspace */
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: built-in and custom commands, by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        commands: components["schemas"]["CommandInfo"][];
+                    };
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     list_deliveries: {
         parameters: {
             query?: {
@@ -7249,6 +8079,161 @@ export interface operations {
             };
             /** @description Not found (or not visible to you). Error codes: `not_found`. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_slash_commands: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the workspace */
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        slash_commands: components["schemas"]["SlashCommand"][];
+                    };
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    create_slash_command: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the workspace */
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSlashCommand"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlashCommand"];
+                };
+            };
+            /** @description Invalid request. Error codes: `invalid`, `invalid_json`, `csrf_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`, `bot_not_allowed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state. Error codes: `name_taken`, `conflict`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large (request bodies: 2 MiB, except file uploads). Error codes: `too_large`. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

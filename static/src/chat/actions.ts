@@ -339,6 +339,67 @@ export async function setPinned(message: Message, pinned: boolean): Promise<void
   }
 }
 
+// --- slash commands ---------------------------------------------------------------------------
+
+let commandsLoading: Promise<void> | null = null;
+
+/** The current workspace's commands, for the composer's suggestions (loaded once per workspace). */
+export function loadCommands(): Promise<void> {
+  const workspaceId = state.workspaceId;
+  if (!workspaceId || state.commands) return Promise.resolve();
+  if (!commandsLoading) {
+    commandsLoading = api.get(`/workspaces/${workspaceId}/commands`)
+      .then(({ commands }) => store.commandsLoaded(workspaceId, commands))
+      .catch((err) => console.warn('commands not loaded', err))
+      .finally(() => { commandsLoading = null; });
+  }
+  return commandsLoading;
+}
+
+/** Run `/command text` where the composer is (a built-in, or a custom command whose answer
+ *  comes later as an ephemeral message or a message). A refusal shows as a note in the
+ *  conversation, seen by me alone, as the server's own notes are. */
+export async function runCommand(channelId: number, rootId: number | null, command: string, text: string): Promise<boolean> {
+  const workspaceId = state.workspaceId;
+  try {
+    const result = await api.post(`/channels/${channelId}/commands`, {
+      command, text, ...(rootId ? { thread_root_id: rootId } : {}),
+    });
+    if (result.ephemeral) store.ephemeralShown(result.ephemeral);
+    if (result.message) store.upsertMessage(result.message, { onlyIfMissing: true });
+    return true;
+  } catch (err) {
+    if (workspaceId !== null) {
+      const why = err instanceof Error && err.message ? err.message : 'something went wrong';
+      store.ephemeralShown(localNote(workspaceId, channelId, rootId, `${command} failed: ${why}`));
+    }
+    return false;
+  }
+}
+
+function localNote(workspaceId: number, channelId: number, rootId: number | null, body: string) {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  const id = `e${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+  return {
+    id, ephemeral: true as const, local: true, workspace_id: workspaceId, channel_id: channelId,
+    thread_root_id: rootId, author: null, body, html: '', props: null, created_at: new Date().toISOString(), ts: '',
+  };
+}
+
+export function dismissEphemeral(channelId: number, id: string): void {
+  store.ephemeralDismissed(channelId, id);
+}
+
+/** Mute or unmute a conversation (as /mute does): dimmed, no badge but for mentions. */
+export async function setMuted(channelId: number, muted: boolean): Promise<void> {
+  try {
+    const channel = muted ? await api.put(`/channels/${channelId}/mute`) : await api.del(`/channels/${channelId}/mute`);
+    store.channelMuted(channel.id, channel.muted ?? muted);
+  } catch (err) {
+    reportError(err);
+  }
+}
+
 // --- side panels ------------------------------------------------------------------------------
 
 export async function openThread(rootId: number): Promise<void> {

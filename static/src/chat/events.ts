@@ -176,6 +176,8 @@ function ephemeral<K extends EphemeralEventName>(name: K, data: unknown): Socket
     'channel.read': ['channel_id', 'last_read_id', 'workspace_id'],
     'file.updated': [],
     'workspace.member_updated': ['id'],
+    'message.ephemeral': ['channel_id', 'workspace_id'],
+    'channel.muted': ['channel_id', 'workspace_id'],
   };
   if (!ids[name].every((key) => typeof data[key] === 'number')) return null;
   if (name === 'typing' && !(isRecord(data.user) && typeof data.user.id === 'number')) return null;
@@ -207,6 +209,16 @@ export function applyEphemeral(name: EphemeralEventName, payload: unknown): void
     case 'workspace.member_updated': {
       const data = ephemeral(name, payload);
       if (data) actions.memberUpdated(data);
+      return;
+    }
+    case 'message.ephemeral': {
+      const data = ephemeral(name, payload);
+      if (data && typeof data.id === 'string' && typeof data.html === 'string') store.ephemeralShown(data);
+      return;
+    }
+    case 'channel.muted': {
+      const data = ephemeral(name, payload);
+      if (data && data.workspace_id === state.workspaceId) store.channelMuted(data.channel_id, data.muted === true);
       return;
     }
     default:

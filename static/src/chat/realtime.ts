@@ -59,6 +59,8 @@ const EPHEMERAL: readonly EphemeralEventName[] = [
   'presence.changed',
   'workspace.member_updated',
   'file.updated',
+  'message.ephemeral',
+  'channel.muted',
 ];
 const SYNC_PAGE = 500;
 const RESYNC_MS = 5 * 60 * 1000; // catch the cursor up this long after the first unsynced live event

@@ -3,7 +3,7 @@
 // read-only at the top level, and the writable handle, `writableState`, may be imported by
 // store.ts alone (biome.json: noRestrictedImports, lifted for store.ts only).
 
-import type { Channel, FileInfo, FileSearchResults, Me, Member, Message, Workspace } from '../api/types';
+import type { Channel, CommandInfo, EphemeralMessage, FileInfo, FileSearchResults, Me, Member, Message, Workspace } from '../api/types';
 
 export type Role = NonNullable<Workspace['role']>;
 export type Presence = 'online' | 'away';
@@ -95,7 +95,16 @@ export interface State {
   highlightId: number | null;
   /** `${channelId}:${rootId || ''}` -> unsent text */
   drafts: Map<string, string>;
+  /** The commands of the current workspace the composer suggests (null: not loaded yet). */
+  commands: CommandInfo[] | null;
+  /** channel id -> messages shown to me alone (slash command answers, bots' ephemeral
+   *  messages), oldest first; never stored, so gone on reload. */
+  ephemeral: Map<number, ShownEphemeral[]>;
 }
+
+/** An ephemeral message as shown: the server's, or (`local`) a note the client made itself,
+ *  such as a command the server refused, whose `body` is shown as text (it has no `html`). */
+export type ShownEphemeral = EphemeralMessage & { local?: boolean };
 
 /** Who is signed in: the page carries it (templates/app.html), so the first render needs no request. */
 function readMe(): Me {
@@ -124,6 +133,8 @@ export function initialState(me: Me): State {
     sidebarOpen: false,
     highlightId: null,
     drafts: new Map(),
+    commands: null,
+    ephemeral: new Map(),
   };
 }
 
@@ -135,6 +146,12 @@ export const state: Readonly<State> = writableState;
 
 export function newStore(): MessageStore {
   return { messages: new Map(), hasMore: true, loaded: false, loading: null };
+}
+
+/** The ephemeral messages shown in a conversation (`rootId`: in that thread; null: at top level). */
+export function ephemeralIn(channelId: number | null, rootId: number | null = null): ShownEphemeral[] {
+  if (channelId === null) return [];
+  return (state.ephemeral.get(channelId) ?? []).filter((e) => (e.thread_root_id ?? null) === rootId);
 }
 
 export function sortedMessages(store: MessageStore): Message[] {
@@ -167,15 +184,18 @@ export function displayName(channel: Channel | null | undefined): string {
   return others.map((m) => m.display_name).join(', ');
 }
 
-/** A message is "for me" when it names me, addresses the whole channel, or is a DM. */
+/** A message is "for me" when it names me, addresses the whole channel, or is a DM (one I have
+ *  not muted: a muted conversation speaks to me only by naming me). */
 export function mentionsMe(message: Message, channel: Channel | null | undefined): boolean {
   if (message.author?.id === state.me.id) return false;
-  if (channel && isDirect(channel)) return true;
+  if (channel && isDirect(channel) && !channel.muted) return true;
   return message.mentions_channel || (message.html ?? '').includes(`data-user-id="${state.me.id}"`);
 }
 
-/** Sidebar badge numbers: an unread direct message counts as a mention, as on the server. */
+/** Sidebar badge numbers: an unread direct message counts as a mention, as on the server. A
+ *  muted channel shows its mentions only (as the server's workspace badge counts it). */
 export function badgeCounts(channel: Channel): { unread: number; mentions: number } {
+  if (channel.muted) return { unread: 0, mentions: channel.mention_count ?? 0 };
   const unread = channel.unread_count ?? 0;
   const mentions = isDirect(channel) ? Math.max(unread, channel.mention_count ?? 0) : (channel.mention_count ?? 0);
   return { unread, mentions };

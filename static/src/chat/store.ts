@@ -14,7 +14,7 @@
 // with and do nothing when it is no longer the current one, so a slow answer never overwrites
 // what the person moved on to.
 
-import type { Channel, FileInfo, Me, Member, Message, Workspace } from '../api/types';
+import type { Channel, CommandInfo, FileInfo, Me, Member, Message, Workspace } from '../api/types';
 import { invalidate, type ViewName } from './render';
 import {
   type ChannelMember,
@@ -27,6 +27,7 @@ import {
   type Panel,
   type PinsPanel,
   type Presence,
+  type ShownEphemeral,
   writableState as s,
   type ThreadPanel,
   type TypingPerson,
@@ -52,6 +53,8 @@ export function clearWorkspace(): void {
   s.panel = null;
   s.channelId = null;
   s.editing = null;
+  s.commands = null;
+  s.ephemeral = new Map();
   clearAllTyping();
   invalidate(...ALL_VIEWS);
 }
@@ -139,7 +142,7 @@ export function setChannels(channels: Channel[]): void {
 export function mergeChannel(payload: Channel): boolean {
   const existing = s.channels.get(payload.id);
   if (!existing) return false;
-  const { unread_count, mention_count, last_read_id, members, can_post } = existing;
+  const { unread_count, mention_count, last_read_id, members, can_post, muted } = existing;
   s.channels.set(payload.id, {
     ...existing,
     ...payload,
@@ -147,6 +150,7 @@ export function mergeChannel(payload: Channel): boolean {
     mention_count,
     members,
     can_post,
+    muted,
     last_read_id,
     last_message_id: Math.max(existing.last_message_id ?? 0, payload.last_message_id ?? 0),
   });
@@ -165,6 +169,14 @@ export function messageCounted(channelId: number, messageId: number, counts: { u
   if (counts.unread) channel.unread_count = (channel.unread_count ?? 0) + 1;
   if (counts.mention) channel.mention_count = (channel.mention_count ?? 0) + 1;
   invalidate('sidebar', 'workspaces');
+}
+
+/** I muted or unmuted a channel (from any tab): it dims, and its unread messages stop counting. */
+export function channelMuted(channelId: number, muted: boolean): void {
+  const channel = s.channels.get(channelId);
+  if (!channel || channel.muted === muted) return;
+  s.channels.set(channelId, { ...channel, muted });
+  invalidate('sidebar', 'workspaces', 'header');
 }
 
 /** The read position moved to `lastReadId`; when that is the newest message, nothing is unread. */
@@ -272,6 +284,32 @@ export function pinsChanged(message: Message): void {
   const rest = panel.list.filter((m) => m.id !== message.id);
   panel.list = message.pinned ? [message, ...rest] : rest;
   invalidate('panel');
+}
+
+// --- slash commands and ephemeral messages ------------------------------------------------------
+
+/** The current workspace's commands, for the composer's suggestions. */
+export function commandsLoaded(workspaceId: number, commands: CommandInfo[]): void {
+  if (s.workspaceId !== workspaceId) return;
+  s.commands = commands;
+  invalidate('composer', 'panel');
+}
+
+/** A message shown to me alone, in a conversation I list (once: the socket and the command's
+ *  answer may both bring it). */
+export function ephemeralShown(message: ShownEphemeral): void {
+  if (message.workspace_id !== s.workspaceId || !s.channels.has(message.channel_id)) return;
+  const shown = s.ephemeral.get(message.channel_id) ?? [];
+  if (shown.some((e) => e.id === message.id)) return;
+  s.ephemeral.set(message.channel_id, [...shown, message]);
+  invalidate('messages', 'panel');
+}
+
+export function ephemeralDismissed(channelId: number, id: string): void {
+  const shown = s.ephemeral.get(channelId);
+  if (!shown) return;
+  s.ephemeral.set(channelId, shown.filter((e) => e.id !== id));
+  invalidate('messages', 'panel');
 }
 
 // --- editing, drafts, small view state ----------------------------------------------------------

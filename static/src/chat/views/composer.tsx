@@ -3,10 +3,11 @@
 
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import type { Message } from '../../api/types';
+import type { CommandInfo, Message } from '../../api/types';
 import { Icon } from '../../shared/icons';
 import { toast } from '../../shared/toast';
 import * as actions from '../actions';
+import { moveSelection, parseTyped, suggest, typedName } from '../commands';
 import { displayName, isAdmin, isDirect, state } from '../state';
 import { type Attachment, addFiles, attachmentsFor, formatSize, onUploadsChanged, removeAttachment, takeUploaded, uploading } from '../uploads';
 import { beginEdit } from './messages';
@@ -74,8 +75,31 @@ function AttachmentRow({ item, onRemove }: { item: Attachment; onRemove: (item: 
   );
 }
 
+/** The commands suggested while a command's name is typed at the start of the box: a listbox
+ *  the box controls (arrow keys move, Enter or Tab pick, Escape closes). */
+function CommandSuggestions({ id, list, selected, onPick }: {
+  id: string; list: CommandInfo[]; selected: number; onPick: (command: CommandInfo) => void;
+}) {
+  return (
+    <div id={`${id}-commands`} class="command-suggestions" role="listbox" aria-label="Commands" data-testid={`${id}-commands`}>
+      {list.map((command, i) => (
+        // biome-ignore lint/a11y/useKeyWithClickEvents: the box's own keys (arrows, Enter, Tab) pick; this is the pointer's way
+        <div key={command.name} id={`${id}-command-${i}`} role="option" tabIndex={-1} aria-selected={i === selected ? 'true' : 'false'}
+          class={`command-suggestion${i === selected ? ' selected' : ''}`} data-testid="command-suggestion"
+          data-command={command.name}
+          onMouseDown={(e) => e.preventDefault() /* keep the focus in the box */} onClick={() => onPick(command)}>
+          <span class="command-name">{command.name}</span>
+          {command.usage_hint ? <span class="command-usage muted">{` ${command.usage_hint}`}</span> : null}
+          {command.description ? <span class="command-description muted">{command.description}</span> : null}
+        </div>
+      ))}
+    </div>
+  );
+}
+
 /** A message box bound to the conversation target() names (null: none). Files join the next
- *  message through the paperclip, a paste, or a drop (composerHandle(id).addFiles). */
+ *  message through the paperclip, a paste, or a drop (composerHandle(id).addFiles). Text that
+ *  starts with a slash runs a command instead (commands.ts says which text does). */
 export function Composer({ id, label, target }: { id: string; label: string; target: () => Target | null }) {
   const box = useRef<HTMLTextAreaElement>(null);
   const picker = useRef<HTMLInputElement>(null);
@@ -83,6 +107,11 @@ export function Composer({ id, label, target }: { id: string; label: string; tar
   const known = useRef(new Map<string, Known>());
   const [status, setStatus] = useState('');
   const [, setUploadsVersion] = useState(0);
+  // What the box holds, for the command suggestions (the box itself stays uncontrolled), the
+  // suggestion highlighted, and the text for which Escape closed the list.
+  const [typed, setTyped] = useState('');
+  const [selected, setSelected] = useState(0);
+  const [closedFor, setClosedFor] = useState<string | null>(null);
 
   const t = target();
   const key = keyOf(t);
@@ -93,6 +122,9 @@ export function Composer({ id, label, target }: { id: string; label: string; tar
   else if (channel.broadcast && !channel.can_post && !isAdmin()) reason = 'Only admins and chosen people post in this broadcast channel.';
   const where = channel && t ? (t.rootId ? 'Reply in thread' : `Message ${isDirect(channel) ? displayName(channel) : `#${channel.name}`}`) : 'Message';
   const list = attachmentsOf(key);
+  const partial = typedName(typed);
+  const suggestions = partial !== null && closedFor !== typed && !reason ? suggest(state.commands ?? [], partial) : [];
+  const highlighted = Math.min(selected, Math.max(suggestions.length - 1, 0));
 
   const grow = () => {
     const el = box.current;
@@ -121,6 +153,7 @@ export function Composer({ id, label, target }: { id: string; label: string; tar
     if (shownKey.current === key) return;
     shownKey.current = key;
     if (box.current) box.current.value = (key !== null && state.drafts.get(key)) || '';
+    setTyped(box.current?.value ?? '');
     grow();
     known.current.clear();
     remember(false);
@@ -161,14 +194,55 @@ export function Composer({ id, label, target }: { id: string; label: string; tar
     }
     const hasFiles = attachmentsOf(k).some((a) => a.status === 'done');
     if (!el.value.trim() && !hasFiles) return;
-    actions.sendMessage(now.channelId, el.value, now.rootId ?? null, takeUploaded(k));
-    actions.typingStopped(now.channelId, now.rootId ?? null);
+    const typedNow = parseTyped(el.value);
+    if (typedNow.kind === 'command') {
+      if (hasFiles) {
+        toast('A command cannot carry files: send them in a message of their own.', 'info');
+        return;
+      }
+      void actions.runCommand(now.channelId, now.rootId ?? null, typedNow.command, typedNow.text);
+    } else {
+      actions.sendMessage(now.channelId, typedNow.body, now.rootId ?? null, takeUploaded(k));
+      actions.typingStopped(now.channelId, now.rootId ?? null);
+    }
     el.value = '';
     actions.setDraft(k, '');
+    setTyped('');
     grow();
   };
 
+  /** Put the picked command in the box, ready for its text. */
+  const pick = (command: CommandInfo) => {
+    const el = box.current;
+    const now = target();
+    if (!el) return;
+    el.value = `${command.name} `;
+    if (now) actions.setDraft(`${now.channelId}:${now.rootId ?? ''}`, el.value);
+    setTyped(el.value);
+    setSelected(0);
+    el.focus();
+    el.setSelectionRange(el.value.length, el.value.length);
+  };
+
   const onKeyDown = (e: JSX.TargetedKeyboardEvent<HTMLTextAreaElement>) => {
+    if (suggestions.length && !e.isComposing) {
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        setSelected(moveSelection(highlighted, suggestions.length, e.key));
+        return;
+      }
+      const chosen = suggestions[highlighted];
+      if (chosen && ((e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab')) {
+        e.preventDefault();
+        pick(chosen);
+        return;
+      }
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        setClosedFor(typed);
+        return;
+      }
+    }
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       submit();
@@ -189,7 +263,10 @@ export function Composer({ id, label, target }: { id: string; label: string; tar
     const value = e.currentTarget.value;
     if (now) actions.setDraft(`${now.channelId}:${now.rootId ?? ''}`, value);
     grow();
-    if (now && value.trim()) actions.typingStarted(now.channelId, now.rootId ?? null);
+    setTyped(value);
+    setSelected(0);
+    if (typedName(value) !== null) void actions.loadCommands();
+    if (now && value.trim() && parseTyped(value).kind === 'text') actions.typingStarted(now.channelId, now.rootId ?? null);
   };
 
   const onPaste = (e: JSX.TargetedClipboardEvent<HTMLTextAreaElement>) => {
@@ -213,6 +290,9 @@ export function Composer({ id, label, target }: { id: string; label: string; tar
       <ul class="attachments" aria-label="Files to send" data-testid={`${id}-attachments`} hidden={!list.length}>
         {list.map((item) => <AttachmentRow key={item.key} item={item} onRemove={remove} />)}
       </ul>
+      {suggestions.length
+        ? <CommandSuggestions id={id} list={suggestions} selected={highlighted} onPick={pick} />
+        : null}
       <div class="composer-row">
         <button type="button" class="icon attach" aria-label="Attach files" title="Attach files" disabled={Boolean(reason)}
           onClick={() => picker.current?.click()}><Icon name="paperclip" /></button>
@@ -224,11 +304,13 @@ export function Composer({ id, label, target }: { id: string; label: string; tar
             box.current?.focus();
           }} />
         <textarea ref={box} rows={1} aria-label={where} placeholder={where} data-testid={`${id}-input`} disabled={Boolean(reason)}
+          aria-autocomplete="list" aria-controls={suggestions.length ? `${id}-commands` : undefined}
+          aria-activedescendant={suggestions.length ? `${id}-command-${highlighted}` : undefined}
           onInput={onInput} onKeyDown={onKeyDown} onPaste={onPaste} />
         <button type="submit" class="send" aria-label="Send message" disabled={Boolean(reason)}>Send</button>
       </div>
       <p class="composer-note muted" hidden={!reason || !channel}>{reason ?? ''}</p>
-      <p class="composer-hint muted">Enter to send · Shift+Enter for a new line · Up arrow to edit your last message · drop or paste files to attach</p>
+      <p class="composer-hint muted">Enter to send · Shift+Enter for a new line · Up arrow to edit your last message · drop or paste files to attach · / for commands</p>
     </form>
   );
 }

@@ -9,10 +9,11 @@ import type { Message } from '../../api/types';
 import { colorClass, dayLabel, formatFull, formatTime, initials, plural } from '../../shared/dom';
 import { Icon } from '../../shared/icons';
 import * as actions from '../actions';
+import { createdAt, interleave, isEphemeral } from '../commands';
 import { typingNames } from '../events';
 import { groupMessages } from '../grouping';
 import { discard, type OutboxItem, pendingFor, retry } from '../outbox';
-import { displayName, isAdmin, isDirect, type MessageStore, sortedMessages, state } from '../state';
+import { displayName, ephemeralIn, isAdmin, isDirect, type MessageStore, type ShownEphemeral, sortedMessages, state } from '../state';
 import { formatSize } from '../uploads';
 import { FileList } from './files';
 import { memo } from './memo';
@@ -28,8 +29,11 @@ function MessageBody({ message }: { message: Message }) {
   }, [message.html]);
   if (message.deleted) return <p class="message-body muted">This message was deleted.</p>;
   if (!message.body && message.files?.length) return null;
-  // Server-rendered, sanitized HTML (see chat/services/messages/rendering.py).
-  return <div ref={ref} class="message-body" dangerouslySetInnerHTML={{ __html: message.html }} />;
+  // Server-rendered, sanitized HTML (see chat/services/messages/rendering.py). A /me message
+  // (props.subtype me_message) reads as an action, in italics.
+  const action = message.props?.subtype === 'me_message';
+  return <div ref={ref} class={`message-body${action ? ' me-message' : ''}`} data-testid={action ? 'me-message' : undefined}
+    dangerouslySetInnerHTML={{ __html: message.html }} />;
 }
 
 function Reactions({ message, connected }: { message: Message; connected: boolean }) {
@@ -227,6 +231,39 @@ export function messageProps(message: Message, inThread: boolean, compact = fals
   };
 }
 
+/** A message shown to me alone (a slash command's answer or note, a bot's ephemeral message):
+ *  never stored, so gone on reload, or when I dismiss it. Its author is the bot or command
+ *  (none: the server itself). Its html is the server's, rendered and sanitized as a message's; a
+ *  note the client made itself (`local`) shows its text as text. */
+export const EphemeralView = memo(function EphemeralView({ message }: { message: ShownEphemeral }) {
+  const author = message.author;
+  const name = author?.display_name ?? 'Chat';
+  const created = new Date(message.created_at);
+  return (
+    <article class="message ephemeral" data-testid="ephemeral-message" data-ephemeral-id={message.id}
+      aria-label={`${name}, only visible to you, ${formatTime(created)}`}>
+      <div class={`avatar ${author ? colorClass(author.id) : 'system'}`} aria-hidden="true">
+        {author ? initials(name) : <Icon name="info" />}
+      </div>
+      <div class="message-main">
+        <div class="message-meta">
+          <span class="author" data-testid="author">{name}</span>
+          {author?.is_bot ? <span class="role-tag" data-testid="bot-tag" title="A bot, not a person">bot</span> : null}
+          <time dateTime={message.created_at} title={formatFull(created)}>{formatTime(created)}</time>
+        </div>
+        {message.local
+          ? <p class="message-body plain">{message.body}</p>
+          : <div class="message-body" dangerouslySetInnerHTML={{ __html: message.html }} />}
+        <p class="ephemeral-note muted">
+          <Icon name="info" /><span data-testid="only-visible">Only visible to you</span>
+          <button type="button" class="link" data-testid="dismiss-ephemeral"
+            onClick={() => actions.dismissEphemeral(message.channel_id, message.id)}>Dismiss</button>
+        </p>
+      </div>
+    </article>
+  );
+});
+
 /** Messages the outbox still holds: shown greyed out until the server confirms them. */
 export function PendingMessage({ item }: { item: OutboxItem }) {
   const failed = item.status === 'failed';
@@ -320,8 +357,12 @@ export function MessageList() {
     content = <div class="empty">{state.workspaceId ? 'Pick a conversation.' : 'Create a workspace to get started.'}</div>;
   } else {
     content = [<HistoryEdge key="edge" channelId={channel.id} store={store} />];
-    for (const item of groupMessages(messages, store?.readMarker, state.me.id)) {
-      if (item.kind === 'day') {
+    const items = interleave(groupMessages(messages, store?.readMarker, state.me.id), ephemeralIn(channel.id),
+      (item) => (item.kind === 'message' ? createdAt(item.message) : null));
+    for (const item of items) {
+      if (isEphemeral(item)) {
+        content.push(<EphemeralView key={`e-${item.id}`} message={item} />);
+      } else if (item.kind === 'day') {
         // biome-ignore lint/a11y/useSemanticElements: kept as it was: app.css and the browser tests rely on this markup
         content.push(<div key={item.key} class="day-divider" role="separator"><span>{dayLabel(item.date)}</span></div>);
       } else if (item.kind === 'new') {

@@ -6,12 +6,13 @@ import { colorClass, initials } from '../../shared/dom';
 import { Icon } from '../../shared/icons';
 import { reportError } from '../../shared/toast';
 import * as actions from '../actions';
+import { createdAt, interleave, isEphemeral } from '../commands';
 import { typingNames } from '../events';
 import { invalidate } from '../render';
-import { isAdmin, isDirect, type MembersPanel, type Panel, type PinsPanel, state, type ThreadPanel } from '../state';
+import { ephemeralIn, isAdmin, isDirect, type MembersPanel, type Panel, type PinsPanel, state, type ThreadPanel } from '../state';
 import { Composer, composerHandle, type DropChoice, type Target, useDropTarget } from './composer';
 import { FilesPanelView } from './files';
-import { MessageView, messageProps, PendingMessage, pendingItems, typingText } from './messages';
+import { EphemeralView, MessageView, messageProps, PendingMessage, pendingItems, typingText } from './messages';
 import { addChannelMembersDialog } from './people';
 
 const threadTarget = (): Target | null =>
@@ -50,7 +51,9 @@ function ThreadView({ panel }: { panel: ThreadPanel }) {
             <div key="count" class="day-divider" role="separator"><span>{count === 1 ? '1 reply' : `${count} replies`}</span></div>,
           ]
           : <p key="loading" class="muted">Loading…</p>}
-        {replies.map((reply) => <MessageView key={`m-${reply.id}`} {...messageProps(reply, true)} />)}
+        {interleave(replies, ephemeralIn(panel.channelId, panel.rootId), createdAt).map((item) => (isEphemeral(item)
+          ? <EphemeralView key={`e-${item.id}`} message={item} />
+          : <MessageView key={`m-${item.id}`} {...messageProps(item, true)} />))}
         {pendingItems(panel.channelId, panel.rootId).map((item) => <PendingMessage key={`p-${item.client_msg_id}`} item={item} />)}
       </div>
       <div class="typing" aria-live="polite">{panel.channelId === null ? '' : typingText(typingNames(panel.channelId, panel.rootId))}</div>

@@ -122,8 +122,10 @@ export function ChannelItem({ channel }: { channel: Channel }) {
   }
   return (
     <li>
-      <button type="button" class={`channel-item${current ? ' current' : ''}${unread || mentions ? ' unread' : ''}${channel.archived ? ' archived' : ''}`}
-        aria-current={current ? 'page' : undefined} aria-label={countsLabel(direct ? name : `#${name}`, unread, mentions)}
+      <button type="button" class={`channel-item${current ? ' current' : ''}${unread || mentions ? ' unread' : ''}${channel.archived ? ' archived' : ''}${channel.muted ? ' muted' : ''}`}
+        aria-current={current ? 'page' : undefined}
+        aria-label={countsLabel(`${direct ? name : `#${name}`}${channel.muted ? ' (muted)' : ''}`, unread, mentions)}
+        data-muted={channel.muted ? 'true' : undefined}
         data-channel-id={channel.id} data-channel-name={direct ? undefined : (channel.name ?? undefined)} data-testid="channel"
         onClick={() => actions.openChannel(channel.id)}>
         {mark}
