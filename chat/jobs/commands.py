@@ -7,9 +7,10 @@ from chat.core.jobs import job
 from chat.services import commands, integrations
 
 # Registered here, at import (create_app imports chat.jobs), so every process that runs jobs
-# knows the kind. The person is waiting: a failed request is reported at once, not retried.
+# knows the kind. The person is waiting: a failed request is reported at once, not retried, and
+# an answer is late after Slack's 3 seconds whatever other integrations are allowed.
 integrations.register_kind(commands.SLASH_COMMAND_KIND, commands.signer(), retries=False,
-                           on_finished=commands.command_answered)
+                           on_finished=commands.command_answered, timeout=commands.ANSWER_SECONDS)
 
 
 def _every(config: dict) -> float:

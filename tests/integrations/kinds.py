@@ -11,3 +11,8 @@ integrations.register_kind(PLAIN)
 HEARD = "test.heard"
 OUTCOMES: list[integrations.Outcome] = []
 integrations.register_kind(HEARD, retries=False, on_finished=OUTCOMES.append)
+
+# Its own limit on a request, far below the configured OUTBOUND_TIMEOUT_SECONDS.
+HASTY = "test.hasty"
+HASTY_SECONDS = 0.5
+integrations.register_kind(HASTY, retries=False, timeout=HASTY_SECONDS)

@@ -27,7 +27,7 @@ from chat.models import Delivery, DeliveryAttempt, DeliveryStatus, Role, User
 from chat.models._time import utcnow
 from chat.services import accounts, integrations, workspaces
 from chat.services.integrations import deliveries
-from tests.integrations.kinds import HEARD, OUTCOMES, PLAIN, SECRET, SIGNED
+from tests.integrations.kinds import HASTY, HASTY_SECONDS, HEARD, OUTCOMES, PLAIN, SECRET, SIGNED
 from tests.receiver import Receiver
 from tests.support import wait_until
 
@@ -166,6 +166,20 @@ def test_a_kind_hears_how_its_deliveries_ended_and_one_without_retries_fails_at_
     assert (failed.status, failed.answer, failed.error) == (DeliveryStatus.failed, None, "HTTP 500")
     assert len(receiver.received(failing_path)) == 1
     assert len([o for o in OUTCOMES if o.delivery_id in (delivered_id, failed_id)]) == 2  # told once each
+
+
+def test_a_kind_with_its_own_timeout_gives_up_on_a_slow_receiver_sooner_than_the_configured_limit(
+        cast: Cast, receiver: Receiver) -> None:
+    hold = uuid.uuid4().hex
+    delivery_id = enqueue(cast, receiver.url(f"/hold/{hold}"), kind=HASTY)  # answers only when released
+    try:
+        failed = wait_for_status(delivery_id, DeliveryStatus.failed)  # the app's limit is 20 s
+    finally:
+        receiver.release(hold)
+    [attempt] = attempts(delivery_id)
+    assert failed.attempts == 1 and attempt.reason == "http_timeout"
+    assert attempt.error == f"timed out (limit {HASTY_SECONDS:g} s)"
+    assert attempt.duration_ms is not None and attempt.duration_ms < 20_000
 
 
 def test_a_refused_address_fails_at_once_and_says_why(cast: Cast) -> None:

@@ -20,6 +20,7 @@ from chat.services.commands.commands import (
     update_slash_command,
 )
 from chat.services.commands.invocations import (
+    ANSWER_SECONDS,
     PRUNE_JOB,
     RESPONSE_PATH,
     SLASH_COMMAND_KIND,
@@ -31,6 +32,7 @@ from chat.services.commands.invocations import (
 from chat.services.commands.responses import ActionProhibited, ExpiredUrl, NoService, UsedUrl, find_run, respond
 
 __all__ = [
+    "ANSWER_SECONDS",
     "BUILTINS",
     "CHANGEABLE",
     "PRUNE_JOB",

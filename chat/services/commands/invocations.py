@@ -6,7 +6,7 @@ slash-command form (``token``, ``team_id``, ``team_domain``, ``channel_id``, ``c
 ``user_id``, ``user_name``, ``command``, ``text``, ``api_app_id``, ``response_url``,
 ``trigger_id``...), signed with Slack's v0 scheme, as a delivery of kind ``slash_command``
 (services/integrations/deliveries.py): queued in the transaction that records the run, sent by
-a background job within OUTBOUND_TIMEOUT_SECONDS (3 s, Slack's limit), never retried (the person
+a background job within ANSWER_SECONDS (3 s, Slack's limit), never retried (the person
 is waiting; a late answer is no answer). Nothing here waits for it: the chat goes on.
 
 How it ended comes back through ``command_answered`` (the kind's ``on_finished``): an answer
@@ -51,6 +51,7 @@ from chat.services.integrations import slack_ids
 from chat.services.messages import ephemeral
 
 SLASH_COMMAND_KIND = "slash_command"
+ANSWER_SECONDS = 3.0  # Slack's limit for a command's answer, whatever OUTBOUND_TIMEOUT_SECONDS allows others
 PRUNE_JOB = "housekeeping.prune-command-runs"
 RESPONSE_PATH = "/hooks/commands/"
 SECRET_BYTES = 32

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -77,22 +77,25 @@ class _Kind:
     signer: Signer | None
     retries: bool
     on_finished: Callable[[Outcome], None] | None
+    timeout: float | None
 
 
 _kinds: dict[str, _Kind] = {}
 
 
 def register_kind(kind: str, signer: Signer | None = None, *, retries: bool = True,
-                  on_finished: Callable[[Outcome], None] | None = None) -> None:
+                  on_finished: Callable[[Outcome], None] | None = None, timeout: float | None = None) -> None:
     """Declare an integration kind (``events_api``, ``outgoing_webhook``, ...): how its
     requests are signed (None: unsigned), whether a failed attempt is retried on the schedule,
     and ``on_finished``, called once a delivery ends (delivered, failed or given up) in an app
     context outside any transaction; what it raises is logged, the delivery's log unchanged.
-    Registered at import time by the feature that owns the kind, so every process that runs
+    ``timeout``: the kind's own limit on a request, in seconds, whatever OUTBOUND_TIMEOUT_SECONDS
+    says (a slash command's answer is late after Slack's 3 s however patient other receivers
+    may be allowed to be). Registered at import time by the feature that owns the kind, so every process that runs
     jobs knows it."""
     if len(kind) > limits.INTEGRATION_KIND_LENGTH:
         raise ValueError(f"an integration kind is at most {limits.INTEGRATION_KIND_LENGTH} characters")
-    _kinds[kind] = _Kind(signer, retries, on_finished)
+    _kinds[kind] = _Kind(signer, retries, on_finished, timeout)
 
 
 def slack_v0_signer(secret_of: Callable[[int], str | None]) -> Signer:
@@ -179,7 +182,7 @@ def _claim(delivery_id: int) -> _Claim | None:
             return None  # an attempt is running
         # Past the request's own deadline, a lease more (as for jobs) before it counts as lost.
         delivery.claimed_until = now + timedelta(
-            seconds=_policy().total_timeout + float(current_app.config["JOB_LEASE_SECONDS"]))
+            seconds=_policy(_kinds.get(delivery.kind)).total_timeout + float(current_app.config["JOB_LEASE_SECONDS"]))
         number = delivery.attempts + 1
         attempt = DeliveryAttempt(delivery_id=delivery.id, number=number, started_at=now)
         db.session.add(attempt)
@@ -190,8 +193,12 @@ def _claim(delivery_id: int) -> _Claim | None:
                       delivery.body.encode(), json.loads(delivery.headers), previous)
 
 
-def _policy() -> outbound.Policy:
-    return outbound.Policy.from_config(current_app.config)
+def _policy(kind: _Kind | None = None) -> outbound.Policy:
+    """The limits of a request: the configured ones, and the kind's own timeout if it has one."""
+    policy = outbound.Policy.from_config(current_app.config)
+    if kind is None or kind.timeout is None:
+        return policy
+    return replace(policy, total_timeout=kind.timeout, connect_timeout=min(policy.connect_timeout, kind.timeout))
 
 
 def _send(claim: _Claim) -> None:
@@ -209,7 +216,7 @@ def _send(claim: _Claim) -> None:
         if claim.number > 1:
             headers[RETRY_NUM_HEADER] = str(claim.number - 1)
             headers[RETRY_REASON_HEADER] = claim.previous_reason or "unknown_error"
-        answer = outbound.request("POST", claim.url, body=claim.body, headers=headers, policy=_policy())
+        answer = outbound.request("POST", claim.url, body=claim.body, headers=headers, policy=_policy(kind))
         status, excerpt = answer.status, answer.excerpt
         answer.raise_for_status()
     except outbound.OutboundError as e:
