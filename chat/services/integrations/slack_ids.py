@@ -19,6 +19,7 @@ prefix     kind    what
 ``D``      dm      a direct conversation of two
 ``G``      group   a group conversation (multi-person DM)
 ``T``      team    a workspace
+``A``      app     a bot, as the Slack app it stands for (``api_app_id`` of Events API envelopes)
 =========  ======  =================================================
 """
 from __future__ import annotations
@@ -32,7 +33,7 @@ from chat.core.errors import Invalid
 _DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _WIDTH = 8  # Slack's ids are 9 to 11 characters; ours are 9 until 36**8 (2.8e12)
 _MAX_WIDTH = 13  # 2**63-1 in base 36
-_SHAPE = re.compile(f"[UBCDGT][0-9A-Z]{{{_WIDTH},{_MAX_WIDTH}}}")
+_SHAPE = re.compile(f"[UBCDGTA][0-9A-Z]{{{_WIDTH},{_MAX_WIDTH}}}")
 
 
 class SlackIdKind(str, Enum):
@@ -44,6 +45,7 @@ class SlackIdKind(str, Enum):
     dm = "D"
     group = "G"
     team = "T"
+    app = "A"
 
 
 # Conversations, as conversations.* methods take them: any of these prefixes names a channel row.
@@ -93,7 +95,7 @@ def decode(text: object, *kinds: SlackIdKind, field: str = "id") -> tuple[SlackI
     """As ``parse``, raising MalformedSlackId (with ``field``) instead of returning None."""
     parsed = parse(text, *kinds)
     if parsed is None:
-        expected = "/".join(k.value for k in kinds) if kinds else "U/B/C/D/G/T"
+        expected = "/".join(k.value for k in kinds) if kinds else "U/B/C/D/G/T/A"
         raise MalformedSlackId(f"{field} must be a {expected} id", field=field)
     return parsed
 
@@ -112,3 +114,7 @@ def channel_id(value: int) -> str:
 
 def team_id(value: int) -> str:
     return encode(SlackIdKind.team, value)
+
+
+def app_id(value: int) -> str:
+    return encode(SlackIdKind.app, value)
