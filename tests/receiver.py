@@ -5,10 +5,13 @@ Paths: ``/ok`` (200 "ok"), ``/status/<code>``, ``/redirect?to=<url>&code=302``,
 ``/hold/<name>`` (waits until ``release(name)``, then 200), ``/slow/<seconds>`` (waits, then
 200), ``/big/<bytes>`` (that many bytes with their Content-Length), ``/stream/<bytes>`` (that
 many bytes, chunked, no length), ``/fail/<n>/<key>`` (500 for the first n requests of key, then
-200). Anything else: 404.
+200). ``/events/<any of those>`` answers Slack's ``url_verification`` request with its challenge
+(as an Events API request URL must) and anything else as the rest of the path says
+(``/events/ok``, ``/events/fail/1/key``). Anything else: 404.
 """
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -49,6 +52,7 @@ class Receiver:
                 body = self.rfile.read(length) if length else b""
                 receiver._record(Received(self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
                                           body, time.time()))
+                self.body = body
                 receiver._answer(self)
 
             do_GET = do_POST = do_PUT = _handle
@@ -100,11 +104,20 @@ class Receiver:
     # answers
 
     def _answer(self, h: BaseHTTPRequestHandler) -> None:
-        parts = urlsplit(h.path)
+        self._answer_path(h, h.path)
+
+    def _answer_path(self, h: BaseHTTPRequestHandler, path: str) -> None:
+        parts = urlsplit(path)
         segments = parts.path.strip("/").split("/")
         query = parse_qs(parts.query)
         head = segments[0]
-        if head == "ok":
+        if head == "events":
+            challenge = _challenge(getattr(h, "body", b""))
+            if challenge is not None:
+                self._send(h, 200, challenge.encode())
+            else:
+                self._answer_path(h, "/" + "/".join(segments[1:]) + (f"?{parts.query}" if parts.query else ""))
+        elif head == "ok":
             self._send(h, 200, b"ok")
         elif head == "status":
             self._send(h, int(segments[1]), b"receiver says " + segments[1].encode() + b" " + b"x" * 2000)
@@ -166,6 +179,17 @@ class Receiver:
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client stopped reading: what the cap is for
         h.close_connection = True
+
+
+def _challenge(body: bytes) -> str | None:
+    """The challenge of a url_verification request, else None."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if isinstance(data, dict) and data.get("type") == "url_verification":
+        return str(data.get("challenge", ""))
+    return None
 
 
 def _chunks(size: int, chunk: int = 64 * 1024) -> Iterator[bytes]:

@@ -1,4 +1,6 @@
-"""Requests to integrations (services/integrations/deliveries.py)."""
+"""Requests to integrations (services/integrations/deliveries.py). Importing the integrations
+package registers their kinds (``events_api``), so every process that runs these jobs knows how
+to sign them."""
 from __future__ import annotations
 
 from chat.core.jobs import job

@@ -34,6 +34,10 @@ class Workspace(Model):
     members_create_webhooks: Mapped[bool] = mapped_column(default=False, server_default="0")
     # Webhook posts may set their own username, icon_url and icon_emoji (else they are ignored).
     webhook_overrides: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # Something may listen to its channels (a bot with an Events API URL): the send path looks
+    # for listeners only then, so a workspace without integrations pays nothing for them. Kept
+    # by services/integrations/listeners.py (``refresh``); never False while something listens.
+    has_listeners: Mapped[bool] = mapped_column(default=False, server_default="0")
 
 
 class Membership(Model):

@@ -520,6 +520,7 @@ class Poster:
     username: str
     display_name: str
     is_bot: bool
+    listened: bool  # something may listen to the workspace's channels (``Workspace.has_listeners``)
 
 
 def posters(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Poster]:
@@ -535,7 +536,8 @@ def posters(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Poster]:
     params.update({f"c{i}": channel_id for i, (_, channel_id) in enumerate(ordered)})
     found = {}
     for user_id, channel_id, workspace_id, role, user_kind, active, channel_kind, broadcast, archived_at, \
-            is_default, created_by, member_id, can_post, username, display_name in _posters_query(size).rows(params):
+            is_default, created_by, member_id, can_post, username, display_name, listened \
+            in _posters_query(size).rows(params):
         # Driver values: enums by their stored names, booleans as 0/1 and times as text on SQLite.
         kind = UserKind[user_kind]
         standing = _standing(role=Role[role], kind=kind, active=active, user_id=user_id,
@@ -544,7 +546,7 @@ def posters(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Poster]:
                              created_by=created_by, member_id=member_id, can_post=can_post)
         if can_read_channel.allows(standing):
             found[(user_id, channel_id)] = Poster(user_id, channel_id, workspace_id, standing, username, display_name,
-                                                  kind == UserKind.bot)
+                                                  kind == UserKind.bot, bool(listened))
     return found
 
 
@@ -555,9 +557,10 @@ def _posters_query(size: int) -> Prepared:
     return Prepared(
         select(Membership.user_id, Channel.id, Channel.workspace_id, Membership.role, User.kind, Membership.active,
                Channel.kind, Channel.broadcast, Channel.archived_at, Channel.is_default, Channel.created_by,
-               ChannelMember.id, ChannelMember.can_post, User.username, User.display_name)
+               ChannelMember.id, ChannelMember.can_post, User.username, User.display_name, Workspace.has_listeners)
         .join(Membership, Membership.workspace_id == Channel.workspace_id)
         .join(User, User.id == Membership.user_id)
+        .join(Workspace, Workspace.id == Channel.workspace_id)
         .outerjoin(ChannelMember, and_(ChannelMember.channel_id == Channel.id,
                                        ChannelMember.user_id == Membership.user_id))
         # As _ACCESS: the plain lists for the indexes, the pairs against the crossings.

@@ -5,11 +5,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from chat.core.actor import Actor
+from chat.core.transactions import atomic
 from chat.extensions import db
-from chat.services import accounts, channels, messages, workspaces
+from chat.models import Bot, Delivery
+from chat.services import accounts, bots, channels, messages, workspaces
+from chat.services.integrations import listeners
+from chat.services.messages import send
 
 
 @contextmanager
@@ -109,3 +113,31 @@ def test_a_retried_send_costs_one_failed_insert_and_a_lookup(world) -> None:
         again, created_again = messages.send_message(alice, general, "once", client_msg_id="qc-retry")
     assert created and not created_again and again["id"] == first["id"]
     assert len(retry) <= 12, "\n".join(retry)
+
+
+def test_listening_bots_cost_one_query_per_batch_and_nothing_where_none_listen(world) -> None:
+    alice, _bob, _quiet_ws, quiet_general = world
+    ws = workspaces.create_workspace(alice, "Listened").id
+    general = channels.list_my_channels(alice, ws)[0]["id"]
+    other = channels.create_channel(alice, ws, "other").id
+    bot = bots.create_bot(alice, ws, "Listener Bot")
+    channels.add_member(alice, other, bot.id)
+    with atomic():  # as set_events_url does once the handshake passed
+        db.session.get_one(Bot, bot.id).events_url = "http://127.0.0.1:9/events"
+        listeners.refresh(ws)
+
+    def batch(channel_ids: list[int]) -> list[str]:
+        jobs = [send._Send(alice, channel_id, f"batched {i}", None, None, [], None)
+                for i, channel_id in enumerate(channel_ids)]
+        _cold_cache()
+        with count_queries() as statements:
+            send._write_sends(jobs)
+        assert all(job.finished and job.outcome()[1] for job in jobs)
+        return [s for s in statements if "bots" in s]
+
+    # One batch of four messages in two channels: one query finds who listens to both.
+    finding = batch([general, other, general, other])
+    assert len(finding) == 1, "\n".join(finding)
+    assert db.session.scalar(select(func.count()).select_from(Delivery).where(Delivery.integration_id == bot.id)) == 4
+    # Where nothing listens, nothing is looked for: the sender's standing says so.
+    assert batch([quiet_general, quiet_general]) == []

@@ -7,13 +7,22 @@ from typing import Any
 from chat.api import public_url
 from chat.api.slack import Call, method
 from chat.api.slack.args import SlackError, invalid, metadata, next_cursor
-from chat.api.slack.shapes import FileShare, conversation, conversation_id, domain, file, file_id, message, user
 from chat.core import limits, ratelimits
 from chat.core.errors import Invalid, NotFound
 from chat.core.validation import parse_json
 from chat.services import channels, files, messages, workspaces
 from chat.services.integrations import slack_emoji, slack_ids, slack_ts
 from chat.services.integrations.slack_payload import SlackPayloadError
+from chat.services.integrations.slack_shapes import (
+    FileShare,
+    conversation,
+    conversation_id,
+    domain,
+    file,
+    file_id,
+    message,
+    user,
+)
 from chat.services.messages import MessageContent
 from chat.services.messages.content import OVERRIDES, requested_overrides
 from chat.services.payloads import channel_view_payload, member_payload

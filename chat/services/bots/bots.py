@@ -33,6 +33,7 @@ from chat.models import ApiToken, Bot, Membership, Role, User, UserKind, Workspa
 from chat.models._time import utcnow
 from chat.services import accounts, channels, workspaces
 from chat.services.access import access_admin, access_membership
+from chat.services.integrations import listeners
 
 # What an admin may change with update_bot (events_url: only once the URL answers Slack's
 # url_verification handshake, see set_events_url).
@@ -220,6 +221,8 @@ def update_bot(actor: Actor, bot_id: int, changes: dict[str, Any]) -> BotView:
         if ignore_bots is not None:
             bot.ignore_bots = ignore_bots
         db.session.flush()
+        if "events_url" in changes:
+            listeners.refresh(bot.workspace_id)
         workspaces.announce_member(view.user, view.membership)
     return view
 
@@ -297,6 +300,7 @@ def set_bot_active(actor: Actor, bot_id: int, active: bool) -> BotView:
         bot.deactivated_at = None if active else utcnow()
         view.membership.active = active
         db.session.flush()
+        listeners.refresh(bot.workspace_id)
         workspaces.announce_member(view.user, view.membership)
         if not active:
             events.disconnect_user(bot.user_id)

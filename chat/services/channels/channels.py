@@ -19,6 +19,7 @@ from chat.models._time import utcnow
 from chat.services import access as rules
 from chat.services.access import access_channel, access_membership, refuse_bots
 from chat.services.channels.unread import unread_counts
+from chat.services.integrations import events_api
 from chat.services.payloads import channel_payload, member_payload, muted_payload, read_position_payload, user_payload
 
 MAX_GROUP_SIZE = limits.GROUP_SIZE
@@ -52,9 +53,12 @@ def _browsers(channel: Channel) -> str | None:
 
 
 def _add_member_rows(channel: Channel, user_ids: list[int], *, can_post: bool = False,
-                     created: bool = False) -> list[ChannelMember]:
-    """Insert channel memberships, log them and subscribe the people's open sockets.
-    ``created``: the channel is new, and its stream starts with ``channel.created``."""
+                     created: bool = False, by: int | None = None, new_channel: bool = False) -> list[ChannelMember]:
+    """Insert channel memberships, log them and subscribe the people's open sockets; tell the
+    integrations that listen to the channel (``events_api.members_joined``), unless the
+    channel is new. ``created``: the channel is new, and its stream starts with
+    ``channel.created``; ``new_channel``: it is new but not announced (a direct conversation).
+    ``by``: who put them in (None: they joined themselves, or the system put them in)."""
     members = [ChannelMember(channel_id=channel.id, user_id=user_id, workspace_id=channel.workspace_id,
                              can_post=can_post, last_read_id=channel.last_message_id or 0)
                for user_id in user_ids]
@@ -70,6 +74,8 @@ def _add_member_rows(channel: Channel, user_ids: list[int], *, can_post: bool = 
     for user_id in user_ids:
         events.record(channel.workspace_id, events.CHANNEL_MEMBER_ADDED,
                       {"channel": payload, "user_id": user_id}, channel_id=channel.id)
+    if not (created or new_channel):
+        events_api.members_joined(channel, user_ids, by=by)
     return members
 
 
@@ -164,7 +170,7 @@ def open_direct(actor: Actor, workspace_id: int, user_ids: Any) -> ChannelView:
                                   kind=ChannelKind.dm if len(people) <= 2 else ChannelKind.group)
                 db.session.add(channel)
                 db.session.flush()
-                members = _add_member_rows(channel, sorted(people), can_post=True)
+                members = _add_member_rows(channel, sorted(people), can_post=True, new_channel=True)
             return ChannelView(channel, next(m for m in members if m.user_id == actor.id))
         except IntegrityError:  # opened concurrently by another participant
             pass
@@ -182,7 +188,7 @@ def join_channel(actor: Actor, channel_id: int) -> ChannelView:
     try:
         with atomic():
             if _member_id(channel_id, actor.id) is None:
-                _add_member_rows(access.channel, [actor.id])
+                _add_member_rows(access.channel, [actor.id], by=actor.id)
     except IntegrityError:  # joined at the same moment from another tab: that join stands
         pass
     return get_channel(actor, channel_id)
@@ -223,7 +229,7 @@ def add_member(actor: Actor, channel_id: int, user_id: Any, *, can_post: Any = N
             member = db.session.scalar(select(ChannelMember).where(ChannelMember.channel_id == channel_id,
                                                                    ChannelMember.user_id == user_id))
             if member is None:
-                _add_member_rows(access.channel, [user_id], can_post=bool(can_post))
+                _add_member_rows(access.channel, [user_id], can_post=bool(can_post), by=actor.id)
             elif can_post is not None and member.can_post != can_post:
                 member.can_post = can_post
                 events.record(access.channel.workspace_id, events.CHANNEL_UPDATED, channel_payload(access.channel),

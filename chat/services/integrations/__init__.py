@@ -6,8 +6,12 @@ Modules: ``slack_ids`` (our integer ids as Slack's U…/B…/C…/D…/G…/T…
 names), ``mrkdwn`` (Slack's mrkdwn as safe HTML), ``slack_format`` (whole messages: text,
 attachments and blocks as HTML cards and a plain-text fallback), ``images`` (the signed
 same-origin paths their images are shown through, and the proxy behind them), ``deliveries`` (requests to
-integrations as background jobs, their log, replay)."""
+integrations as background jobs, their log, replay), ``slack_shapes`` (Slack's user, conversation
+and message objects), ``listeners`` (who listens to a channel: bots with an Events API URL),
+``events_api`` (Slack's Events API: event_callback envelopes to those bots, kind ``events_api``,
+registered when this package is imported)."""
 
+from chat.services.integrations import events_api, listeners
 from chat.services.integrations.deliveries import (
     DELIVERY_JOB,
     PRUNE_JOB,
@@ -60,8 +64,10 @@ __all__ = [
     "UserRef",
     "deliver_now",
     "enqueue_delivery",
+    "events_api",
     "get_delivery",
     "list_deliveries",
+    "listeners",
     "markdown_sources",
     "parse_mattermost_message",
     "parse_slack_message",

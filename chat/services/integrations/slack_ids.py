@@ -19,7 +19,8 @@ prefix     kind    what
 ``D``      dm      a direct conversation of two
 ``G``      group   a group conversation (multi-person DM)
 ``T``      team    a workspace
-``A``      app     a custom slash command, as the ``api_app_id`` of its requests
+``A``      app     a bot, as the Slack app it stands for (``api_app_id`` of its Events API envelopes and
+                   of the slash commands that answer as it); a command with no bot, by its own id
 =========  ======  =================================================
 """
 from __future__ import annotations

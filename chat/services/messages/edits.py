@@ -19,11 +19,12 @@ from chat.models._time import utcnow
 from chat.services import access as rules
 from chat.services import files
 from chat.services.access import access_message
+from chat.services.integrations import events_api
 from chat.services.integrations.slack_format import RenderedMessage
 from chat.services.messages.content import MessageContent, is_content
 from chat.services.messages.history import get_message
 from chat.services.messages.mentions import people_for_mentions, to_notify
-from chat.services.payloads import message_payload
+from chat.services.payloads import iso, message_payload
 
 
 def edit_message(actor: Actor, message_id: int, body: Any, *,
@@ -50,6 +51,7 @@ def edit_message(actor: Actor, message_id: int, body: Any, *,
         rendered = render(body, people_for_mentions(access.channel.workspace_id, body))
     already = set(db.session.scalars(select(Mention.user_id).where(Mention.message_id == message.id)))
     mentioned = to_notify(access.channel.id, rendered.mentioned_user_ids, rendered.mentions_channel, actor.id)
+    before = {"body": message.body, "props": message.props, "edited_at": iso(message.edited_at)}
     with atomic():
         message.body, message.html, message.props = body, rendered.html, props
         message.mentions_channel = rendered.mentions_channel
@@ -60,6 +62,7 @@ def edit_message(actor: Actor, message_id: int, body: Any, *,
         db.session.flush()
         payload = message_payload(message)
         events.record(message.workspace_id, events.MESSAGE_UPDATED, payload, channel_id=message.channel_id)
+        events_api.message_changed(actor.id, actor.is_bot, access.channel, payload, {**payload, **before})
     return payload
 
 
@@ -68,6 +71,7 @@ def delete_message(actor: Actor, message_id: int) -> dict[str, Any]:
     if message.user_id != actor.id:
         rules.can_delete_others_messages.check(access.standing)
     with atomic():
+        events_api.message_deleted(actor.id, actor.is_bot, access.channel, message)
         message.deleted_at = utcnow()
         message.pinned_at = None
         db.session.execute(delete(Mention).where(Mention.message_id == message.id))
@@ -111,6 +115,7 @@ def react(actor: Actor, message_id: int, emoji: Any, *, add: bool) -> dict[str, 
             db.session.flush()
             payload = message_payload(message)
             events.record(message.workspace_id, events.MESSAGE_UPDATED, payload, channel_id=message.channel_id)
+            events_api.reaction_changed(actor.id, actor.is_bot, access.channel, message, emoji, added=add)
     except IntegrityError:  # the same reaction added at the same moment (another tab): it stands
         return get_message(actor, message_id)
     return payload

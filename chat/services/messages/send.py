@@ -21,6 +21,8 @@ from chat.models import Message, UserKind
 from chat.services import access as rules
 from chat.services import files
 from chat.services.access import Poster, posters
+from chat.services.integrations import events_api, slack_ts
+from chat.services.integrations.listeners import SentMessage
 from chat.services.integrations.slack_format import RenderedMessage
 from chat.services.messages.content import SUBTYPES, MessageContent
 from chat.services.messages.mentions import people_for_mentions, to_notify
@@ -130,8 +132,11 @@ def _write_together(jobs: list[_Send], *, retries_possible: bool) -> None:
 
 def _publish(stored: list[StoredMessage], new: list[NewMessage]) -> list[dict[str, Any]]:
     """Inside the transaction, after the store step: each message's payload, recorded as
-    ``message.created`` (and its thread's first message as ``message.updated``)."""
+    ``message.created`` (and its thread's first message as ``message.updated``); then the
+    integrations that listen are told (``events_api``), for workspaces where something may
+    listen: nothing at all for the others."""
     payloads = []
+    heard: list[SentMessage] = []
     for message, plan in zip(stored, new, strict=True):
         poster = plan.poster
         author = author_payload(poster.user_id, poster.username, poster.display_name,
@@ -142,6 +147,13 @@ def _publish(stored: list[StoredMessage], new: list[NewMessage]) -> list[dict[st
             events.record(message.workspace_id, events.MESSAGE_UPDATED, message_payload(plan.root),
                           channel_id=message.channel_id)
         payloads.append(payload)
+        if poster.listened:
+            root = plan.root
+            heard.append(SentMessage(payload, slack_ts.encode(root.id, root.created_at) if root is not None else None,
+                                     root.user_id if root is not None else None,
+                                     frozenset(plan.rendered.mentioned_user_ids)))
+    if heard:
+        events_api.messages_created(heard)
     return payloads
 
 

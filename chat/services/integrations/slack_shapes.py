@@ -1,5 +1,6 @@
 """Slack's objects (user, conversation, message, file) from our payloads (``services/payloads.py``):
-the fields Slack's clients and slack_sdk read, with Slack ids and ``ts`` values."""
+the fields Slack's clients, slack_sdk and Bolt read, with Slack ids and ``ts`` values. The one
+place for each shape: the Web API answers with them and the Events API sends them."""
 from __future__ import annotations
 
 import re
@@ -45,9 +46,16 @@ def user(member: dict[str, Any], team_id: str, *, email: str | None = None) -> d
 
 
 def conversation_id(channel: dict[str, Any]) -> str:
-    kind = {"dm": slack_ids.SlackIdKind.dm, "group": slack_ids.SlackIdKind.group}.get(
-        channel["kind"], slack_ids.SlackIdKind.channel)
-    return slack_ids.encode(kind, channel["id"])
+    """A channel payload's Slack id: ``D…`` for a direct conversation, ``G…`` for a group one,
+    ``C…`` for the others."""
+    return conversation_id_of(channel["id"], channel["kind"])
+
+
+def conversation_id_of(channel_id: int, kind: str) -> str:
+    """``conversation_id`` from the channel's id and kind (``ChannelKind`` value)."""
+    id_kind = {"dm": slack_ids.SlackIdKind.dm, "group": slack_ids.SlackIdKind.group}.get(
+        kind, slack_ids.SlackIdKind.channel)
+    return slack_ids.encode(id_kind, channel_id)
 
 
 def conversation(channel: dict[str, Any], team_id: str, *, is_member: bool | None = None,
@@ -82,10 +90,15 @@ def conversation(channel: dict[str, Any], team_id: str, *, is_member: bool | Non
 
 
 def message(payload: dict[str, Any], team_id: str, *, thread_ts: str | None = None,
-            base_url: str | None = None) -> dict[str, Any]:
+            parent_user_id: int | None = None, base_url: str | None = None) -> dict[str, Any]:
     """A message payload as Slack's message object. ``thread_ts``: its thread's first
-    message's ts, for a reply. ``base_url``: this server's address, to show the message's files
-    (``files``, each as ``file`` shows it, without its shares)."""
+    message's ts, for a reply (and ``parent_user_id``, that message's author, when known).
+    ``base_url``: this server's address, to show the message's files (``files``, each as
+    ``file`` shows it, without its shares).
+
+    A post of an incoming webhook is Slack's ``bot_message``: ``subtype``, ``bot_id`` and
+    ``username``, no ``user``. Any other bot's message has ``bot_id`` beside its ``user``, as
+    a Slack app's messages have."""
     author = payload["author"]
     ts = slack_ts.of_payload(payload)
     # Integration content (``messages.content``): its source, as the poster sent it.
@@ -105,28 +118,34 @@ def message(payload: dict[str, Any], team_id: str, *, thread_ts: str | None = No
         data["icons"] = icons
     if author.get("is_bot"):
         data["bot_id"] = slack_ids.bot_id(author["id"])
+    if props.get("webhook_id") is not None:
+        del data["user"]
+        data["subtype"] = "bot_message"
+        data.setdefault("username", author["display_name"])
     if payload.get("client_msg_id"):
         data["client_msg_id"] = payload["client_msg_id"]
     if payload["thread_root_id"] is not None and thread_ts:
         data["thread_ts"] = thread_ts
-        data["parent_user_id"] = None
+        if parent_user_id is not None:
+            data["parent_user_id"] = slack_ids.user_id(parent_user_id)
     elif payload["reply_count"]:
         data["thread_ts"] = ts
         data["reply_count"] = payload["reply_count"]
         if payload.get("last_reply_at"):
             data["latest_reply"] = f"{epoch(payload['last_reply_at'])}.000000"
     if payload.get("edited_at"):
-        data["edited"] = {"user": data["user"], "ts": f"{epoch(payload['edited_at'])}.000000"}
+        data["edited"] = {"user": slack_ids.user_id(author["id"]), "ts": f"{epoch(payload['edited_at'])}.000000"}
     if payload.get("reactions"):
         data["reactions"] = [{"name": slack_emoji.to_name(r["emoji"]), "count": r["count"],
                               "users": [slack_ids.user_id(u) for u in r["user_ids"]]} for r in payload["reactions"]]
+    if payload.get("files"):
+        data["files"] = [{"id": f["id"], "name": f["name"], "title": f["name"], "mimetype": f["content_type"],
+                          "size": f["size"]} for f in payload["files"]]
     if payload.get("pinned"):
         data["pinned_to"] = [slack_ids.channel_id(payload["channel_id"])]
     if payload.get("deleted"):
         data["subtype"] = "tombstone"
         data["text"] = "This message was deleted."
-    if data.get("parent_user_id") is None:
-        data.pop("parent_user_id", None)
     if base_url is not None and payload.get("files") and not payload.get("deleted"):
         data["files"] = [file(f, team_id, base_url) for f in payload["files"]]
         data["upload"] = False
