@@ -390,11 +390,13 @@ export function dismissEphemeral(channelId: number, id: string): void {
   store.ephemeralDismissed(channelId, id);
 }
 
-/** Mute or unmute a conversation (as /mute does): dimmed, no badge but for mentions. */
+/** Mute or unmute a conversation (as /mute does): dimmed, no badge but for mentions. My other
+ *  tabs hear of it from the server (`channel.muted`); this one applies the answer at once. */
 export async function setMuted(channelId: number, muted: boolean): Promise<void> {
   try {
     const channel = muted ? await api.put(`/channels/${channelId}/mute`) : await api.del(`/channels/${channelId}/mute`);
     store.channelMuted(channel.id, channel.muted ?? muted);
+    toast(muted ? 'Muted: only mentions of you make a badge here' : 'Unmuted', 'info');
   } catch (err) {
     reportError(err);
   }

@@ -2,10 +2,10 @@
 // these and never write the state; a failed call throws (an ApiError with the server's code and
 // message) for the view to show next to what failed, except loads, whose failure is state.
 
-import type { Bot, Delivery, NewToken, NewWebhook, Token, Webhook } from '../api/types';
+import type { Bot, Delivery, NewToken, NewWebhook, SlashCommand, Token, Webhook } from '../api/types';
 import { api } from '../shared/api';
 import { messageOf } from '../shared/dialogs';
-import { pickableChannels } from './model';
+import { type CommandFields, type CommandSettings, pickableChannels } from './model';
 import { logKey, state } from './state';
 import * as store from './store';
 
@@ -120,6 +120,54 @@ export async function revokeBotToken(botId: number, tokenId: number): Promise<vo
 /** The secret requests to the bot are signed with (shown on demand, never kept). */
 export async function signingSecret(botId: number): Promise<string> {
   return (await api.get(`/bots/${botId}/signing-secret`)).signing_secret;
+}
+
+// --- slash commands ------------------------------------------------------------------------------
+
+/** The command without its token and signing secret: the state never keeps a secret. */
+function withoutSecrets({ token: _token, signing_secret: _secret, ...command }: SlashCommand): CommandSettings {
+  return command;
+}
+
+export async function loadSlashCommands(): Promise<void> {
+  try {
+    store.slashCommandsLoaded((await api.get(`/workspaces/${workspaceId()}/slash-commands`)).slash_commands.map(withoutSecrets));
+  } catch (err) {
+    store.slashCommandsFailed(messageOf(err));
+  }
+}
+
+/** A new command; its token and signing secret are in the answer, for the page to show once. */
+export async function createSlashCommand(fields: CommandFields): Promise<SlashCommand> {
+  const created = await api.post(`/workspaces/${workspaceId()}/slash-commands`, fields);
+  store.slashCommandSaved(withoutSecrets(created));
+  return created;
+}
+
+/** Change a command's name, URL, description, usage hint or signing bot (only the fields given). */
+export async function updateSlashCommand(commandId: number, changes: Partial<CommandFields>): Promise<void> {
+  store.slashCommandSaved(withoutSecrets(await api.patch(`/slash-commands/${commandId}`, changes)));
+}
+
+/** Delete a command: running it is "not a valid command" from now on; its answers stay. */
+export async function deleteSlashCommand(commandId: number): Promise<void> {
+  await api.del(`/slash-commands/${commandId}`);
+  store.slashCommandDeleted(commandId);
+}
+
+/** A new verification token (requests carry it from now on); the answer holds it, to show once. */
+export async function regenerateSlashCommandToken(commandId: number): Promise<SlashCommand> {
+  const renewed = await api.post(`/slash-commands/${commandId}/token`);
+  store.slashCommandSaved(withoutSecrets(renewed));
+  return renewed;
+}
+
+/** The secret the command's requests are signed with now (its app bot's, or its own): shown on
+ *  demand, never kept. */
+export async function slashCommandSigningSecret(commandId: number): Promise<string> {
+  const command = await api.get(`/slash-commands/${commandId}`);
+  store.slashCommandSaved(withoutSecrets(command));
+  return command.signing_secret;
 }
 
 // --- delivery logs -------------------------------------------------------------------------------

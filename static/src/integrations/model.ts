@@ -1,14 +1,16 @@
 // The Integrations page's rules that need no server and no DOM: which channels a webhook may
-// point at, which bots are people's (not webhooks'), how the delivery log merges pages and what
-// one of its rows shows. Unit-tested in tests/client/integrations/.
+// point at, which bots are people's (not webhooks' or commands'), what a slash command's form
+// sends, how the delivery log merges pages and what one of its rows shows. Unit-tested in
+// tests/client/integrations/.
 
-import type { Bot, Channel, Delivery, Webhook, Workspace } from '../api/types';
+import type { Bot, Channel, Delivery, SlashCommand, Webhook, Workspace } from '../api/types';
 
 export type Role = NonNullable<Workspace['role']>;
 
 /** The `kind` of the deliveries each integration receives (services/integrations/deliveries.py,
- *  register_kind): a bot's Events API requests are `events_api` deliveries to the bot's id. */
-export const DELIVERY_KINDS = { eventsApi: 'events_api' } as const;
+ *  register_kind): a bot's Events API requests are `events_api` deliveries to the bot's id, a
+ *  custom slash command's requests `slash_command` deliveries to the command's id. */
+export const DELIVERY_KINDS = { eventsApi: 'events_api', slashCommand: 'slash_command' } as const;
 
 export const isAdminRole = (role: Role | undefined): boolean => role === 'owner' || role === 'admin';
 
@@ -34,17 +36,80 @@ export function channelLabel(id: number, channels: ReadonlyMap<number, Channel>)
   return name ? `#${name}` : 'a private channel';
 }
 
-/** The bots people made: the workspace's bots without those incoming webhooks post as (each
- *  webhook has a bot account of its own, managed with the webhook). */
-export function ownBots(bots: readonly Bot[], webhooks: readonly Webhook[] | null): Bot[] {
-  const webhookBots = new Set((webhooks ?? []).map((w) => w.bot_id));
-  return bots.filter((b) => !webhookBots.has(b.id));
+/** The bots people made: the workspace's bots without those incoming webhooks and slash
+ *  commands post as (each has a bot account of its own, managed with it). A list not loaded
+ *  (null) leaves nothing out. */
+export function ownBots(bots: readonly Bot[], webhooks: readonly Webhook[] | null,
+  commands: readonly CommandSettings[] | null = null): Bot[] {
+  const integrationBots = new Set([...(webhooks ?? []), ...(commands ?? [])].map((i) => i.bot_id));
+  return bots.filter((b) => !integrationBots.has(b.id));
 }
 
 /** Active webhooks first, then revoked ones, each group as the server lists it (oldest first). */
 export function orderWebhooks(webhooks: readonly Webhook[]): Webhook[] {
   return [...webhooks.filter((w) => !w.revoked), ...webhooks.filter((w) => w.revoked)];
 }
+
+// --- slash commands ------------------------------------------------------------------------------
+
+/** A custom slash command as the page keeps it: its settings without its verification token and
+ *  signing secret (the server sends them with every answer; the page shows them, never keeps them). */
+export type CommandSettings = Omit<SlashCommand, 'token' | 'signing_secret'>;
+
+/** What the command form sends (POST /workspaces/{id}/slash-commands, or a PATCH's fields). */
+export interface CommandFields {
+  name: string;
+  url: string;
+  description: string;
+  usage_hint: string;
+  /** The bot whose signing secret signs its requests; null: the command's own secret. */
+  app_bot_id: number | null;
+}
+
+/** A name as typed ('Deploy', ' /deploy ') as the server stores it: with its slash, lower-case.
+ *  Whether it is a valid name is the server's to say (`invalid`, `name_taken`). */
+export function commandName(typed: string): string {
+  const name = typed.trim().toLowerCase();
+  return name && !name.startsWith('/') ? `/${name}` : name;
+}
+
+/** The command form's values (strings, as a form holds them) as the server takes them. */
+export function commandFields(values: { name: string; url: string; description: string; usage_hint: string; app_bot_id: string }): CommandFields {
+  const bot = Number(values.app_bot_id);
+  return {
+    name: commandName(values.name),
+    url: values.url.trim(),
+    description: values.description.trim(),
+    usage_hint: values.usage_hint.trim(),
+    app_bot_id: values.app_bot_id && Number.isInteger(bot) && bot > 0 ? bot : null,
+  };
+}
+
+/** What an edit changes: the fields that differ from the command's (a PATCH sends only those;
+ *  none: there is nothing to save). */
+export function commandChanges(command: CommandSettings, fields: CommandFields): Partial<CommandFields> {
+  const changes: Partial<CommandFields> = {};
+  if (fields.name !== command.name) changes.name = fields.name;
+  if (fields.url !== command.url) changes.url = fields.url;
+  if (fields.description !== command.description) changes.description = fields.description;
+  if (fields.usage_hint !== command.usage_hint) changes.usage_hint = fields.usage_hint;
+  if (fields.app_bot_id !== command.app_bot_id) changes.app_bot_id = fields.app_bot_id;
+  return changes;
+}
+
+/** Commands by name, as the server lists them (a rename moves one). */
+export function orderCommands<C extends { name: string }>(commands: readonly C[]): C[] {
+  return [...commands].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** Who signs a command's requests, for its row: its app bot ('@build-bot'), or its own secret. */
+export function signerLabel(command: CommandSettings, bots: readonly Bot[] | null): string {
+  if (command.app_bot_id === null) return '';
+  const bot = bots?.find((b) => b.id === command.app_bot_id);
+  return bot ? `@${bot.username}` : 'a bot';
+}
+
+// --- delivery logs -------------------------------------------------------------------------------
 
 /** A delivery log's entries newest first, each once: `incoming` (a page, a replay, a refreshed
  *  delivery) replaces the entries it carries again and adds the others. */

@@ -6,7 +6,8 @@
 import type { FunctionComponent } from 'preact';
 import type { SectionInfo } from './model';
 import { Bots } from './views/bots';
-import { OutgoingWebhooks, SlashCommands } from './views/upcoming';
+import { SlashCommands } from './views/commands';
+import { OutgoingWebhooks } from './views/upcoming';
 import { IncomingWebhooks } from './views/webhooks';
 
 export interface Section extends SectionInfo {

@@ -3,7 +3,7 @@
 // same Biome rules hold the writable handle to store.ts).
 
 import type { Bot, Channel, Delivery, Me, Token, Webhook, Workspace } from '../api/types';
-import { isAdminRole } from './model';
+import { type CommandSettings, isAdminRole } from './model';
 
 /** Something loaded from the server: not yet, loaded, or the reason it could not be. */
 export type Loaded<T> = { status: 'loading' } | { status: 'ready'; value: T } | { status: 'error'; message: string };
@@ -26,6 +26,8 @@ export interface State {
   people: Map<number, string>;
   webhooks: Loaded<Webhook[]>;
   bots: Loaded<Bot[]>;
+  /** Custom slash commands, by name, without their token and signing secret. */
+  slashCommands: Loaded<CommandSettings[]>;
   /** Bot tokens, by bot id, loaded when the bot's details open. */
   botTokens: Map<number, Loaded<Token[]>>;
   /** Delivery logs by `logKey(kind, integration id)`. */
@@ -44,6 +46,7 @@ export const writableState: State = {
   people: new Map(),
   webhooks: { status: 'loading' },
   bots: { status: 'loading' },
+  slashCommands: { status: 'loading' },
   botTokens: new Map(),
   logs: new Map(),
 };

@@ -4,8 +4,8 @@
 // only that entry, so a slow answer about one integration never touches another's.
 
 import type { Bot, Channel, Delivery, Me, Token, Webhook, Workspace } from '../api/types';
-import { mergeDeliveries } from './model';
-import { type DeliveryLog, writableState as s } from './state';
+import { type CommandSettings, DELIVERY_KINDS, mergeDeliveries, orderCommands } from './model';
+import { type DeliveryLog, logKey, writableState as s } from './state';
 
 const listeners = new Set<() => void>();
 let scheduled = false;
@@ -35,6 +35,7 @@ export function start(me: Me, workspace: Workspace): void {
   s.people = new Map();
   s.webhooks = { status: 'loading' };
   s.bots = { status: 'loading' };
+  s.slashCommands = { status: 'loading' };
   s.botTokens = new Map();
   s.logs = new Map();
   changed();
@@ -125,6 +126,34 @@ export function botTokenSaved(botId: number, token: Token): void {
   const list = entry?.status === 'ready' ? entry.value : [];
   const found = list.some((t) => t.id === token.id);
   s.botTokens.set(botId, { status: 'ready', value: found ? list.map((t) => (t.id === token.id ? token : t)) : [token, ...list] });
+  changed();
+}
+
+// --- slash commands ------------------------------------------------------------------------------
+
+export function slashCommandsLoaded(commands: CommandSettings[]): void {
+  s.slashCommands = { status: 'ready', value: orderCommands(commands) };
+  changed();
+}
+
+export function slashCommandsFailed(message: string): void {
+  s.slashCommands = { status: 'error', message };
+  changed();
+}
+
+/** A command made or changed (renamed, a new URL or signing bot...): the list stays by name. */
+export function slashCommandSaved(command: CommandSettings): void {
+  const list = s.slashCommands.status === 'ready' ? s.slashCommands.value : [];
+  s.slashCommands = { status: 'ready', value: orderCommands([...list.filter((c) => c.id !== command.id), command]) };
+  changed();
+}
+
+/** A command deleted: gone from the list, with its delivery log. */
+export function slashCommandDeleted(commandId: number): void {
+  if (s.slashCommands.status === 'ready') {
+    s.slashCommands = { status: 'ready', value: s.slashCommands.value.filter((c) => c.id !== commandId) };
+  }
+  s.logs.delete(logKey(DELIVERY_KINDS.slashCommand, commandId));
   changed();
 }
 

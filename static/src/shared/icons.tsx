@@ -35,6 +35,9 @@ const SHAPES = {
     ['path', { d: 'm21 15-5-5L5 21' }]],
   upload: [['path', { d: 'M21 15v4a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-4' }], ['path', { d: 'm17 8-5-5-5 5M12 3v12' }]],
   'chevron-left': [['path', { d: 'm15 18-6-6 6-6' }]],
+  bell: [['path', { d: 'M6 16V11a6 6 0 0 1 12 0v5l2 2H4z' }], ['path', { d: 'M10 21h4' }]],
+  'bell-off': [['path', { d: 'M8.3 6.3A6 6 0 0 0 6 11v5l-2 2h14M18 14v-3a6 6 0 0 0-7.4-5.8' }], ['path', { d: 'M10 21h4' }],
+    ['path', { d: 'm3 3 18 18' }]],
 } satisfies Record<string, Shape[]>;
 
 export type IconName = keyof typeof SHAPES;

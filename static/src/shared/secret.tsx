@@ -5,7 +5,7 @@ import type { ComponentChildren } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import { toast } from './toast';
 
-export function OneTimeSecret({ value, label, noun, testid, onDone, children }: {
+export function OneTimeSecret({ value, label, noun, testid, onDone, autoFocus = true, children }: {
   /** The secret itself. */
   value: string;
   /** The field's accessible name ('Secret of token deploy'). */
@@ -16,11 +16,15 @@ export function OneTimeSecret({ value, label, noun, testid, onDone, children }: 
   testid: string;
   /** "I have copied it": hide it for good. */
   onDone?: () => void;
+  /** Take the focus when shown (default); false for a second secret shown beside the first. */
+  autoFocus?: boolean;
   /** The warning shown above it. */
   children: ComponentChildren;
 }) {
   const input = useRef<HTMLInputElement>(null);
-  useLayoutEffect(() => input.current?.focus(), [value]);
+  useLayoutEffect(() => {
+    if (autoFocus) input.current?.focus();
+  }, [value]);
   const copy = () => {
     (navigator.clipboard?.writeText(value) ?? Promise.reject(new Error('no clipboard')))
       .then(() => toast(`${noun.charAt(0).toUpperCase()}${noun.slice(1)} copied`, 'info'), () => {

@@ -1,5 +1,5 @@
 // Payloads of the Integrations page's routes, shaped like the server's (typed by the generated schema).
-import type { Bot, Delivery, DeliveryAttempt, Webhook, Workspace } from '../../../static/src/api/types';
+import type { Bot, Delivery, DeliveryAttempt, SlashCommand, Webhook, Workspace } from '../../../static/src/api/types';
 
 export const WS = 10;
 
@@ -18,6 +18,13 @@ export function bot(id: number, fields: Partial<Bot> = {}): Bot {
   return { id, username: `bot${id}`, display_name: `Bot ${id}`, is_bot: true, workspace_id: WS, owner_id: 1,
     description: '', icon_url: null, ignore_bots: true, active: true, created_at: '2025-01-01T00:00:00.000Z',
     deactivated_at: null, events_url: null, ...fields };
+}
+
+/** A custom slash command as its admins see it, secrets included (as every answer carries them). */
+export function slashCommand(id: number, fields: Partial<SlashCommand> = {}): SlashCommand {
+  return { id, workspace_id: WS, name: `/cmd${id}`, url: `https://cmd.example.test/${id}`, description: '', usage_hint: '',
+    bot_id: 200 + id, app_bot_id: null, token: `${id}`.padStart(24, 'a'), signing_secret: `${id}`.padStart(32, 'b'),
+    created_by: 1, created_at: '2025-01-01T00:00:00.000Z', ...fields };
 }
 
 export function attempt(number: number, fields: Partial<DeliveryAttempt> = {}): DeliveryAttempt {

@@ -1,11 +1,11 @@
 // The Integrations page's pure rules (static/src/integrations/model.ts).
 import { describe, expect, it } from 'vitest';
 import {
-  channelLabel, formatDuration, mergeDeliveries, orderWebhooks, ownBots, pickableChannels, sectionFromHash, summarize,
-  visibleSections,
+  channelLabel, commandChanges, commandFields, commandName, formatDuration, mergeDeliveries, orderCommands, orderWebhooks, ownBots,
+  pickableChannels, sectionFromHash, signerLabel, summarize, visibleSections,
 } from '../../../static/src/integrations/model';
 import { channel } from '../fixtures';
-import { attempt, bot, delivery, webhook } from './fixtures';
+import { attempt, bot, delivery, slashCommand, webhook } from './fixtures';
 
 describe('pickableChannels', () => {
   it('keeps named, live channels from both lists, each once, by name', () => {
@@ -23,15 +23,49 @@ describe('pickableChannels', () => {
 });
 
 describe('bots and webhooks', () => {
-  it('leaves out the bots incoming webhooks post as', () => {
-    const bots = [bot(1), bot(101), bot(2)];
-    expect(ownBots(bots, [webhook(1)]).map((b) => b.id)).toEqual([1, 2]);
-    expect(ownBots(bots, null).map((b) => b.id)).toEqual([1, 101, 2]);
+  it('leaves out the bots incoming webhooks and slash commands post as', () => {
+    const bots = [bot(1), bot(101), bot(2), bot(203)];
+    expect(ownBots(bots, [webhook(1)]).map((b) => b.id)).toEqual([1, 2, 203]);
+    expect(ownBots(bots, [webhook(1)], [slashCommand(3)]).map((b) => b.id)).toEqual([1, 2]);
+    expect(ownBots(bots, null, [slashCommand(3)]).map((b) => b.id)).toEqual([1, 101, 2]);
+    expect(ownBots(bots, null).map((b) => b.id)).toEqual([1, 101, 2, 203]);
   });
 
   it('lists active webhooks before revoked ones, each group in the server’s order', () => {
     const list = [webhook(1, { revoked: true }), webhook(2), webhook(3, { revoked: true }), webhook(4)];
     expect(orderWebhooks(list).map((w) => w.id)).toEqual([2, 4, 1, 3]);
+  });
+});
+
+describe('slash commands', () => {
+  it('writes a name as the server stores it: with its slash, lower-case', () => {
+    expect([commandName(' Deploy '), commandName('/deploy'), commandName('/Ship-It'), commandName('  ')])
+      .toEqual(['/deploy', '/deploy', '/ship-it', '']);
+  });
+
+  it('reads the form: trimmed text, and a signing bot only when one is chosen', () => {
+    expect(commandFields({ name: 'deploy', url: ' https://x.test/c ', description: ' Ship it ', usage_hint: ' [env] ', app_bot_id: '' }))
+      .toEqual({ name: '/deploy', url: 'https://x.test/c', description: 'Ship it', usage_hint: '[env]', app_bot_id: null });
+    expect(commandFields({ name: '/d', url: 'u', description: '', usage_hint: '', app_bot_id: '7' }).app_bot_id).toBe(7);
+    expect(commandFields({ name: '/d', url: 'u', description: '', usage_hint: '', app_bot_id: 'x' }).app_bot_id).toBeNull();
+  });
+
+  it('sends only what an edit changed', () => {
+    const { token: _t, signing_secret: _s, ...command } = slashCommand(1, { name: '/deploy', url: 'https://x.test/c',
+      description: 'Ship', usage_hint: '[env]', app_bot_id: 7 });
+    const same = { name: '/deploy', url: 'https://x.test/c', description: 'Ship', usage_hint: '[env]', app_bot_id: 7 };
+    expect(commandChanges(command, same)).toEqual({});
+    expect(commandChanges(command, { ...same, name: '/ship', app_bot_id: null }))
+      .toEqual({ name: '/ship', app_bot_id: null });
+    expect(commandChanges(command, { ...same, description: '', usage_hint: '' })).toEqual({ description: '', usage_hint: '' });
+  });
+
+  it('lists commands by name, and says who signs them', () => {
+    expect(orderCommands([slashCommand(1, { name: '/zeta' }), slashCommand(2, { name: '/alpha' }), slashCommand(3, { name: '/alpha-2' })])
+      .map((c) => c.name)).toEqual(['/alpha', '/alpha-2', '/zeta']);
+    expect(signerLabel(slashCommand(1), [bot(7)])).toBe('');
+    expect(signerLabel(slashCommand(1, { app_bot_id: 7 }), [bot(7)])).toBe('@bot7');
+    expect(signerLabel(slashCommand(1, { app_bot_id: 7 }), null)).toBe('a bot');
   });
 });
 

@@ -1,6 +1,7 @@
 // The Integrations page's views over a fake server: who sees which sections, incoming webhooks
-// (made with the URL shown once, errors inline, revoked after a confirmation) and a delivery
-// log with Replay.
+// (made with the URL shown once, errors inline, revoked after a confirmation), slash commands
+// (made with their secrets shown once, a taken name refused in the form, edited, a new token,
+// deleted after a confirmation, their delivery log) and a delivery log with Replay.
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as store from '../../../static/src/integrations/store';
@@ -8,7 +9,7 @@ import { useStateChanges } from '../../../static/src/integrations/views/common';
 import { DeliveryLog } from '../../../static/src/integrations/views/deliveries';
 import { Page } from '../../../static/src/integrations/views/page';
 import { channel, member } from '../fixtures';
-import { type Answer, attempt, delivery, fakeFetch, WS, webhook, workspace } from './fixtures';
+import { type Answer, attempt, bot, delivery, fakeFetch, slashCommand, WS, webhook, workspace } from './fixtures';
 
 const ME = { id: 1, username: 'ada', display_name: 'Ada', email: 'ada@example.com', is_bot: false, created_at: '2025-01-01T00:00:00.000Z' };
 const DIRECTORY: Record<string, Answer> = {
@@ -62,12 +63,12 @@ describe('the page', () => {
     expect(server.calls.some((c) => c.path.includes('/bots') || c.path.includes('/deliveries'))).toBe(false);
   });
 
-  it('leaves outgoing webhooks and slash commands empty, ready for their APIs', async () => {
+  it('leaves outgoing webhooks empty, ready for their API', async () => {
     vi.stubGlobal('fetch', fakeFetch({}).fn);
     store.start(ME, workspace('owner'));
-    store.showSection('slash-commands');
+    store.showSection('outgoing-webhooks');
     render(<Page />);
-    expect(screen.getByTestId('slash-commands-empty').textContent).toContain('No slash commands yet');
+    expect(screen.getByTestId('outgoing-webhooks-empty').textContent).toContain('No outgoing webhooks yet');
   });
 });
 
@@ -136,6 +137,165 @@ describe('incoming webhooks', () => {
     await waitFor(() => expect(screen.getByTestId('webhook-row').textContent).toContain('revoked'));
     expect(server.calls.filter((c) => c.method === 'DELETE').map((c) => c.path)).toEqual(['/webhooks/3']);
     expect(screen.queryByRole('button', { name: 'Revoke webhook Nagios' })).toBeNull();
+  });
+});
+
+describe('slash commands', () => {
+  // /weather is signed as @build (bot 7); bot 201 is /weather's own bot account and bot 105 an
+  // incoming webhook's: neither is a bot people made, to sign commands with.
+  const weather = slashCommand(1, { name: '/weather', url: 'https://weather.example.test/slack', description: 'The forecast',
+    usage_hint: '[city]', app_bot_id: 7 });
+  const SERVER: Record<string, Answer> = {
+    [`GET /workspaces/${WS}/bots`]: [200, { bots: [bot(7, { username: 'build' }), bot(105), bot(201, { username: 'weather' })] }],
+    [`GET /workspaces/${WS}/webhooks`]: [200, { webhooks: [webhook(5)] }],
+    [`GET /workspaces/${WS}/deliveries`]: [200, { deliveries: [], has_more: false }],
+  };
+  const open = async (routes: Record<string, Answer | Answer[]>) => {
+    const server = fakeFetch({ ...SERVER, ...routes });
+    vi.stubGlobal('fetch', server.fn);
+    store.start(ME, workspace('admin'));
+    store.showSection('slash-commands');
+    render(<Page />);
+    return server;
+  };
+  const rowOf = (name: string) => document.querySelector(`[data-testid="slash-command-row"][data-command="${name}"]`) as HTMLElement;
+  const fill = (form: HTMLElement, values: Record<string, string>) => {
+    for (const [label, value] of Object.entries(values)) fireEvent.input(within(form).getByLabelText(label), { target: { value } });
+  };
+
+  it('lists each command with its hint, URL and signing bot; members do not see the section', async () => {
+    const server = await open({ [`GET /workspaces/${WS}/slash-commands`]: [200, { slash_commands: [weather] }] });
+    const row = await screen.findByTestId('slash-command-row');
+    await waitFor(() => expect(row.textContent).toContain('@build'));
+    expect([...row.querySelectorAll('th, td')].slice(0, 5).map((c) => c.textContent))
+      .toEqual(['/weather', 'The forecast', '[city]', 'https://weather.example.test/slack', '@build']);
+    expect(document.body.innerHTML).not.toContain(weather.token);  // the list's answer carries it; the page does not show it
+    expect(server.calls.find((c) => c.path === `/workspaces/${WS}/slash-commands`)?.method).toBe('GET');
+
+    cleanup();
+    const member = fakeFetch({ ...DIRECTORY, [`GET /workspaces/${WS}/webhooks`]: [200, { webhooks: [] }] });
+    vi.stubGlobal('fetch', member.fn);
+    store.start({ ...ME, id: 2 }, workspace('member', { members_create_webhooks: true }));
+    store.showSection('slash-commands');
+    render(<Page />);
+    expect(screen.queryByTestId('section-slash-commands')).toBeNull();
+    expect(screen.queryByRole('link', { name: 'Slash commands' })).toBeNull();
+    await screen.findByTestId('webhooks-empty');
+    expect(member.calls.some((c) => c.path.includes('slash-commands'))).toBe(false);
+  });
+
+  it('makes one: a taken name is refused in the form, then its token and signing secret are shown once', async () => {
+    const made = slashCommand(2, { name: '/deploy', url: 'https://deploy.example.test/slack', description: 'Ship a build',
+      usage_hint: '[environment]' });
+    const server = await open({
+      [`GET /workspaces/${WS}/slash-commands`]: [200, { slash_commands: [weather] }],
+      [`POST /workspaces/${WS}/slash-commands`]: [
+        [409, { error: { code: 'name_taken', message: '/help is a built-in command', field: 'name' } }],
+        [201, made],
+      ],
+    });
+    await screen.findByTestId('slash-command-row');
+    fireEvent.click(screen.getByTestId('new-slash-command'));
+    const form = dialog('new-slash-command-dialog');
+    if (!form) throw new Error('no dialog');
+    // People's bots only: not the webhook's, nor /weather's own.
+    const signers = await waitFor(() => {
+      const options = [...(within(form).getByLabelText('Sign requests with') as HTMLSelectElement).options].map((o) => o.textContent);
+      expect(options).toHaveLength(2);
+      return options;
+    });
+    expect(signers).toEqual(['The command’s own signing secret', '@build’s signing secret']);
+    fill(form, { Command: 'Help', 'Request URL': 'https://deploy.example.test/slack', 'Description (optional)': ' Ship a build ',
+      'Usage hint (optional)': '[environment]' });
+    fireEvent.submit(within(form).getByTestId('slash-command-form'));
+    await waitFor(() => expect(within(form).getByTestId('slash-command-form-error').textContent).toBe('/help is a built-in command'));
+
+    fill(form, { Command: '/deploy' });
+    fireEvent.submit(within(form).getByTestId('slash-command-form'));
+    const token = await within(form).findByTestId('slash-command-token');
+    expect((token as HTMLInputElement).value).toBe(made.token);
+    expect((within(form).getByTestId('slash-command-signing-secret') as HTMLInputElement).value).toBe(made.signing_secret);
+    expect(document.activeElement).toBe(token);
+    expect(server.calls.filter((c) => c.method === 'POST').map((c) => c.body)).toEqual([
+      { name: '/help', url: 'https://deploy.example.test/slack', description: 'Ship a build', usage_hint: '[environment]', app_bot_id: null },
+      { name: '/deploy', url: 'https://deploy.example.test/slack', description: 'Ship a build', usage_hint: '[environment]', app_bot_id: null },
+    ]);
+    // Listed by name: /deploy before /weather.
+    await waitFor(() => expect(screen.getAllByTestId('slash-command-row').map((r) => r.dataset.command)).toEqual(['/deploy', '/weather']));
+    expect(rowOf('/deploy').textContent).toContain('none');
+    fireEvent.click(within(form).getByTestId('new-slash-command-done'));
+    expect(dialog('new-slash-command-dialog')).toBeNull();
+    expect(document.body.innerHTML).not.toContain(made.token);  // shown once: gone with its dialog
+    expect(document.body.innerHTML).not.toContain(made.signing_secret);
+  });
+
+  it('edits one, sending only what changed', async () => {
+    const server = await open({
+      [`GET /workspaces/${WS}/slash-commands`]: [200, { slash_commands: [weather] }],
+      'PATCH /slash-commands/1': [200, { ...weather, usage_hint: '[city] [days]', app_bot_id: null }],
+    });
+    const row = await screen.findByTestId('slash-command-row');
+    await waitFor(() => expect(row.textContent).toContain('@build'));
+    fireEvent.click(within(row).getByRole('button', { name: 'Edit /weather' }));
+    const form = dialog('edit-slash-command-dialog');
+    if (!form) throw new Error('no dialog');
+    const select = within(form).getByLabelText('Sign requests with') as HTMLSelectElement;
+    expect(select.value).toBe('7');
+    expect((within(form).getByLabelText('Command') as HTMLInputElement).value).toBe('/weather');
+    fill(form, { 'Usage hint (optional)': '[city] [days]' });
+    fireEvent.change(select, { target: { value: '' } });
+    fireEvent.submit(within(form).getByTestId('slash-command-form'));
+    await waitFor(() => expect(dialog('edit-slash-command-dialog')).toBeNull());
+    expect(server.calls.filter((c) => c.method === 'PATCH').map((c) => [c.path, c.body]))
+      .toEqual([['/slash-commands/1', { usage_hint: '[city] [days]', app_bot_id: null }]]);
+    await waitFor(() => expect(rowOf('/weather').textContent).toContain('[city] [days]'));
+    expect(rowOf('/weather').textContent).toContain('none');
+  });
+
+  it('gives one a new token after a confirmation, shows its delivery log, and deletes it after another', async () => {
+    const server = await open({
+      [`GET /workspaces/${WS}/slash-commands`]: [200, { slash_commands: [weather] }],
+      [`GET /workspaces/${WS}/deliveries`]: [200, { deliveries: [delivery(9, { kind: 'slash_command', integration_id: 1, event: '/weather' })],
+        has_more: false }],
+      'POST /slash-commands/1/token': [200, { ...weather, token: 'f'.repeat(24) }],
+      'DELETE /slash-commands/1': [200, { ok: true }],
+    });
+    const row = await screen.findByTestId('slash-command-row');
+    fireEvent.click(within(row).getByRole('button', { name: 'Manage /weather' }));
+    const details = await screen.findByTestId('slash-command-details');
+    await within(details).findByTestId('delivery-row');
+    expect(server.calls.find((c) => c.path === `/workspaces/${WS}/deliveries`)?.query)
+      .toBe('kind=slash_command&integration_id=1&limit=20');
+
+    fireEvent.click(within(details).getByTestId('slash-command-new-token'));
+    fireEvent.click(within(dialog('confirm-dialog') as HTMLElement).getByTestId('confirm-button'));
+    const token = await within(details).findByTestId('slash-command-token');
+    expect((token as HTMLInputElement).value).toBe('f'.repeat(24));
+    fireEvent.click(within(details).getByRole('button', { name: 'I have copied it' }));
+    expect(document.body.innerHTML).not.toContain('f'.repeat(24));
+
+    fireEvent.click(within(row).getByRole('button', { name: 'Delete /weather' }));
+    const confirm = dialog('confirm-dialog');
+    expect(confirm?.textContent).toContain('Delete /weather?');
+    fireEvent.click(within(confirm as HTMLElement).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(dialog('confirm-dialog')).toBeNull());
+    expect(server.calls.some((c) => c.method === 'DELETE')).toBe(false);
+    fireEvent.click(within(row).getByRole('button', { name: 'Delete /weather' }));
+    fireEvent.click(within(dialog('confirm-dialog') as HTMLElement).getByTestId('confirm-button'));
+    expect(await screen.findByTestId('slash-commands-empty')).toBeTruthy();
+    expect(server.calls.filter((c) => c.method === 'DELETE').map((c) => c.path)).toEqual(['/slash-commands/1']);
+  });
+
+  it('shows why a change was refused in its row', async () => {
+    await open({
+      [`GET /workspaces/${WS}/slash-commands`]: [200, { slash_commands: [weather] }],
+      'DELETE /slash-commands/1': [403, { error: { code: 'admin_only', message: 'only workspace admins can do this' } }],
+    });
+    const row = await screen.findByTestId('slash-command-row');
+    fireEvent.click(within(row).getByRole('button', { name: 'Delete /weather' }));
+    fireEvent.click(within(dialog('confirm-dialog') as HTMLElement).getByTestId('confirm-button'));
+    expect((await screen.findByTestId('slash-command-error')).textContent).toBe('only workspace admins can do this');
+    expect(screen.getByTestId('slash-command-row')).toBeTruthy();
   });
 });
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { logKey, state } from '../../../static/src/integrations/state';
 import * as store from '../../../static/src/integrations/store';
-import { delivery, webhook, workspace } from './fixtures';
+import { delivery, slashCommand, webhook, workspace } from './fixtures';
 
 const ME = { id: 1, username: 'ada', display_name: 'Ada', email: 'ada@example.com', is_bot: false, created_at: '2025-01-01T00:00:00.000Z' };
 
@@ -43,5 +43,24 @@ describe('the integrations store', () => {
     expect(state.logs.get(key)).toMatchObject({ hasMore: true, loading: false, error: null });
     expect(state.logs.get(key)?.deliveries.map((d) => d.id)).toEqual([11, 10]);
     expect(state.logs.get(logKey('events_api', 8))).toBeUndefined();  // one log's load touches no other
+  });
+
+  it('keeps slash commands by name, without their secrets, and forgets a deleted one’s log', () => {
+    store.start(ME, workspace('admin'));
+    const settings = (id: number, name: string) => {
+      const { token: _t, signing_secret: _s, ...command } = slashCommand(id, { name });
+      return command;
+    };
+    store.slashCommandsLoaded([settings(2, '/zeta'), settings(1, '/beta')]);
+    store.slashCommandSaved(settings(3, '/alpha'));
+    store.slashCommandSaved(settings(2, '/gamma'));
+    const names = () => (state.slashCommands.status === 'ready' ? state.slashCommands.value.map((c) => c.name) : null);
+    expect(names()).toEqual(['/alpha', '/beta', '/gamma']);
+    store.deliveriesLoaded(logKey('slash_command', 1), [delivery(5, { kind: 'slash_command', integration_id: 1 })], false, false);
+    store.deliveriesLoaded(logKey('events_api', 1), [delivery(6)], false, false);
+    store.slashCommandDeleted(1);
+    expect(names()).toEqual(['/alpha', '/gamma']);
+    expect(state.logs.has(logKey('slash_command', 1))).toBe(false);
+    expect(state.logs.has(logKey('events_api', 1))).toBe(true);  // a bot with the same id keeps its log
   });
 });

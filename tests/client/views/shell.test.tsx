@@ -1,8 +1,11 @@
-import { cleanup, render, screen } from '@testing-library/preact';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Channel, Workspace } from '../../../static/src/api/types';
+import { applyEphemeral } from '../../../static/src/chat/events';
+import { register } from '../../../static/src/chat/render';
+import { state } from '../../../static/src/chat/state';
 import * as store from '../../../static/src/chat/store';
-import { Badges, ConnectionBanner, countsLabel, Sidebar, WorkspaceBar } from '../../../static/src/chat/views/shell';
+import { Badges, ConnectionBanner, countsLabel, Header, Sidebar, WorkspaceBar } from '../../../static/src/chat/views/shell';
 
 function channel(id: number, fields: Partial<Channel>): Channel {
   return {
@@ -25,7 +28,10 @@ function given(channels: Channel[], { current = workspace(10), others = [] as Wo
   if (first) store.channelOpened(first.id);
 }
 
-afterEach(cleanup);
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
 
 describe('countsLabel', () => {
   it('names the counts a badge shows, capped like the server', () => {
@@ -132,6 +138,47 @@ describe('Sidebar', () => {
     render(<Sidebar />);
     expect(screen.getByRole('heading', { level: 2 }).textContent).toBe('No workspace');
     expect(screen.getByRole('button', { name: 'Create a workspace' })).toBeTruthy();
+  });
+});
+
+describe('Header', () => {
+  afterEach(() => register('header', () => {}));
+
+  it('mutes the open channel and unmutes it, following my other tabs’ changes too', async () => {
+    given([channel(2, { name: 'random' }), channel(3, { name: 'alerts' })]);
+    const calls: string[] = [];
+    vi.stubGlobal('fetch', vi.fn(async (url: string, init: RequestInit = {}) => {
+      calls.push(`${init.method} ${url}`);
+      const muted = init.method === 'PUT';
+      return new Response(JSON.stringify(channel(2, { name: 'random', muted })), { status: 200, headers: { 'Content-Type': 'application/json' } });
+    }));
+    const { rerender } = render(<Header />);
+    register('header', () => rerender(<Header />));  // as mountApp does: the store invalidates the header
+    expect(screen.queryByTestId('muted-tag')).toBeNull();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Mute channel' }));
+    const unmute = await screen.findByRole('button', { name: 'Unmute channel' });
+    expect(calls).toEqual(['PUT /api/v1/channels/2/mute']);
+    expect(state.channels.get(2)?.muted).toBe(true);
+    expect(screen.getByTestId('muted-tag').textContent).toBe('muted');
+
+    fireEvent.click(unmute);
+    await screen.findByRole('button', { name: 'Mute channel' });
+    expect(calls).toEqual(['PUT /api/v1/channels/2/mute', 'DELETE /api/v1/channels/2/mute']);
+
+    // Muted from another tab: the server tells every tab (channel.muted), and the header follows.
+    applyEphemeral('channel.muted', { channel_id: 2, muted: true, workspace_id: 10 });
+    await waitFor(() => expect(screen.getByTestId('mute-toggle').getAttribute('aria-label')).toBe('Unmute channel'));
+    applyEphemeral('channel.muted', { channel_id: 3, muted: true, workspace_id: 10 });  // another channel's: not this header's
+    expect(state.channels.get(3)?.muted).toBe(true);
+    expect(screen.getByTestId('mute-toggle').getAttribute('aria-label')).toBe('Unmute channel');
+  });
+
+  it('calls a direct conversation a conversation', () => {
+    given([channel(5, { name: null, kind: 'dm', muted: true, members: [{ id: 1, display_name: 'Ada', username: 'ada', is_bot: false },
+      { id: 2, display_name: 'Bob', username: 'bob', is_bot: false }] })]);
+    render(<Header />);
+    expect(screen.getByRole('button', { name: 'Unmute conversation' })).toBeTruthy();
   });
 });
 

@@ -232,6 +232,21 @@ export function Sidebar() {
 
 // --- conversation header --------------------------------------------------------------------------
 
+/** Mute or unmute the conversation for me (as /mute does). Its name says what a press does;
+ *  the state it leaves shows in the title's "muted" tag and the dimmed sidebar entry, and
+ *  follows `channel.muted` from my other tabs. */
+export function MuteToggle({ channel }: { channel: Channel }) {
+  const noun = isDirect(channel) ? 'conversation' : 'channel';
+  const label = channel.muted ? `Unmute ${noun}` : `Mute ${noun}`;
+  return (
+    <button type="button" class="icon" aria-label={label} title={channel.muted ? label : `${label}: only mentions make a badge`}
+      data-testid="mute-toggle" data-muted={channel.muted ? 'true' : 'false'}
+      onClick={() => actions.setMuted(channel.id, !channel.muted)}>
+      <Icon name={channel.muted ? 'bell-off' : 'bell'} />
+    </button>
+  );
+}
+
 export function Header() {
   const channel = state.channelId === null ? undefined : state.channels.get(state.channelId);
   const menu = (
@@ -257,6 +272,7 @@ export function Header() {
           {title}
           {channel.archived ? <span class="role-tag">archived</span> : null}
           {channel.broadcast ? <span class="role-tag">broadcast</span> : null}
+          {channel.muted ? <span class="role-tag" data-testid="muted-tag">muted</span> : null}
         </h1>
         {channel.topic ? <p class="topic muted" data-testid="topic">{channel.topic}</p> : null}
       </div>
@@ -267,6 +283,7 @@ export function Header() {
           onClick={toggle('pins', actions.openPins)}><Icon name="pin" /></button>
         <button type="button" class="icon" aria-label="Members" title="Members" aria-pressed={panelKind === 'members' ? 'true' : 'false'}
           onClick={toggle('members', actions.openMembers)}><Icon name="users" /></button>
+        <MuteToggle channel={channel} />
         <button type="button" class="icon" aria-label="Conversation details" title="Details"
           onClick={() => channelDetailsDialog(channel)}><Icon name="info" /></button>
       </div>

@@ -1,8 +1,8 @@
-// Sections whose server API is being built (outgoing webhooks, slash commands): each shows what
-// it will hold, with an empty table, so the page's structure is in place. To bring one to life:
-// load its list in actions.ts into state (store.ts), render rows instead of <Upcoming>'s empty
-// state, and give each row a <DeliveryLog kind="…" integrationId={…} /> (views/deliveries.tsx):
-// their requests are deliveries like a bot's Events API requests.
+// Sections whose server API is being built (outgoing webhooks): each shows what it will hold,
+// with an empty table, so the page's structure is in place. To bring one to life: load its list
+// in actions.ts into state (store.ts), render rows instead of <Upcoming>'s empty state, and give
+// each row a <DeliveryLog kind="…" integrationId={…} /> (views/deliveries.tsx): their requests
+// are deliveries like a bot's Events API requests (views/commands.tsx is the worked example).
 
 function Upcoming({ testid, noun, columns, children }: {
   testid: string; noun: string; columns: string[]; children: string;
@@ -34,15 +34,6 @@ export function OutgoingWebhooks() {
   return (
     <Upcoming testid="outgoing-webhooks" noun="outgoing webhooks" columns={['Name', 'Channel', 'Trigger words', 'URL', 'Created']}>
       Send the messages of a channel that start with a trigger word to a URL of yours, and post its answer.
-    </Upcoming>
-  );
-}
-
-/** Slash commands: /api/v1/workspaces/{id}/slash-commands, in the making. */
-export function SlashCommands() {
-  return (
-    <Upcoming testid="slash-commands" noun="slash commands" columns={['Command', 'URL', 'Description', 'Created']}>
-      Commands people type in the composer (/deploy, /weather) that are sent to a URL of yours, which answers them.
     </Upcoming>
   );
 }
