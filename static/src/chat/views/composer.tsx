@@ -232,7 +232,9 @@ export function Composer({ id, label, target }: { id: string; label: string; tar
         return;
       }
       const chosen = suggestions[highlighted];
-      if (chosen && ((e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab')) {
+      // Enter on a name typed in full runs it (as Slack does); on a partial one it picks.
+      const typedInFull = chosen !== undefined && chosen.name === partial;
+      if (chosen && ((e.key === 'Enter' && !e.shiftKey && !typedInFull) || e.key === 'Tab')) {
         e.preventDefault();
         pick(chosen);
         return;
