@@ -52,7 +52,8 @@ TAGS = {"accounts": "sign-up, your profile and personal API tokens",
         "events": "catch-up after a disconnect",
         "bots": "bot users of a workspace, their tokens and signing secrets",
         "webhooks": "incoming webhooks: secret URLs that post Slack or Mattermost payloads into a channel "
-                    "(the posts themselves go to /hooks/{secret}, docs/integrations.md)",
+                    "(the posts themselves go to /hooks/{secret}, docs/integrations.md); outgoing webhooks: "
+                    "messages sent to an integration, its replies posted back",
         "meta": "this document"}
 _IGNORED_METHODS = {"HEAD", "OPTIONS"}
 

@@ -22,9 +22,13 @@ FILE_ID_LENGTH = 32
 FILE_NAME_LENGTH = 255         # longer upload names are shortened, not refused
 URL_LENGTH = 2048              # URLs we store (a bot's icon)
 BOT_DESCRIPTION_LENGTH = 250
+TRIGGER_WORD_LENGTH = 50       # an outgoing webhook's trigger word (one word)
 
 # Counts.
 DELIVERY_BODY_BYTES = 1024 * 1024  # what one delivery to an integration may send
+OUTGOING_WEBHOOK_URLS = 5      # callback URLs of one outgoing webhook
+OUTGOING_WEBHOOK_CHANNELS = 50  # channels one outgoing webhook watches
+TRIGGER_WORDS = 20             # trigger words of one outgoing webhook
 FILES_PER_MESSAGE = 10         # files in one upload request and in one message
 GROUP_SIZE = 9                 # people in a group conversation, you included
 PRESENCE_USER_IDS = 1000       # user ids one presence request may name

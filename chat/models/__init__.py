@@ -9,12 +9,18 @@ from chat.models.job import FailedJob, PendingJob
 from chat.models.message import Mention, Message, Reaction
 from chat.models.server import ChatServer
 from chat.models.user import ApiToken, User, UserKind
-from chat.models.webhook import IncomingWebhook
+from chat.models.webhook import (
+    HookContentType,
+    IncomingWebhook,
+    OutgoingWebhook,
+    OutgoingWebhookChannel,
+    TriggerWhen,
+)
 from chat.models.workspace import Invite, Membership, Role, Workspace
 
 __all__ = [
     "ApiToken", "Bot", "Channel", "ChannelKind", "ChannelMember", "ChatServer", "Delivery", "DeliveryAttempt",
-    "DeliveryStatus", "Event", "EventLogState", "FailedJob", "File", "FileKind", "IncomingWebhook", "Invite",
-    "Membership", "Mention", "Message", "PendingJob", "PreviewState", "Reaction", "Role", "SocketConnection", "User",
-    "UserKind", "Workspace",
+    "DeliveryStatus", "Event", "EventLogState", "FailedJob", "File", "FileKind", "HookContentType", "IncomingWebhook",
+    "Invite", "Membership", "Mention", "Message", "OutgoingWebhook", "OutgoingWebhookChannel", "PendingJob",
+    "PreviewState", "Reaction", "Role", "SocketConnection", "TriggerWhen", "User", "UserKind", "Workspace",
 ]

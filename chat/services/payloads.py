@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from chat.services.bots import BotView
     from chat.services.channels import ChannelView
     from chat.services.messages.store import StoredMessage
-    from chat.services.webhooks import WebhookView
+    from chat.services.webhooks import OutgoingWebhookView, WebhookView
     from chat.services.workspaces import WorkspaceMember, WorkspaceView
 
 
@@ -170,6 +170,17 @@ def webhook_payload(view: WebhookView) -> dict[str, Any]:
 def new_webhook_payload(view: WebhookView, secret: str, base_url: str) -> dict[str, Any]:
     """A webhook with its secret URL, shown this once (creation, a new secret)."""
     return {**webhook_payload(view), "url": f"{base_url.rstrip('/')}/hooks/{secret}"}
+
+
+def outgoing_webhook_payload(view: OutgoingWebhookView) -> dict[str, Any]:
+    """An outgoing webhook, with its token (only its workspace's admins see hooks): its name
+    and icon are its bot's."""
+    w = view.webhook
+    return {"id": w.id, "workspace_id": w.workspace_id, "bot_id": w.bot_user_id, "name": view.user.display_name,
+            "description": w.description, "icon_url": view.bot.icon_url, "channel_ids": view.channel_ids,
+            "trigger_words": w.trigger_words, "trigger_when": w.trigger_when, "callback_urls": w.callback_urls,
+            "content_type": w.content_type, "ignore_bots": w.ignore_bots, "token": w.token,
+            "created_by": w.created_by, "created_at": iso(w.created_at), "token_changed_at": iso(w.token_changed_at)}
 
 
 def signing_secret_payload(bot_id: int, secret: str) -> dict[str, Any]:

@@ -11,3 +11,7 @@ integrations.register_kind(PLAIN)
 HEARD = "test.heard"
 OUTCOMES: list[integrations.Outcome] = []
 integrations.register_kind(HEARD, retries=False, on_finished=OUTCOMES.append)
+
+# Retried like any kind, but only an answer of exactly "ok" counts as delivered.
+PICKY = "test.picky"
+integrations.register_kind(PICKY, accept=lambda answer: None if answer.body == b"ok" else "the answer is not ok")

@@ -27,7 +27,7 @@ from chat.models import Delivery, DeliveryAttempt, DeliveryStatus, Role, User
 from chat.models._time import utcnow
 from chat.services import accounts, integrations, workspaces
 from chat.services.integrations import deliveries
-from tests.integrations.kinds import HEARD, OUTCOMES, PLAIN, SECRET, SIGNED
+from tests.integrations.kinds import HEARD, OUTCOMES, PICKY, PLAIN, SECRET, SIGNED
 from tests.receiver import Receiver
 from tests.support import wait_until
 
@@ -166,6 +166,17 @@ def test_a_kind_hears_how_its_deliveries_ended_and_one_without_retries_fails_at_
     assert (failed.status, failed.answer, failed.error) == (DeliveryStatus.failed, None, "HTTP 500")
     assert len(receiver.received(failing_path)) == 1
     assert len([o for o in OUTCOMES if o.delivery_id in (delivered_id, failed_id)]) == 2  # told once each
+
+
+def test_a_kind_may_refuse_a_2xx_answer_which_fails_the_delivery_without_retries(
+        cast: Cast, receiver: Receiver) -> None:
+    good, bad = f"/ok?{uuid.uuid4().hex}", f"/reply/{uuid.uuid4().hex}"  # "ok", and "{}"
+    assert wait_for_status(enqueue(cast, receiver.url(good), kind=PICKY), DeliveryStatus.delivered).attempts == 1
+    refused_id = enqueue(cast, receiver.url(bad), kind=PICKY)
+    assert wait_for_status(refused_id, DeliveryStatus.failed).attempts == 1
+    [attempt] = attempts(refused_id)
+    assert (attempt.status_code, attempt.error, attempt.reason) == (200, "the answer is not ok", "invalid_response")
+    assert attempt.response_excerpt == "{}" and len(receiver.received(bad)) == 1
 
 
 def test_a_refused_address_fails_at_once_and_says_why(cast: Cast) -> None:

@@ -88,6 +88,13 @@ def conversation(channel: dict[str, Any], team_id: str, *, is_member: bool | Non
     return data
 
 
+def text_of(payload: dict[str, Any]) -> str:
+    """A message's ``text`` as Slack apps read it: integration content's source text (mrkdwn
+    or Markdown, as posted), else the body as its author wrote it."""
+    props = payload.get("props") or {}
+    return (props.get("text") or "") if props else payload["body"]
+
+
 def message(payload: dict[str, Any], team_id: str, *, thread_ts: str | None = None,
             parent_user_id: int | None = None) -> dict[str, Any]:
     """A message payload as Slack's message object. ``thread_ts``: its thread's first
@@ -100,8 +107,7 @@ def message(payload: dict[str, Any], team_id: str, *, thread_ts: str | None = No
     ts = slack_ts.of_payload(payload)
     # Integration content (``messages.content``): its source, as the poster sent it.
     props = payload.get("props") or {}
-    text = (props.get("text") or "") if props else payload["body"]
-    data: dict[str, Any] = {"type": "message", "user": slack_ids.user_id(author["id"]), "text": text,
+    data: dict[str, Any] = {"type": "message", "user": slack_ids.user_id(author["id"]), "text": text_of(payload),
                             "ts": ts, "team": team_id}
     for name in ("blocks", "attachments"):
         if props.get(name):

@@ -23,14 +23,14 @@ from chat.core.actor import Actor, Via
 from chat.core.errors import ChatError, Forbidden, Gone, NotFound
 from chat.core.transactions import atomic
 from chat.extensions import db
-from chat.models import Bot, Channel, ChannelMember, IncomingWebhook, Membership, User, Workspace
+from chat.models import Bot, Channel, IncomingWebhook, Membership, User, Workspace
 from chat.services import access as rules
 from chat.services import channels, messages
 from chat.services.integrations import slack_ids, slack_ts
 from chat.services.integrations.slack_payload import SlackPayloadError
 from chat.services.messages import MessageContent
 from chat.services.messages.content import requested_overrides
-from chat.services.webhooks.webhooks import digest, owner_may_post
+from chat.services.webhooks.webhooks import digest, is_poster, owner_may_post
 
 MATTERMOST_KEYS = ("props", "root_id")
 
@@ -99,7 +99,7 @@ def post(secret: str, data: Any, *, address: str | None = None, mattermost: bool
         return _send(actor, channel_id, content, root_id)
     _owner_standing(webhook, target)
     thread_root_id = _thread(thread, target)
-    if target.id == webhook.channel_id and _is_poster(webhook.bot_user_id, target):
+    if target.id == webhook.channel_id and is_poster(webhook.bot_user_id, target):
         return _send(actor, target.id, content, thread_root_id)  # the usual case: the group-committed path
     with atomic():
         # The owner may post here (checked above): so may their webhook's bot, from now on.
@@ -170,13 +170,6 @@ def _owner_standing(webhook: IncomingWebhook, channel: Channel) -> rules.Standin
     if not rules.can_post_in_channel.allows(standing):
         raise ActionProhibited("the webhook's owner may not post in this channel")
     return standing
-
-
-def _is_poster(bot_user_id: int, channel: Channel) -> bool:
-    """Whether the bot is in the channel (and, in a broadcast one, a named poster)."""
-    member = db.session.execute(select(ChannelMember.can_post).where(
-        ChannelMember.channel_id == channel.id, ChannelMember.user_id == bot_user_id)).first()
-    return member is not None and (member[0] or not channel.broadcast)
 
 
 def _thread(value: Any, channel: Channel) -> int | None:
