@@ -96,7 +96,7 @@ def per_send_in_batches(owner: Any, channel_ids: list[int], batches: int) -> flo
 
     def one(n: int) -> None:
         jobs = [send._Send(owner, channel_id, f"batched {n}-{i} with **some** text :tada:",
-                           f"b-{n}-{i}", None, []) for i, channel_id in enumerate(channel_ids)]
+                           f"b-{n}-{i}", None, [], None) for i, channel_id in enumerate(channel_ids)]
         send._write_sends(jobs)
         for job in jobs:
             job.outcome()

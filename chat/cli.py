@@ -163,6 +163,29 @@ def register_cli(app: Flask) -> None:
         click.echo(f"SLASH_COMMAND_TOKEN={shlex.quote(view.command.token)}")
         click.echo(f"SIGNING_SECRET={shlex.quote(commands.signing_secret_of(view.id) or '')}")
 
+    @app.cli.command("create-outgoing-webhook")
+    @click.argument("workspace_id", type=int)
+    @click.option("--by", "by_email", required=True, help="Email of the workspace admin who makes (and owns) it")
+    @click.option("--name", default="Outgoing webhook", show_default=True, help="The name its replies show")
+    @click.option("--url", "urls", multiple=True, required=True, help="A callback URL (repeat for several)")
+    @click.option("--channel", "channel_ids", type=int, multiple=True,
+                  help="A channel it watches (repeat for several; none: any public channel, with --trigger)")
+    @click.option("--trigger", "trigger_words", multiple=True, help="A trigger word (repeat for several)")
+    @click.option("--starts-with", is_flag=True, help="The first word starts with a trigger word (else: equals one)")
+    @click.option("--form", is_flag=True, help="Send application/x-www-form-urlencoded (else JSON)")
+    def create_outgoing_webhook(workspace_id: int, by_email: str, name: str, urls: tuple[str, ...],
+                                channel_ids: tuple[int, ...], trigger_words: tuple[str, ...], starts_with: bool,
+                                form: bool) -> None:
+        """Create an outgoing webhook of WORKSPACE_ID. Prints OUTGOING_WEBHOOK_ID= and
+        OUTGOING_WEBHOOK_TOKEN= lines for `eval "$(flask --app app create-outgoing-webhook ...)"`."""
+        admin = _actor(by_email)
+        view = run(lambda: webhooks.create_outgoing_webhook(
+            admin, workspace_id, name=name, callback_urls=list(urls), channel_ids=list(channel_ids),
+            trigger_words=list(trigger_words), trigger_when="starts_with" if starts_with else "first_word",
+            content_type="application/x-www-form-urlencoded" if form else "application/json"))
+        click.echo(f"OUTGOING_WEBHOOK_ID={view.id}")
+        click.echo(f"OUTGOING_WEBHOOK_TOKEN={shlex.quote(view.webhook.token)}")
+
     @app.cli.command("list-bots")
     @click.argument("workspace_id", type=int)
     def list_bots(workspace_id: int) -> None:

@@ -7,7 +7,8 @@ Paths: ``/ok`` (200 "ok"), ``/status/<code>``, ``/redirect?to=<url>&code=302``,
 many bytes, chunked, no length), ``/fail/<n>/<key>`` (500 for the first n requests of key, then
 200). ``/events/<any of those>`` answers Slack's ``url_verification`` request with its challenge
 (as an Events API request URL must) and anything else as the rest of the path says
-(``/events/ok``, ``/events/fail/1/key``). Anything else: 404.
+(``/events/ok``, ``/events/fail/1/key``). ``/reply/<name>`` answers 200 with the JSON body
+``replies[name]`` holds (``{}`` until set): an integration's reply. Anything else: 404.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -34,6 +36,7 @@ class Receiver:
     host: str = "127.0.0.1"
     requests: list[Received] = field(default_factory=list)
     bytes_sent: dict[str, int] = field(default_factory=dict)  # path -> body bytes written
+    replies: dict[str, Any] = field(default_factory=dict)  # /reply/<name> -> what it answers, as JSON
     _holds: dict[str, threading.Event] = field(default_factory=dict)
     _counts: dict[str, int] = field(default_factory=dict)
     _changed: threading.Condition = field(default_factory=threading.Condition)
@@ -119,6 +122,8 @@ class Receiver:
                 self._answer_path(h, "/" + "/".join(segments[1:]) + (f"?{parts.query}" if parts.query else ""))
         elif head == "ok":
             self._send(h, 200, b"ok")
+        elif head == "reply":
+            self._send(h, 200, json.dumps(self.replies.get(segments[1], {})).encode(), "application/json")
         elif head == "status":
             self._send(h, int(segments[1]), b"receiver says " + segments[1].encode() + b" " + b"x" * 2000)
         elif head == "redirect":
@@ -150,9 +155,9 @@ class Receiver:
             self._send(h, 404, b"no such path")
 
     @staticmethod
-    def _send(h: BaseHTTPRequestHandler, status: int, body: bytes) -> None:
+    def _send(h: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str = "text/plain") -> None:
         h.send_response(status)
-        h.send_header("Content-Type", "text/plain")
+        h.send_header("Content-Type", content_type)
         h.send_header("Content-Length", str(len(body)))
         h.end_headers()
         try:

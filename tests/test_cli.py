@@ -135,3 +135,29 @@ def test_operator_makes_a_slash_command_whose_output_a_shell_can_eval(tmp_path: 
         assert {"name": "/deploy", "description": "Ship it; now", "usage_hint": "[env]", "builtin": False} in listed
     finally:
         server.stop()
+
+
+def test_operator_makes_an_outgoing_webhook_whose_output_a_shell_can_eval(tmp_path: Path) -> None:
+    assert flask(tmp_path, "db", "upgrade").returncode == 0
+    for email in ("ann@example.test", "ben@example.test"):
+        assert flask(tmp_path, "create-user", email, "--name", "Someone", "--password", "a long password"
+                     ).returncode == 0
+    workspace_id = flask(tmp_path, "create-workspace", "Initech", "--owner", "ann@example.test").stdout.split()[1]
+    assert flask(tmp_path, "add-member", workspace_id, "ben@example.test").returncode == 0
+
+    made = flask(tmp_path, "create-outgoing-webhook", workspace_id, "--by", "ann@example.test", "--name", "Deployer",
+                 "--url", "https://ci.example.test/hook", "--trigger", "deploy", "--trigger", "ship",
+                 "--starts-with", "--form")
+    assert made.returncode == 0, made.stderr
+    script = 'eval "$1"; printf "%s\\n" "$OUTGOING_WEBHOOK_ID" "$OUTGOING_WEBHOOK_TOKEN"'
+    shell = subprocess.run(["sh", "-c", script, "sh", made.stdout], capture_output=True, text=True, check=True)
+    hook_id, token = shell.stdout.split("\n")[:2]
+    assert hook_id.isdigit() and len(token) == 26 and token.isalnum()
+
+    # Only admins make them; one for any public channel needs trigger words.
+    refused = flask(tmp_path, "create-outgoing-webhook", workspace_id, "--by", "ben@example.test",
+                    "--url", "https://ci.example.test/hook", "--trigger", "x")
+    assert refused.returncode != 0 and "admin_only" in refused.stderr
+    vague = flask(tmp_path, "create-outgoing-webhook", workspace_id, "--by", "ann@example.test",
+                  "--url", "https://ci.example.test/hook")
+    assert vague.returncode != 0 and "trigger_words" in vague.stderr

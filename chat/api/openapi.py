@@ -52,11 +52,12 @@ TAGS = {"accounts": "sign-up, your profile and personal API tokens",
         "events": "catch-up after a disconnect",
         "bots": "bot users of a workspace, their tokens and signing secrets",
         "webhooks": "incoming webhooks: secret URLs that post Slack or Mattermost payloads into a channel "
-                    "(the posts themselves go to /hooks/{secret}, docs/integrations.md)",
+                    "(the posts themselves go to /hooks/{secret}, docs/integrations.md); outgoing webhooks: "
+                    "messages sent to an integration, its replies posted back",
         "commands": "slash commands: running one, the commands members may run, a workspace's custom ones "
                     "(their response_url answers go to /hooks/commands/{secret}, docs/integrations.md)",
-        "deliveries": "the requests the server sent integrations (a bot's Events API requests), their attempts, "
-                      "and replay: the delivery log workspace admins read",
+        "deliveries": "the requests the server sent integrations (bots' Events API requests, outgoing webhooks, "
+                      "slash commands), their attempts, and replay: the delivery log workspace admins read",
         "meta": "this document"}
 _IGNORED_METHODS = {"HEAD", "OPTIONS"}
 

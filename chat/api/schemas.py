@@ -22,7 +22,7 @@ from chat.core.requests import (
     nullable,
     text_schema,
 )
-from chat.models import Role
+from chat.models import HookContentType, Role, TriggerWhen
 from chat.services.files.upload_urls import TICKET_PATTERN
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -83,6 +83,7 @@ PATH_PARAMS: dict[str, Schema] = {
     "webhook_id": id_of("incoming webhook"),
     "command_id": id_of("custom slash command"),
     "delivery_id": id_of("delivery (a request sent to an integration)"),
+    "outgoing_webhook_id": id_of("outgoing webhook"),
     "code": text_schema(1, limits.INVITE_CODE_LENGTH, "the invite code from the invite link"),
     "file_id": FILE_ID,
     "emoji": {**EMOJI, "description": "the reaction: an emoji character or a short name such as `thumbsup` "
@@ -153,6 +154,27 @@ WEBHOOK_FIELDS: dict[str, Schema] = {
                "description": "the first 8 characters of the secret, to recognise the URL"},
     "created_at": TIMESTAMP, "secret_changed_at": TIMESTAMP,
     "revoked": boolean("a revoked webhook answers `no_service`"), "revoked_at": nullable(TIMESTAMP),
+}
+
+OUTGOING_WEBHOOK_FIELDS: dict[str, Schema] = {
+    "id": ID, "workspace_id": ID,
+    "bot_id": {**ID, "description": "the bot account its replies are posted as (their author id)"},
+    "name": text_schema(1, limits.NAME_LENGTH, "the name its replies show"),
+    "description": text_schema(0, limits.BOT_DESCRIPTION_LENGTH),
+    "icon_url": nullable({**HTTP_URL, "description": "the picture its replies show"}),
+    "channel_ids": array(ID, maxItems=limits.OUTGOING_WEBHOOK_CHANNELS,
+                         description="the channels it watches; empty: any public channel"),
+    "trigger_words": array({"type": "string", "minLength": 1, "maxLength": limits.TRIGGER_WORD_LENGTH},
+                           maxItems=limits.TRIGGER_WORDS,
+                           description="a message's first word must match one (empty: every message)"),
+    "trigger_when": {"type": "string", "enum": [t.value for t in TriggerWhen]},
+    "callback_urls": array(HTTP_URL, minItems=1, maxItems=limits.OUTGOING_WEBHOOK_URLS),
+    "content_type": {"type": "string", "enum": [t.value for t in HookContentType]},
+    "ignore_bots": boolean("not sent bots' messages (never its own)"),
+    "token": {"type": "string", "pattern": "^[a-z0-9]{26}$",
+              "description": "sent as `token` with every request: the receiver checks it"},
+    "created_by": nullable({**ID, "description": "the admin who made it: it never hears or posts where they may not"}),
+    "created_at": TIMESTAMP, "token_changed_at": TIMESTAMP,
 }
 
 BOT_FIELDS: Schema = {
@@ -367,6 +389,9 @@ SCHEMAS: dict[str, Schema] = {
                                                                           "with it (Slack's v0 scheme)"}}),
     "Webhook": obj(WEBHOOK_FIELDS, description="An incoming webhook: a secret URL posting into a channel as a bot "
                                                "of its own. The secret is shown only when it is made."),
+    "OutgoingWebhook": obj(OUTGOING_WEBHOOK_FIELDS, description="An outgoing webhook: messages in its channels, or "
+                                                                "starting with its trigger words, are POSTed to its "
+                                                                "callback URLs; a JSON reply is posted as its bot."),
     "NewWebhook": obj({
         **WEBHOOK_FIELDS,
         "url": {"type": "string", "pattern": r"^https?://.+/hooks/[A-Za-z0-9_-]{43}$",

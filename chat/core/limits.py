@@ -27,9 +27,13 @@ COMMAND_DESCRIPTION_LENGTH = 250
 COMMAND_USAGE_HINT_LENGTH = 250
 COMMAND_TEXT_LENGTH = MESSAGE_LENGTH  # what follows a command's name
 INTEGRATION_KIND_LENGTH = 40   # a delivery's kind (events_api, outgoing_webhook, ...)
+TRIGGER_WORD_LENGTH = 50       # an outgoing webhook's trigger word (one word)
 
 # Counts.
 DELIVERY_BODY_BYTES = 1024 * 1024  # what one delivery to an integration may send
+OUTGOING_WEBHOOK_URLS = 5      # callback URLs of one outgoing webhook
+OUTGOING_WEBHOOK_CHANNELS = 50  # channels one outgoing webhook watches
+TRIGGER_WORDS = 20             # trigger words of one outgoing webhook
 FILES_PER_MESSAGE = 10         # files in one upload request and in one message
 GROUP_SIZE = 9                 # people in a group conversation, you included
 PRESENCE_USER_IDS = 1000       # user ids one presence request may name

@@ -38,6 +38,7 @@ from chat.core.validation import (
     FILE_ID_PATTERN,
     HTTP_URL_PATTERN,
     INTEGRATION_KIND_PATTERN,
+    TRIGGER_WORD_PATTERN,
     USER_ID_LIST_PATTERN,
     USERNAME_INPUT_PATTERN,
     check_bool,
@@ -49,8 +50,10 @@ from chat.core.validation import (
     check_emoji,
     check_file_ids,
     check_http_url,
+    check_http_urls,
     check_id,
     check_id_list,
+    check_id_set,
     check_integration_kind,
     check_invite_hours,
     check_limit,
@@ -60,13 +63,14 @@ from chat.core.validation import (
     check_password,
     check_query_int,
     check_text,
+    check_trigger_words,
     check_user_id_list,
     check_username,
     text_pattern,
 )
 
 # The enums whose values some fields take (roles, file kinds): the models define them once.
-from chat.models import FileKind, Role
+from chat.models import FileKind, HookContentType, Role, TriggerWhen
 
 Schema = dict[str, Any]
 
@@ -461,6 +465,63 @@ class DeliveriesQuery(Request):
                                                       "each kind numbers its integrations, e.g. a bot's id)")
     before: QueryId = Field(None, description="a delivery id from the previous page: the deliveries older than it")
     limit: Annotated[int | None, page_size(limits.DELIVERIES_PAGE)] = None
+
+# --- outgoing webhooks -------------------------------------------------------------------------
+
+def _hook_channels(value: Any, field: str) -> list[int]:
+    return check_id_set(value, field, max_items=limits.OUTGOING_WEBHOOK_CHANNELS)
+
+
+def _callback_urls(value: Any, field: str) -> list[str]:
+    return check_http_urls(value, field, max_items=limits.OUTGOING_WEBHOOK_URLS)
+
+
+HOOK_CHANNELS = Check(_hook_channels, {
+    "type": "array", "items": ID, "maxItems": limits.OUTGOING_WEBHOOK_CHANNELS,
+    "description": "channels of the workspace you may read that it watches (repeats count once); empty: any "
+                   "public channel, which needs trigger_words"})
+TRIGGER_WORDS = Check(check_trigger_words, {
+    "type": "array", "maxItems": limits.TRIGGER_WORDS,
+    "items": {"type": "string", "pattern": TRIGGER_WORD_PATTERN, "maxLength": limits.TRIGGER_WORD_LENGTH},
+    "description": "words a message's first word must match (case aside; see trigger_when); empty: every "
+                   "message of its channels"})
+TRIGGER_WHEN = one_of(TriggerWhen, "first_word: the first word is a trigger word; starts_with: it starts with one")
+CALLBACK_URLS = Check(_callback_urls, {
+    "type": "array", "items": HTTP_URL, "minItems": 1, "maxItems": limits.OUTGOING_WEBHOOK_URLS,
+    "description": "where matching messages are POSTed (each gets every request)"})
+HOOK_CONTENT_TYPE = one_of(HookContentType, "how its requests are encoded")
+HOOK_DESCRIPTION = line(limits.BOT_DESCRIPTION_LENGTH, min_length=0, description="what the hook is for")
+HOOK_IGNORE_BOTS = "not sent bots' messages (default true; never its own), so it cannot answer a bot forever"
+
+
+class CreateOutgoingWebhook(Request):
+    """Channels, trigger words, or both."""
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"required": ["channel_ids"], "properties": {"channel_ids": {"minItems": 1}}},
+        {"required": ["trigger_words"], "properties": {"trigger_words": {"minItems": 1}}}]})
+
+    name: Annotated[str, line(limits.NAME_LENGTH, description="the name its replies show (its bot's name)")]
+    callback_urls: Annotated[list[str], CALLBACK_URLS]
+    channel_ids: Annotated[list[int], HOOK_CHANNELS] = Field(default_factory=list)
+    trigger_words: Annotated[list[str], TRIGGER_WORDS] = Field(default_factory=list)
+    trigger_when: Annotated[str, TRIGGER_WHEN] = TriggerWhen.first_word.value
+    content_type: Annotated[str, HOOK_CONTENT_TYPE] = HookContentType.json.value
+    description: Annotated[str, HOOK_DESCRIPTION] = ""
+    icon_url: WebhookIcon = None
+    ignore_bots: Flag = Field(True, description=HOOK_IGNORE_BOTS)
+
+
+class UpdateOutgoingWebhook(Changes):
+    name: Annotated[str | None, line(limits.NAME_LENGTH)] = None
+    callback_urls: Annotated[list[str] | None, CALLBACK_URLS] = None
+    channel_ids: Annotated[list[int] | None, HOOK_CHANNELS] = None
+    trigger_words: Annotated[list[str] | None, TRIGGER_WORDS] = None
+    trigger_when: Annotated[str | None, TRIGGER_WHEN] = None
+    content_type: Annotated[str | None, HOOK_CONTENT_TYPE] = None
+    description: Annotated[str | None, HOOK_DESCRIPTION] = None
+    icon_url: WebhookIcon = None
+    ignore_bots: FlagChange = Field(None, description=HOOK_IGNORE_BOTS)
 
 
 # --- workspaces ---------------------------------------------------------------------------------

@@ -259,6 +259,42 @@ def check_http_url(value: Any, field: str) -> str:
 
 # --- channels and messages ----------------------------------------------------------------------
 
+def check_http_urls(value: Any, field: str, *, max_items: int) -> list[str]:
+    """A non-empty JSON list of http(s) URLs (``check_http_url``), at most ``max_items``,
+    repeats dropped."""
+    if not isinstance(value, list) or not value or len(value) > max_items:
+        raise Invalid(f"{field} must be a list of 1 to {max_items} http(s) URLs", field=field)
+    return list(dict.fromkeys(check_http_url(v, field) for v in value))
+
+
+# One word: no spaces, no control or hidden characters (as given: nothing is stripped).
+TRIGGER_WORD_PATTERN = (f"^[^{SINGLE_LINE_CONTROL_CHARS}{BLANK_CHARS}{_hidden_bmp_chars()}]"
+                        f"{{1,{limits.TRIGGER_WORD_LENGTH}}}$")
+_TRIGGER_WORD = re.compile(TRIGGER_WORD_PATTERN)
+
+
+def check_trigger_words(value: Any, field: str = "trigger_words") -> list[str]:
+    """A JSON list of at most TRIGGER_WORDS single words (an outgoing webhook's), each at most
+    TRIGGER_WORD_LENGTH characters with no space, control or hidden character, kept as NFC;
+    repeats dropped; may be empty."""
+    if not isinstance(value, list) or len(value) > limits.TRIGGER_WORDS:
+        raise Invalid(f"{field} must be a list of at most {limits.TRIGGER_WORDS} words", field=field)
+    words = []
+    for item in value:
+        if not isinstance(item, str) or not _TRIGGER_WORD.fullmatch(item) or hidden_characters(item):
+            raise Invalid(f"{field}: each trigger word is one word of at most {limits.TRIGGER_WORD_LENGTH} "
+                          "characters, without spaces", field=field)
+        words.append(check_text(item, field, max_length=limits.TRIGGER_WORD_LENGTH))
+    return list(dict.fromkeys(words))
+
+
+def check_id_set(value: Any, field: str, *, max_items: int) -> list[int]:
+    """A JSON list of at most ``max_items`` ids (may be empty), repeats dropped."""
+    if not isinstance(value, list) or len(value) > max_items:
+        raise Invalid(f"{field} must be a list of at most {max_items} ids", field=field)
+    return list(dict.fromkeys(check_id(v, field) for v in value))
+
+
 CHANNEL_NAME_PATTERN = f"^[a-z0-9][a-z0-9_-]{{0,{limits.NAME_LENGTH - 1}}}$"
 _CHANNEL_NAME = re.compile(CHANNEL_NAME_PATTERN)
 # What check_channel_name takes, for the OpenAPI document: ASCII letters of either case, digits,

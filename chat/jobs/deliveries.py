@@ -1,10 +1,10 @@
 """Requests to integrations (services/integrations/deliveries.py). Importing the integrations
-package registers their kinds (``events_api``), so every process that runs these jobs knows how
-to sign them."""
+and webhooks packages registers their kinds (``events_api``, ``outgoing_webhook``), so every
+process that runs these jobs knows how to sign them and what to do with their answers."""
 from __future__ import annotations
 
 from chat.core.jobs import job
-from chat.services import integrations
+from chat.services import integrations, webhooks  # noqa: F401  (webhooks: registers outgoing_webhook)
 
 
 @job(integrations.DELIVERY_JOB, retries=3, retry_delay=5, backoff=3)

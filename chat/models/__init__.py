@@ -10,12 +10,19 @@ from chat.models.job import FailedJob, PendingJob
 from chat.models.message import Mention, Message, Reaction
 from chat.models.server import ChatServer
 from chat.models.user import ApiToken, User, UserKind
-from chat.models.webhook import IncomingWebhook
+from chat.models.webhook import (
+    HookContentType,
+    IncomingWebhook,
+    OutgoingWebhook,
+    OutgoingWebhookChannel,
+    TriggerWhen,
+)
 from chat.models.workspace import Invite, Membership, Role, Workspace
 
 __all__ = [
     "ApiToken", "Bot", "Channel", "ChannelKind", "ChannelMember", "ChatServer", "CommandInvocation", "Delivery",
-    "DeliveryAttempt", "DeliveryStatus", "Event", "EventLogState", "FailedJob", "File", "FileKind", "IncomingWebhook",
-    "Invite", "Membership", "Mention", "Message", "PendingJob", "PreviewState", "Reaction", "Role", "SlashCommand",
-    "SocketConnection", "User", "UserKind", "Workspace",
+    "DeliveryAttempt", "DeliveryStatus", "Event", "EventLogState", "FailedJob", "File", "FileKind", "HookContentType",
+    "IncomingWebhook", "Invite", "Membership", "Mention", "Message", "OutgoingWebhook", "OutgoingWebhookChannel",
+    "PendingJob", "PreviewState", "Reaction", "Role", "SlashCommand", "SocketConnection", "TriggerWhen", "User",
+    "UserKind", "Workspace",
 ]

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from chat.services.channels import ChannelView
     from chat.services.commands import CommandView, Listed, Ran
     from chat.services.messages.store import StoredMessage
-    from chat.services.webhooks import WebhookView
+    from chat.services.webhooks import OutgoingWebhookView, WebhookView
     from chat.services.workspaces import WorkspaceMember, WorkspaceView
 
 
@@ -202,6 +202,17 @@ def command_result_payload(ran: Ran) -> dict[str, Any]:
     """What running a command did: the message it posted, the ephemeral message it showed
     (the same payload as the ``message.ephemeral`` event), or ``sent`` for a request on its way."""
     return {"status": ran.status, "message": ran.message, "ephemeral": ran.ephemeral}
+
+
+def outgoing_webhook_payload(view: OutgoingWebhookView) -> dict[str, Any]:
+    """An outgoing webhook, with its token (only its workspace's admins see hooks): its name
+    and icon are its bot's."""
+    w = view.webhook
+    return {"id": w.id, "workspace_id": w.workspace_id, "bot_id": w.bot_user_id, "name": view.user.display_name,
+            "description": w.description, "icon_url": view.bot.icon_url, "channel_ids": view.channel_ids,
+            "trigger_words": w.trigger_words, "trigger_when": w.trigger_when, "callback_urls": w.callback_urls,
+            "content_type": w.content_type, "ignore_bots": w.ignore_bots, "token": w.token,
+            "created_by": w.created_by, "created_at": iso(w.created_at), "token_changed_at": iso(w.token_changed_at)}
 
 
 def signing_secret_payload(bot_id: int, secret: str) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from tests.support import Cast, Server, barrier
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # Route parameters the sweep knows how to fill with something of Acme's (see ``acme_values``).
 KNOWN_PARAMETERS = {"workspace_id", "channel_id", "message_id", "user_id", "token_id", "invite_id", "code", "emoji",
-                    "file_id", "bot_id", "webhook_id", "command_id", "delivery_id", "ticket"}
+                    "file_id", "bot_id", "webhook_id", "command_id", "delivery_id", "ticket", "outgoing_webhook_id"}
 # Route parameters that name nothing of any workspace, so there is nothing of Acme's to try: the
 # image proxy's signed URL of a public image (GET /images/<signature>/<url>), which anyone signed
 # in who was shown the path may load (docs/integrations.md).
@@ -96,6 +96,7 @@ class Acme:
     webhook_id: int = 0
     command_id: int = 0
     delivery_id: int = 0
+    outgoing_webhook_id: int = 0
     general_file: str = ""
     private_file: str = ""
     unsent_file: str = ""
@@ -123,6 +124,9 @@ def make_acme(cast: Cast, server: Server) -> Acme:
     command = alice.post(f"/workspaces/{cast.acme.id}/slash-commands",
                          {"name": f"/{unique('acme')}", "url": "https://acme.example.test/commands",
                           "description": secret})
+    outgoing = alice.post(f"/workspaces/{cast.acme.id}/outgoing-webhooks", {
+        "name": "Acme Out", "channel_ids": [private["id"]], "callback_urls": ["https://acme.example.test/hook"],
+        "description": secret})
     invite = alice.post(f"/workspaces/{cast.acme.id}/invites", {"role": "member"})
     delivery_id = record_delivery(server, cast.acme.id, integration_id=bot["id"],
                                   url=f"https://bot.example.test/{secret}")
@@ -150,8 +154,9 @@ def make_acme(cast: Cast, server: Server) -> Acme:
                 markers=[secret, alice.username, bob.username, cast.gus.username, private["name"],
                          invite["code"], token["prefix"], bot["username"], bot_token["prefix"], signing_secret,
                          webhook["url"].rsplit("/", 1)[1], command["token"], command["signing_secret"],
-                         command["name"]],
+                         command["name"], outgoing["token"]],
                 bot_id=bot["id"], webhook_id=webhook["id"], command_id=command["id"], delivery_id=delivery_id,
+                outgoing_webhook_id=outgoing["id"],
                 general_file=files["general"],
                 private_file=files["private"],
                 unsent_file=files["unsent"], altered_ticket=altered)
@@ -161,7 +166,7 @@ def acme_values(cast: Cast, acme: Acme) -> list[dict[str, Any]]:
     """Sets of parameter values, each naming Acme's things; every route is tried with each set."""
     base = {"workspace_id": cast.acme.id, "user_id": cast.bob.id, "token_id": acme.token_id, "bot_id": acme.bot_id,
             "webhook_id": acme.webhook_id, "command_id": acme.command_id, "delivery_id": acme.delivery_id,
-            "invite_id": acme.invite_id,
+            "outgoing_webhook_id": acme.outgoing_webhook_id, "invite_id": acme.invite_id,
             "emoji": "eyes",
             # An invite code is a capability: whoever holds a live one may join. Olga holds none,
             # so she tries the one she might have seen in an old link: a revoked one.
@@ -178,7 +183,8 @@ def write_body(cast: Cast, acme: Acme) -> dict[str, Any]:
     """A body every write route would accept, so that only access decides the answer."""
     return {"body": "olga was here", "emoji": "eyes", "message_id": acme.general_message, "user_id": cast.olga.id,
             "user_ids": [cast.bob.id], "name": unique("olga"), "role": "member", "topic": "olga's topic",
-            "channel_id": acme.general, "command": "/help", "url": "https://olga.example.test/commands"}
+            "channel_id": acme.general, "command": "/help", "url": "https://olga.example.test/commands",
+            "callback_urls": ["https://olga.example.test/hook"], "trigger_words": ["olga"]}
 
 
 def socket_payloads(cast: Cast, acme: Acme) -> list[tuple[str, dict[str, Any]]]:
@@ -212,6 +218,7 @@ def acme_state(cast: Cast, acme: Acme) -> Any:
         "webhooks": alice.get(f"/workspaces/{cast.acme.id}/webhooks"),
         "slash_commands": alice.get(f"/workspaces/{cast.acme.id}/slash-commands"),
         "deliveries": alice.get(f"/workspaces/{cast.acme.id}/deliveries"),
+        "outgoing_webhooks": alice.get(f"/workspaces/{cast.acme.id}/outgoing-webhooks"),
         "bot_tokens": [{k: v for k, v in t.items() if k != "last_used_at"}
                        for t in alice.get(f"/bots/{acme.bot_id}/tokens")["tokens"]],
         "tokens": [{k: v for k, v in t.items() if k != "last_used_at"} for t in alice.get("/tokens")["tokens"]],
@@ -362,6 +369,14 @@ def test_acme_ids_inside_olgas_own_requests_reach_nothing(cast: Cast, server: Se
                  404, "not_found")
     own_channel = olga.post(f"/workspaces/{globex.id}/channels", {"name": unique("globex")})
     assert_error(olga.request("DELETE", f"/channels/{own_channel['id']}/members/{cast.bob.id}"), 404, "not_found")
+    # Her outgoing webhook cannot watch Acme's channels.
+    hook = {"name": "spy", "callback_urls": ["https://olga.example.test/spy"]}
+    for channel in (acme.general, acme.private):
+        assert_error(olga.request("POST", f"/workspaces/{globex.id}/outgoing-webhooks",
+                                  json={**hook, "channel_ids": [channel]}), 404, "not_found")
+    own_hook = olga.post(f"/workspaces/{globex.id}/outgoing-webhooks", {**hook, "trigger_words": ["spy"]})
+    assert_error(olga.request("PATCH", f"/outgoing-webhooks/{own_hook['id']}", json={"channel_ids": [acme.general]}),
+                 404, "not_found")
     # Her read position in her own channel cannot be pushed to an Acme message id.
     read = olga.post(f"/channels/{globex.general_id}/read", {"message_id": acme.private_message})
     assert read["last_read_id"] <= (olga.get(f"/channels/{globex.general_id}")["last_message_id"] or 0)

@@ -16,3 +16,7 @@ integrations.register_kind(HEARD, retries=False, on_finished=OUTCOMES.append)
 HASTY = "test.hasty"
 HASTY_SECONDS = 0.5
 integrations.register_kind(HASTY, retries=False, timeout=HASTY_SECONDS)
+
+# Retried like any kind, but only an answer of exactly "ok" counts as delivered.
+PICKY = "test.picky"
+integrations.register_kind(PICKY, accept=lambda answer: None if answer.body == b"ok" else "the answer is not ok")

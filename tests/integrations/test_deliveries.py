@@ -27,7 +27,7 @@ from chat.models import Delivery, DeliveryAttempt, DeliveryStatus, Role, User
 from chat.models._time import utcnow
 from chat.services import accounts, integrations, workspaces
 from chat.services.integrations import deliveries
-from tests.integrations.kinds import HASTY, HASTY_SECONDS, HEARD, OUTCOMES, PLAIN, SECRET, SIGNED
+from tests.integrations.kinds import HASTY, HASTY_SECONDS, HEARD, OUTCOMES, PICKY, PLAIN, SECRET, SIGNED
 from tests.receiver import Receiver
 from tests.support import wait_until
 
@@ -180,6 +180,17 @@ def test_a_kind_with_its_own_timeout_gives_up_on_a_slow_receiver_sooner_than_the
     assert failed.attempts == 1 and attempt.reason == "http_timeout"
     assert attempt.error == f"timed out (limit {HASTY_SECONDS:g} s)"
     assert attempt.duration_ms is not None and attempt.duration_ms < 20_000
+
+
+def test_a_kind_may_refuse_a_2xx_answer_which_fails_the_delivery_without_retries(
+        cast: Cast, receiver: Receiver) -> None:
+    good, bad = f"/ok?{uuid.uuid4().hex}", f"/reply/{uuid.uuid4().hex}"  # "ok", and "{}"
+    assert wait_for_status(enqueue(cast, receiver.url(good), kind=PICKY), DeliveryStatus.delivered).attempts == 1
+    refused_id = enqueue(cast, receiver.url(bad), kind=PICKY)
+    assert wait_for_status(refused_id, DeliveryStatus.failed).attempts == 1
+    [attempt] = attempts(refused_id)
+    assert (attempt.status_code, attempt.error, attempt.reason) == (200, "the answer is not ok", "invalid_response")
+    assert attempt.response_excerpt == "{}" and len(receiver.received(bad)) == 1
 
 
 def test_a_refused_address_fails_at_once_and_says_why(cast: Cast) -> None:

@@ -11,7 +11,7 @@ from chat.core.actor import Actor
 from chat.core.transactions import atomic
 from chat.extensions import db
 from chat.models import Bot, Delivery
-from chat.services import accounts, bots, channels, messages, workspaces
+from chat.services import accounts, bots, channels, messages, webhooks, workspaces
 from chat.services.integrations import listeners
 from chat.services.messages import send
 
@@ -125,6 +125,8 @@ def test_listening_bots_cost_one_query_per_batch_and_nothing_where_none_listen(w
     with atomic():  # as set_events_url does once the handshake passed
         db.session.get_one(Bot, bot.id).events_url = "http://127.0.0.1:9/events"
         listeners.refresh(ws)
+    hook = webhooks.create_outgoing_webhook(alice, ws, name="Hook", callback_urls=["http://127.0.0.1:9/hook"],
+                                            channel_ids=[general])
 
     def batch(channel_ids: list[int]) -> list[str]:
         jobs = [send._Send(alice, channel_id, f"batched {i}", None, None, [], None)
@@ -133,11 +135,16 @@ def test_listening_bots_cost_one_query_per_batch_and_nothing_where_none_listen(w
         with count_queries() as statements:
             send._write_sends(jobs)
         assert all(job.finished and job.outcome()[1] for job in jobs)
-        return [s for s in statements if "bots" in s]
+        return [s for s in statements if "bots" in s or "outgoing_webhooks" in s]
 
-    # One batch of four messages in two channels: one query finds who listens to both.
+    def deliveries(kind: str, integration_id: int) -> int:
+        return db.session.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.kind == kind, Delivery.integration_id == integration_id)) or 0
+
+    # One batch of four messages in two channels: one query finds the bots and the outgoing
+    # webhooks listening to both.
     finding = batch([general, other, general, other])
     assert len(finding) == 1, "\n".join(finding)
-    assert db.session.scalar(select(func.count()).select_from(Delivery).where(Delivery.integration_id == bot.id)) == 4
+    assert deliveries("events_api", bot.id) == 4 and deliveries("outgoing_webhook", hook.id) == 2
     # Where nothing listens, nothing is looked for: the sender's standing says so.
     assert batch([quiet_general, quiet_general]) == []

@@ -145,6 +145,19 @@ def restyle_integration_bot(user_id: int, *, name: str | None = None, icon_url: 
     workspaces.announce_member(view.user, view.membership)
 
 
+def retire_integration_bot(user_id: int) -> None:
+    """Inside the caller's transaction: an integration that is deleted leaves its bot
+    deactivated (its posts stay, shown as a deactivated bot's)."""
+    bot = db.session.get_one(Bot, user_id)
+    if bot.deactivated_at is not None:
+        return
+    view = _view(bot)
+    bot.deactivated_at = utcnow()
+    view.membership.active = False
+    db.session.flush()
+    workspaces.announce_member(view.user, view.membership)
+
+
 def _view(bot: Bot) -> BotView:
     user = db.session.get_one(User, bot.user_id)
     membership = db.session.scalars(select(Membership).where(Membership.workspace_id == bot.workspace_id,

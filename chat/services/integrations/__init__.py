@@ -9,9 +9,10 @@ same-origin paths their images are shown through, and the proxy behind them), ``
 integrations as background jobs, their log, replay), ``slack_shapes`` (Slack's user, conversation
 and message objects), ``listeners`` (who listens to a channel: bots with an Events API URL),
 ``events_api`` (Slack's Events API: event_callback envelopes to those bots, kind ``events_api``,
-registered when this package is imported)."""
+registered when this package is imported), ``outgoing`` (what outgoing webhooks are sent; the
+hooks themselves and their replies are ``services/webhooks/outgoing.py``)."""
 
-from chat.services.integrations import events_api, listeners
+from chat.services.integrations import events_api, listeners, outgoing
 from chat.services.integrations.deliveries import (
     DELIVERY_JOB,
     PRUNE_JOB,
@@ -20,6 +21,7 @@ from chat.services.integrations.deliveries import (
     RETRY_REASON_HEADER,
     Outcome,
     Signer,
+    UnusableAnswer,
     deliver_now,
     enqueue_delivery,
     get_delivery,
@@ -61,6 +63,7 @@ __all__ = [
     "Signer",
     "SlackMessage",
     "SlackPayloadError",
+    "UnusableAnswer",
     "UserRef",
     "deliver_now",
     "enqueue_delivery",
@@ -69,6 +72,7 @@ __all__ = [
     "list_deliveries",
     "listeners",
     "markdown_sources",
+    "outgoing",
     "parse_mattermost_message",
     "parse_slack_message",
     "prune",

@@ -17,7 +17,9 @@ workspace admins read and replay.
   the delivery is given up; an invalid or refused URL fails at once (no retry can fix it).
 * A kind may ask to hear how each delivery ended (``on_finished``: the answer of a delivered
   one, to post an outgoing webhook's or a slash command's reply; the error of one that failed),
-  and may refuse retries (slash commands: the person is waiting, a late answer is no answer).
+  may refuse retries (slash commands: the person is waiting, a late answer is no answer), and
+  may judge a 2xx answer's content (``accept``: an outgoing webhook's reply that is not JSON
+  fails the delivery, logged as such, and is not retried).
 * Restarts: the delivery row and its scheduled job are durable (the outbox and the queue); an
   attempt whose process died mid-request is found by ``recover_interrupted`` (a periodic job)
   once its claim lapses, logged as interrupted and retried like any failure.
@@ -78,24 +80,36 @@ class _Kind:
     retries: bool
     on_finished: Callable[[Outcome], None] | None
     timeout: float | None
+    accept: Callable[[outbound.Response], str | None] | None = None
+
+
+class UnusableAnswer(outbound.OutboundError):
+    """A 2xx answer its kind's ``accept`` refused (an outgoing webhook's reply that is not
+    JSON, say): the attempt failed, and trying again would get the same answer."""
+
+    reason = "invalid_response"
+    retryable = False
 
 
 _kinds: dict[str, _Kind] = {}
 
 
 def register_kind(kind: str, signer: Signer | None = None, *, retries: bool = True,
-                  on_finished: Callable[[Outcome], None] | None = None, timeout: float | None = None) -> None:
+                  on_finished: Callable[[Outcome], None] | None = None, timeout: float | None = None,
+                  accept: Callable[[outbound.Response], str | None] | None = None) -> None:
     """Declare an integration kind (``events_api``, ``outgoing_webhook``, ...): how its
     requests are signed (None: unsigned), whether a failed attempt is retried on the schedule,
     and ``on_finished``, called once a delivery ends (delivered, failed or given up) in an app
     context outside any transaction; what it raises is logged, the delivery's log unchanged.
     ``timeout``: the kind's own limit on a request, in seconds, whatever OUTBOUND_TIMEOUT_SECONDS
     says (a slash command's answer is late after Slack's 3 s however patient other receivers
-    may be allowed to be). Registered at import time by the feature that owns the kind, so every process that runs
-    jobs knows it."""
+    may be allowed to be). ``accept``: called with each 2xx answer before it counts as
+    delivered; a string it returns says why the answer is unusable, and the attempt fails with
+    it (``UnusableAnswer``, not retried). Registered at import time by the feature that owns the
+    kind, so every process that runs jobs knows it."""
     if len(kind) > limits.INTEGRATION_KIND_LENGTH:
         raise ValueError(f"an integration kind is at most {limits.INTEGRATION_KIND_LENGTH} characters")
-    _kinds[kind] = _Kind(signer, retries, on_finished, timeout)
+    _kinds[kind] = _Kind(signer, retries, on_finished, timeout, accept)
 
 
 def slack_v0_signer(secret_of: Callable[[int], str | None]) -> Signer:
@@ -219,6 +233,9 @@ def _send(claim: _Claim) -> None:
         answer = outbound.request("POST", claim.url, body=claim.body, headers=headers, policy=_policy(kind))
         status, excerpt = answer.status, answer.excerpt
         answer.raise_for_status()
+        problem = kind.accept(answer) if kind is not None and kind.accept is not None else None
+        if problem:
+            raise UnusableAnswer(problem, status=answer.status, excerpt=answer.excerpt)
     except outbound.OutboundError as e:
         error = e
         status, excerpt = e.status or status, e.excerpt or excerpt

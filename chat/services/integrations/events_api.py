@@ -69,12 +69,12 @@ register_kind(KIND, slack_v0_signer(_signing_secret))
 
 # --- the actions -------------------------------------------------------------------------------
 
-def messages_created(sent: list[SentMessage]) -> None:
+def messages_created(sent: list[SentMessage], listening: dict[int, list[BotListener]]) -> None:
     """The send path, inside a batch's transaction, for the batch's messages in workspaces
-    where something may listen: each listening bot gets ``message``, and a bot the message
-    names (``@handle``, or ``<@U…>``) ``app_mention`` as well (not in direct conversations,
-    as in Slack). One query for the whole batch."""
-    listening = bots_in({m.payload["channel_id"] for m in sent}, {m.payload["workspace_id"] for m in sent})
+    where something may listen, with the bots ``listeners.listening`` found for their channels
+    (one query for the whole batch): each bot gets ``message``, and a bot the message names
+    (``@handle``, or ``<@U…>``) ``app_mention`` as well (not in direct conversations, as in
+    Slack)."""
     for message in sent:
         payload = message.payload
         author = payload["author"]

@@ -89,6 +89,14 @@ def conversation(channel: dict[str, Any], team_id: str, *, is_member: bool | Non
     return data
 
 
+def text_of(payload: dict[str, Any]) -> str:
+    """A message's ``text`` as Slack apps read it: integration content's source text (mrkdwn
+    or Markdown, as posted), else the body as its author wrote it (a /me message's props mark
+    only its kind: its text is its body)."""
+    props = payload.get("props") or {}
+    return (props.get("text") or "") if "format" in props else payload["body"]
+
+
 def message(payload: dict[str, Any], team_id: str, *, thread_ts: str | None = None,
             parent_user_id: int | None = None, base_url: str | None = None) -> dict[str, Any]:
     """A message payload as Slack's message object. ``thread_ts``: its thread's first
@@ -103,8 +111,7 @@ def message(payload: dict[str, Any], team_id: str, *, thread_ts: str | None = No
     ts = slack_ts.of_payload(payload)
     # Integration content (``messages.content``): its source, as the poster sent it.
     props = payload.get("props") or {}
-    text = (props.get("text") or "") if "format" in props else payload["body"]
-    data: dict[str, Any] = {"type": "message", "user": slack_ids.user_id(author["id"]), "text": text,
+    data: dict[str, Any] = {"type": "message", "user": slack_ids.user_id(author["id"]), "text": text_of(payload),
                             "ts": ts, "team": team_id}
     if props.get("subtype"):  # a plain message's kind: /me is Slack's me_message
         data["subtype"] = props["subtype"]

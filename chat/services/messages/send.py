@@ -21,7 +21,7 @@ from chat.models import Message, UserKind
 from chat.services import access as rules
 from chat.services import files
 from chat.services.access import Poster, posters
-from chat.services.integrations import events_api, slack_ts
+from chat.services.integrations import events_api, listeners, outgoing, slack_ts
 from chat.services.integrations.listeners import SentMessage
 from chat.services.integrations.slack_format import RenderedMessage
 from chat.services.messages.content import SUBTYPES, MessageContent
@@ -133,8 +133,7 @@ def _write_together(jobs: list[_Send], *, retries_possible: bool) -> None:
 def _publish(stored: list[StoredMessage], new: list[NewMessage]) -> list[dict[str, Any]]:
     """Inside the transaction, after the store step: each message's payload, recorded as
     ``message.created`` (and its thread's first message as ``message.updated``); then the
-    integrations that listen are told (``events_api``), for workspaces where something may
-    listen: nothing at all for the others."""
+    integrations that listen are told (``_tell_listeners``)."""
     payloads = []
     heard: list[SentMessage] = []
     for message, plan in zip(stored, new, strict=True):
@@ -153,8 +152,17 @@ def _publish(stored: list[StoredMessage], new: list[NewMessage]) -> list[dict[st
                                      root.user_id if root is not None else None,
                                      frozenset(plan.rendered.mentioned_user_ids)))
     if heard:
-        events_api.messages_created(heard)
+        _tell_listeners(heard)
     return payloads
+
+
+def _tell_listeners(heard: list[SentMessage]) -> None:
+    """The batch's messages in workspaces where something may listen (nothing at all is done
+    for the others): one query finds the bots and outgoing webhooks listening to their
+    channels, then each gets its deliveries, in this transaction."""
+    found = listeners.listening({m.payload["channel_id"] for m in heard}, {m.payload["workspace_id"] for m in heard})
+    events_api.messages_created(heard, found.bots)
+    outgoing.messages_created(heard, found.hooks)
 
 
 def _answer_retries(jobs: list[_Send]) -> list[_Send]:

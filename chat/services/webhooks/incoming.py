@@ -25,14 +25,14 @@ from chat.core.errors import ChatError, Forbidden, Gone, NotFound
 from chat.core.prepared import Prepared
 from chat.core.transactions import atomic
 from chat.extensions import db
-from chat.models import Bot, Channel, ChannelMember, IncomingWebhook, Membership, User, Workspace
+from chat.models import Bot, Channel, IncomingWebhook, Membership, User, Workspace
 from chat.services import access as rules
 from chat.services import channels, messages
 from chat.services.integrations import slack_ids, slack_ts
 from chat.services.integrations.slack_payload import SlackPayloadError
 from chat.services.messages import MessageContent
 from chat.services.messages.content import requested_overrides
-from chat.services.webhooks.webhooks import digest, owner_may_post
+from chat.services.webhooks.webhooks import digest, is_poster, owner_may_post
 
 MATTERMOST_KEYS = ("props", "root_id")
 
@@ -146,7 +146,7 @@ def post(secret: str, data: Any, *, address: str | None = None, mattermost: bool
         return _send(actor, channel_id, content, root_id)
     _check_owner(_owner_standing(hook, target))
     thread_root_id = _thread(thread, target)
-    if _is_poster(hook.bot_user_id, target):
+    if is_poster(hook.bot_user_id, target):
         return _send(actor, target.id, content, thread_root_id)  # the group-committed path
     return _enroll_and_send(hook, actor, target.id, content, thread_root_id)
 
@@ -266,13 +266,6 @@ def _check_owner(standing: rules.Standing | None) -> None:
         raise ChannelIsArchived("the channel is archived")
     if not rules.can_post_in_channel.allows(standing):
         raise ActionProhibited("the webhook's owner may not post in this channel")
-
-
-def _is_poster(bot_user_id: int, channel: Channel) -> bool:
-    """Whether the bot is in the channel (and, in a broadcast one, a named poster)."""
-    member = db.session.execute(select(ChannelMember.can_post).where(
-        ChannelMember.channel_id == channel.id, ChannelMember.user_id == bot_user_id)).first()
-    return member is not None and (member[0] or not channel.broadcast)
 
 
 def _thread(value: Any, channel: Channel) -> int | None:

@@ -26,7 +26,7 @@ from chat.core.errors import Forbidden, Invalid, NotFound
 from chat.core.transactions import atomic
 from chat.core.validation import check_http_url, check_id, check_text
 from chat.extensions import db
-from chat.models import Bot, Channel, IncomingWebhook, User
+from chat.models import Bot, Channel, ChannelMember, IncomingWebhook, User
 from chat.models._time import utcnow
 from chat.services import access as rules
 from chat.services import bots, channels
@@ -72,6 +72,14 @@ def owner_may_post(standing: rules.Standing) -> rules.Standing:
     if rules.can_join_channel.allows(standing):
         return replace(standing, joined=True)
     return standing
+
+
+def is_poster(bot_user_id: int, channel: Channel) -> bool:
+    """Whether an integration's bot is in the channel (and, in a broadcast one, a named
+    poster): it may post there as it is, without being enrolled first."""
+    member = db.session.execute(select(ChannelMember.can_post).where(
+        ChannelMember.channel_id == channel.id, ChannelMember.user_id == bot_user_id)).first()
+    return member is not None and (member[0] or not channel.broadcast)
 
 
 def create_webhook(actor: Actor, workspace_id: int, channel_id: Any, name: Any, *,

@@ -803,6 +803,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/outgoing-webhooks/{outgoing_webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the outgoing webhook */
+                outgoing_webhook_id: number;
+            };
+            cookie?: never;
+        };
+        /** One outgoing webhook (its workspace's admins) */
+        get: operations["get_outgoing_webhook"];
+        put?: never;
+        post?: never;
+        /** Delete an outgoing webhook: nothing more is sent; its replies stay (their bot deactivated) */
+        delete: operations["delete_outgoing_webhook"];
+        options?: never;
+        head?: never;
+        /** Change an outgoing webhook: what it watches, where it sends, its name or icon */
+        patch: operations["update_outgoing_webhook"];
+        trace?: never;
+    };
+    "/api/v1/outgoing-webhooks/{outgoing_webhook_id}/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the outgoing webhook */
+                outgoing_webhook_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give an outgoing webhook a new token */
+        post: operations["regenerate_outgoing_webhook_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/slash-commands/{command_id}": {
         parameters: {
             query?: never;
@@ -1278,6 +1320,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{workspace_id}/outgoing-webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the workspace */
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        /** The workspace's outgoing webhooks (admins) */
+        get: operations["list_outgoing_webhooks"];
+        put?: never;
+        /**
+         * Make an outgoing webhook (admins)
+         * @description A message in one of `channel_ids` (none: any public channel), whose first word matches one of `trigger_words` (none: any message; `trigger_when`), is POSTed to each of `callback_urls` with the fields of Mattermost's and Slack's outgoing webhooks, as JSON or a form (`content_type`). A JSON reply with `text` is posted as the hook, in the thread with `"response_type": "comment"` (docs/integrations.md).
+         */
+        post: operations["create_outgoing_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{workspace_id}/presence": {
         parameters: {
             query?: never;
@@ -1529,6 +1595,45 @@ export interface components {
              * @enum {string}
              */
             role: "admin" | "member" | "guest";
+        };
+        /** @description Channels, trigger words, or both. */
+        CreateOutgoingWebhook: {
+            /** @description where matching messages are POSTed (each gets every request) */
+            callback_urls: string[];
+            /** @description channels of the workspace you may read that it watches (repeats count once); empty: any public channel, which needs trigger_words */
+            channel_ids?: number[];
+            /**
+             * @description how its requests are encoded
+             * @default application/json
+             * @enum {string}
+             */
+            content_type: "application/json" | "application/x-www-form-urlencoded";
+            /**
+             * @description what the hook is for. At most 250 characters, not counting whitespace around them (it is stripped). One line: control characters and invisible or text-direction characters (Unicode format characters such as U+202E or U+200B, U+2028/U+2029) are refused, except joiners between visible characters and flag tags.
+             * @default
+             */
+            description: string;
+            /** @description an http(s) URL of the picture its posts show; null: none */
+            icon_url?: string | null;
+            /**
+             * @description not sent bots' messages (default true; never its own), so it cannot answer a bot forever
+             * @default true
+             */
+            ignore_bots: boolean;
+            /** @description the name its replies show (its bot's name). At most 80 characters, not counting whitespace around them (it is stripped). One line: control characters and invisible or text-direction characters (Unicode format characters such as U+202E or U+200B, U+2028/U+2029) are refused, except joiners between visible characters and flag tags. */
+            name: string;
+            /**
+             * @description first_word: the first word is a trigger word; starts_with: it starts with one
+             * @default first_word
+             * @enum {string}
+             */
+            trigger_when: "first_word" | "starts_with";
+            /** @description words a message's first word must match (case aside; see trigger_when); empty: every message of its channels */
+            trigger_words?: string[];
+        } | {
+            channel_ids: unknown;
+        } | {
+            trigger_words: unknown;
         };
         CreateSlashCommand: {
             /** @description a bot of the workspace whose signing secret signs the command's requests (one Slack app, one secret); null: the command's own */
@@ -2034,6 +2139,43 @@ export interface components {
         OpenDirect: {
             user_ids: number[];
         };
+        /** @description An outgoing webhook: messages in its channels, or starting with its trigger words, are POSTed to its callback URLs; a JSON reply is posted as its bot. */
+        OutgoingWebhook: {
+            /** @description the bot account its replies are posted as (their author id) */
+            bot_id: number;
+            callback_urls: string[];
+            /** @description the channels it watches; empty: any public channel */
+            channel_ids: number[];
+            /** @enum {string} */
+            content_type: "application/json" | "application/x-www-form-urlencoded";
+            /**
+             * Format: date-time
+             * @example 2025-01-31T09:15:02.123Z
+             */
+            created_at: string;
+            /** @description the admin who made it: it never hears or posts where they may not */
+            created_by: number | null;
+            description: string;
+            /** @description the picture its replies show */
+            icon_url: string | null;
+            id: number;
+            /** @description not sent bots' messages (never its own) */
+            ignore_bots: boolean;
+            /** @description the name its replies show */
+            name: string;
+            /** @description sent as `token` with every request: the receiver checks it */
+            token: string;
+            /**
+             * Format: date-time
+             * @example 2025-01-31T09:15:02.123Z
+             */
+            token_changed_at: string;
+            /** @enum {string} */
+            trigger_when: "first_word" | "starts_with";
+            /** @description a message's first word must match one (empty: every message) */
+            trigger_words: string[];
+            workspace_id: number;
+        };
         React: {
             /** @description an emoji character or a short name matching ^[a-z0-9_+-]{1,40}$ */
             emoji: string;
@@ -2289,6 +2431,32 @@ export interface components {
             active?: boolean;
             /** @enum {string} */
             role?: "owner" | "admin" | "member" | "guest";
+        };
+        UpdateOutgoingWebhook: {
+            /** @description where matching messages are POSTed (each gets every request) */
+            callback_urls?: string[];
+            /** @description channels of the workspace you may read that it watches (repeats count once); empty: any public channel, which needs trigger_words */
+            channel_ids?: number[];
+            /**
+             * @description how its requests are encoded
+             * @enum {string}
+             */
+            content_type?: "application/json" | "application/x-www-form-urlencoded";
+            /** @description what the hook is for. At most 250 characters, not counting whitespace around them (it is stripped). One line: control characters and invisible or text-direction characters (Unicode format characters such as U+202E or U+200B, U+2028/U+2029) are refused, except joiners between visible characters and flag tags. */
+            description?: string;
+            /** @description an http(s) URL of the picture its posts show; null: none */
+            icon_url?: string | null;
+            /** @description not sent bots' messages (default true; never its own), so it cannot answer a bot forever */
+            ignore_bots?: boolean;
+            /** @description At most 80 characters, not counting whitespace around them (it is stripped). One line: control characters and invisible or text-direction characters (Unicode format characters such as U+202E or U+200B, U+2028/U+2029) are refused, except joiners between visible characters and flag tags. */
+            name?: string;
+            /**
+             * @description first_word: the first word is a trigger word; starts_with: it starts with one
+             * @enum {string}
+             */
+            trigger_when?: "first_word" | "starts_with";
+            /** @description words a message's first word must match (case aside; see trigger_when); empty: every message of its channels */
+            trigger_words?: string[];
         };
         UpdateSlashCommand: {
             /** @description a bot of the workspace whose signing secret signs the command's requests (one Slack app, one secret); null: the command's own */
@@ -5839,6 +6007,299 @@ export interface operations {
             };
         };
     };
+    get_outgoing_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the outgoing webhook */
+                outgoing_webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutgoingWebhook"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_outgoing_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the outgoing webhook */
+                outgoing_webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ok"];
+                };
+            };
+            /** @description Invalid request. Error codes: `csrf_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    update_outgoing_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the outgoing webhook */
+                outgoing_webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateOutgoingWebhook"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutgoingWebhook"];
+                };
+            };
+            /** @description Invalid request. Error codes: `invalid`, `invalid_json`, `csrf_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state. Error codes: `nothing_to_match`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large (request bodies: 2 MiB, except file uploads). Error codes: `too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    regenerate_outgoing_webhook_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the outgoing webhook */
+                outgoing_webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: with its new token, sent from now on */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutgoingWebhook"];
+                };
+            };
+            /** @description Invalid request. Error codes: `csrf_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_slash_command: {
         parameters: {
             query?: never;
@@ -8008,6 +8469,152 @@ export interface operations {
             };
             /** @description Not found (or not visible to you). Error codes: `not_found`. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_outgoing_webhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the workspace */
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK: every outgoing webhook of the workspace, with its token; oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        outgoing_webhooks: components["schemas"]["OutgoingWebhook"][];
+                    };
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: a rate limit of yours, your account's or your address's (docs/api.md); wait `Retry-After` seconds. Error codes: `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (also `retry_after` in the body) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    create_outgoing_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description id of the workspace */
+                workspace_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateOutgoingWebhook"];
+            };
+        };
+        responses: {
+            /** @description Created, with its token */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutgoingWebhook"];
+                };
+            };
+            /** @description Invalid request. Error codes: `invalid`, `invalid_json`, `csrf_failed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in. Error codes: `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed. Error codes: `admin_only`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not visible to you). Error codes: `not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large (request bodies: 2 MiB, except file uploads). Error codes: `too_large`. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
