@@ -99,5 +99,7 @@ def test_a_webhooks_icon_shows_through_the_image_proxy(icon_server: Server, imag
     avatar = message(page, "disk full on db1").locator(".avatar img.avatar-icon")
     expect(avatar).to_be_visible()  # loaded: a picture the page could not load is hidden
     assert avatar.get_attribute("src").startswith("/api/v1/images/")
-    assert avatar.evaluate("img => img.complete && img.naturalWidth") == 3  # the test image is 3 x 2
+    # Loaded, at the test image's size (3 x 2): waited for, as a loaded machine may paint it late.
+    page.wait_for_function("img => img.complete && img.naturalWidth === 3", arg=avatar.element_handle(),
+                           timeout=15_000)
     assert len(images.received(path)) == 1  # fetched by the server, once; the browser never asked it

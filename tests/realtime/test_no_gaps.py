@@ -82,7 +82,11 @@ def test_concurrent_senders_on_two_processes_leave_no_gaps(tmp_path: Path, postg
             received = [i for i in observer.message_ids() if i in set(sent)]
             assert sorted(received) == sorted(sent), "every message applied exactly once"
             assert len(received) == len(set(received))
-            assert observer.holes_seen == 0, "live events arrived out of their stream's order"
+            # On a steady connection, live events come in their streams' order. One that dropped
+            # (a ping missed on an overloaded machine) comes back to a hole to fill: allowed, as
+            # long as every message is still applied exactly once (above).
+            if observer.connects == 1:
+                assert observer.holes_seen == 0, "live events arrived out of their stream's order"
     finally:
         for client in [*observers, *sockets]:
             client.close()
