@@ -109,12 +109,11 @@ def from_env() -> dict:
     async_mode = os.environ.get("CHAT_ASYNC_MODE", "eventlet")
     if async_mode not in ASYNC_MODES:
         raise ValueError(f"CHAT_ASYNC_MODE must be one of {ASYNC_MODES}, not {async_mode!r}")
+    database_url = _normalise_db_url(os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'chat.db'}"))
     return {
         "INSTANCE_DIR": str(instance),
         "SECRET_KEY": _secret_key(instance),
-        "SQLALCHEMY_DATABASE_URI": _normalise_db_url(
-            os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'chat.db'}")
-        ),
+        "SQLALCHEMY_DATABASE_URI": database_url,
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(instance / "uploads")),
         "MESSAGE_QUEUE_URL": os.environ.get("MESSAGE_QUEUE_URL") or None,
         # Processes sharing one queue must share this name; separate deployments pick their own.
@@ -163,8 +162,11 @@ def from_env() -> dict:
         "AUTO_MIGRATE": os.environ.get("AUTO_MIGRATE", "1") == "1",
         # Database connections kept open. Every request or socket event in progress holds one
         # (green threads make hundreds possible), and one opened past the pool is closed again
-        # afterwards, which costs more than a query on SQLite.
-        "DATABASE_POOL_SIZE": int(os.environ.get("DATABASE_POOL_SIZE", "20")),
+        # afterwards: on SQLite that costs more than the request (a new connection reads the
+        # schema again), so SQLite keeps 100 (50 webhook posts at once went from 520 to 850 a
+        # second, bench/README.md run T); a PostgreSQL server's connection limit says 20.
+        "DATABASE_POOL_SIZE": int(os.environ.get("DATABASE_POOL_SIZE")
+                                  or (100 if database_url.startswith("sqlite") else 20)),
         # The event log clients catch up from is pruned past either bound ("0": no bound); a
         # client whose cursor is older reloads its state (docs/realtime.md).
         "EVENT_LOG_MAX_AGE_DAYS": float(os.environ.get("EVENT_LOG_MAX_AGE_DAYS", "14")),
