@@ -31,18 +31,20 @@ def postgres_url() -> Iterator[str]:
     admin.dispose()
 
 
-def _server_for(backend: str, tmp: Path, request: pytest.FixtureRequest, async_mode: str = "eventlet") -> Server:
+def server_for(backend: str, folder: Path, request: pytest.FixtureRequest, *, async_mode: str = "eventlet",
+               extra_env: dict[str, str] | None = None) -> Server:
+    """A server in ``folder`` on ``backend``: "sqlite", or "postgresql" (a database of this run's
+    own) with the Redis queue; for module fixtures parametrized over both."""
     if backend == "sqlite":
-        return start_server(tmp / f"{backend}-{async_mode}", async_mode=async_mode)
-    url = request.getfixturevalue("postgres_url")
-    return start_server(tmp / f"{backend}-{async_mode}", database_url=url, async_mode=async_mode,
-                        message_queue=REDIS_URL)
+        return start_server(folder, async_mode=async_mode, extra_env=extra_env)
+    return start_server(folder, database_url=request.getfixturevalue("postgres_url"), async_mode=async_mode,
+                        message_queue=REDIS_URL, extra_env=extra_env)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The server under eventlet, on SQLite and on PostgreSQL with the Redis queue."""
-    srv = _server_for(request.param, tmp_path_factory.mktemp("srv"), request)
+    srv = server_for(request.param, tmp_path_factory.mktemp("srv") / f"{request.param}-eventlet", request)
     yield srv
     srv.stop()
 
@@ -50,7 +52,8 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 @pytest.fixture(scope="session", params=["threading", "gevent"])
 def other_mode_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The same server under the other async modes (SQLite), for the live-delivery tests."""
-    srv = _server_for("sqlite", tmp_path_factory.mktemp("mode"), request, async_mode=request.param)
+    srv = server_for("sqlite", tmp_path_factory.mktemp("mode") / f"sqlite-{request.param}", request,
+                     async_mode=request.param)
     yield srv
     srv.stop()
 

@@ -293,6 +293,12 @@ def test_another_workspace_gets_404_on_every_route_and_changes_nothing(app, cast
     # Acme's own new messages aside, nothing changed.
     after["histories"][0]["messages"] = after["histories"][0]["messages"][:-1]
     after["histories"][1]["messages"] = after["histories"][1]["messages"][:-1]
+    # ... and what they caused: the outgoing webhook watching the private channel was sent Bob's.
+    new_deliveries = [d for d in after["deliveries"]["deliveries"]
+                      if d["id"] not in {b["id"] for b in before["deliveries"]["deliveries"]}]
+    assert [(d["kind"], d["integration_id"]) for d in new_deliveries] == [
+        ("outgoing_webhook", acme.outgoing_webhook_id)]
+    after["deliveries"]["deliveries"] = [d for d in after["deliveries"]["deliveries"] if d not in new_deliveries]
     for name in ("channels",):
         for c in after[name]["channels"] + before[name]["channels"]:
             for volatile in ("last_message_id", "unread_count", "mention_count"):

@@ -31,9 +31,9 @@ from slack_sdk.signature import SignatureVerifier
 
 from tests.api.helpers import history, unique
 from tests.api.test_bots import make_bot
-from tests.conftest import REDIS_URL
+from tests.conftest import server_for
 from tests.receiver import Receiver
-from tests.support import Cast, Person, Server, make_cast, start_server, wait_until
+from tests.support import Cast, Person, Server, make_cast, wait_until
 
 TS = re.compile(r"[0-9]{10}\.[0-9]{6}")
 EVENT_ID = re.compile(r"Ev[0-9A-Z]{8,}")
@@ -55,11 +55,7 @@ SERVER_ENV = {"OUTBOUND_ALLOWED_NETWORKS": "127.0.0.1/32", "OUTBOUND_TIMEOUT_SEC
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("events-api")
-    if request.param == "sqlite":
-        started = start_server(folder, extra_env=SERVER_ENV)
-    else:
-        started = start_server(folder, database_url=request.getfixturevalue("postgres_url"),
-                               message_queue=REDIS_URL, extra_env=SERVER_ENV)
+    started = server_for(request.param, folder, request, extra_env=SERVER_ENV)
     yield started
     started.stop()
 

@@ -22,20 +22,16 @@ import sqlalchemy
 
 from tests.api.helpers import assert_error, history, unique
 from tests.api.test_bots import make_bot
-from tests.conftest import REDIS_URL
+from tests.conftest import server_for
 from tests.integrations.test_events_api import SERVER_ENV, TS, sid
 from tests.receiver import Received, Receiver
-from tests.support import Cast, Person, Server, make_cast, start_server, wait_until
+from tests.support import Cast, Person, Server, make_cast, wait_until
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("outgoing")
-    if request.param == "sqlite":
-        started = start_server(folder, extra_env=SERVER_ENV)
-    else:
-        started = start_server(folder, database_url=request.getfixturevalue("postgres_url"),
-                               message_queue=REDIS_URL, extra_env=SERVER_ENV)
+    started = server_for(request.param, folder, request, extra_env=SERVER_ENV)
     yield started
     started.stop()
 

@@ -27,8 +27,8 @@ from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
 from tests.api.helpers import assert_error, history, unique
-from tests.conftest import REDIS_URL
-from tests.support import Cast, Person, Server, SocketClient, barrier, make_cast, start_server
+from tests.conftest import server_for
+from tests.support import Cast, Person, Server, SocketClient, barrier, make_cast
 
 
 class CommandApp:
@@ -125,11 +125,7 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     """SQLite; PostgreSQL with the Redis queue (answers are emitted from the delivery's thread)."""
     extra = {"OUTBOUND_ALLOWED_NETWORKS": "127.0.0.1/32"}
     folder = tmp_path_factory.mktemp(f"slash-{request.param}")
-    if request.param == "sqlite":
-        started = start_server(folder, extra_env=extra)
-    else:
-        started = start_server(folder, database_url=request.getfixturevalue("postgres_url"),
-                               message_queue=REDIS_URL, extra_env=extra)
+    started = server_for(request.param, folder, request, extra_env=extra)
     yield started
     started.stop()
 

@@ -21,7 +21,7 @@ import requests
 from slack_sdk.webhook import WebhookClient
 
 from tests.api.helpers import assert_error
-from tests.conftest import REDIS_URL
+from tests.conftest import server_for
 from tests.support import Cast, Person, Server, barrier, make_cast, start_server
 from tests.test_cli import flask
 
@@ -31,11 +31,9 @@ MAX_BYTES = 64 * 1024
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def hook_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    backend = {} if request.param == "sqlite" else {"database_url": request.getfixturevalue("postgres_url"),
-                                                    "message_queue": REDIS_URL}
-    srv = start_server(tmp_path_factory.mktemp("hooks"), **backend,
-                       extra_env={"RATE_LIMIT_WEBHOOK_POSTS": f"{HOOK_LIMIT} per minute",
-                                  "WEBHOOK_MAX_BYTES": str(MAX_BYTES)})
+    srv = server_for(request.param, tmp_path_factory.mktemp("hooks"), request,
+                     extra_env={"RATE_LIMIT_WEBHOOK_POSTS": f"{HOOK_LIMIT} per minute",
+                                "WEBHOOK_MAX_BYTES": str(MAX_BYTES)})
     yield srv
     srv.stop()
 
