@@ -381,9 +381,9 @@ def _content(call: Call, display: dict[str, Any]) -> MessageContent:
         raise _payload_error(err) from None
 
 
-@method("chat.postMessage")
-def chat_post_message(call: Call) -> dict[str, Any]:
-    channel_id = _post_target(call, call.args.raw("channel"))
+def _posted(call: Call, channel_id: int) -> tuple[MessageContent | None, str | None, int | None]:
+    """What chat.postMessage and chat.postEphemeral post: integration content (blocks,
+    attachments, overrides) or plain text, and the thread (``thread_ts``) it goes to."""
     # The same rule as incoming webhooks: the workspace's webhook_overrides, else ignored.
     display, ignored = requested_overrides(call.args.values, allowed=call.team.workspace.webhook_overrides)
     if ignored:
@@ -396,6 +396,13 @@ def chat_post_message(call: Call) -> dict[str, Any]:
         root_id = _message_id(call, channel_id, thread_ts, error="thread_not_found")
         # A reply's ts stands for its thread, as in Slack.
         root_id = messages.get_message(call.me, root_id)["thread_root_id"] or root_id
+    return content, text, root_id
+
+
+@method("chat.postMessage")
+def chat_post_message(call: Call) -> dict[str, Any]:
+    channel_id = _post_target(call, call.args.raw("channel"))
+    content, text, root_id = _posted(call, channel_id)
     if call.args.flag("reply_broadcast"):
         call.warnings.append("reply_broadcast_not_supported")
     ratelimits.for_person("RATE_LIMIT_SENDS", call.me.id)
@@ -458,15 +465,7 @@ def chat_post_ephemeral(call: Call) -> dict[str, Any]:
     """Show ``user`` a message in ``channel`` that nobody else sees and nothing keeps."""
     channel_id = _post_target(call, call.args.raw("channel"))
     user_id = call.args.user(error="user_not_found")
-    display, ignored = requested_overrides(call.args.values, allowed=call.team.workspace.webhook_overrides)
-    if ignored:
-        call.warnings.append("message_overrides_not_supported")
-    content = _content(call, display) if display or _has_content(call) else None
-    text = None if content is not None else _text(call)
-    root_id = None
-    thread_ts = call.args.text("thread_ts")
-    if thread_ts:
-        root_id = _message_id(call, channel_id, thread_ts, error="thread_not_found")
+    content, text, root_id = _posted(call, channel_id)
     ratelimits.for_person("RATE_LIMIT_SENDS", call.me.id)
     try:
         shown = messages.post_ephemeral(call.me, channel_id, user_id, text, content=content, thread_root_id=root_id)
