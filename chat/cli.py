@@ -100,10 +100,15 @@ def register_cli(app: Flask) -> None:
     @click.option("--by", "by_email", required=True, help="Email of the workspace admin who makes (and owns) it")
     @click.option("--handle", default=None, help="Its @username (made from the name if omitted)")
     @click.option("--description", default="", help="What the bot does")
-    def create_bot(workspace_id: int, name: str, by_email: str, handle: str | None, description: str) -> None:
+    @click.option("--events-url", default=None,
+                  help="Its Events API request URL, set once it answers Slack's url_verification handshake")
+    def create_bot(workspace_id: int, name: str, by_email: str, handle: str | None, description: str,
+                   events_url: str | None) -> None:
         """Create a bot in the workspace's default channels, with a token. Prints BOT_ID=,
         BOT_TOKEN=, BOT_TOKEN_ID= and SIGNING_SECRET= lines for
-        `eval "$(flask --app app create-bot ...)"`."""
+        `eval "$(flask --app app create-bot ...)"`, then EVENTS_URL= with --events-url. The
+        handshake is signed with the new secret: an app that checks signatures fails it until it
+        has the secret, so the bot is made either way, and `update-bot` sets the URL later."""
         admin = _actor(by_email)
         created = run(lambda: bots.create_bot(admin, workspace_id, name, handle=handle, description=description))
         token, secret = run(lambda: bots.create_bot_token(admin, created.id, "command line"))
@@ -111,6 +116,9 @@ def register_cli(app: Flask) -> None:
         click.echo(f"BOT_TOKEN={shlex.quote(secret)}")
         click.echo(f"BOT_TOKEN_ID={token.id}")
         click.echo(f"SIGNING_SECRET={shlex.quote(created.bot.signing_secret)}")
+        if events_url is not None:
+            view = run(lambda: bots.set_events_url(admin, created.id, events_url))
+            click.echo(f"EVENTS_URL={shlex.quote(view.bot.events_url or '')}")
 
     @app.cli.command("update-bot")
     @click.argument("bot_id", type=int)

@@ -28,7 +28,8 @@ from tests.support import ROOT, Cast, Server, make_cast, start_server
 class Handshakes:
     """A receiver of url_verification requests. Paths: /text, /form, /json answer the challenge in
     that form; /wrong a wrong one; /error HTTP 500. Every request's signature is checked against
-    ``secrets`` (bot id in the query -> its signing secret); a bad one answers 401."""
+    ``secrets`` (bot id in the query -> its signing secret); a bad one answers 401. The bot id
+    ``any`` stands for an app that checks no signatures."""
 
     def __init__(self) -> None:
         self.secrets: dict[str, str] = {}
@@ -42,13 +43,13 @@ class Handshakes:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 path, _, bot = self.path.partition("?bot=")
-                secret = outer.secrets.get(bot, "")
-                signed = SignatureVerifier(secret).is_valid(
+                secret = outer.secrets.get(bot)  # none: this app cannot check (or know) the signature
+                signed = bool(secret) and SignatureVerifier(secret).is_valid(
                     body, self.headers.get("X-Slack-Request-Timestamp", ""), self.headers.get("X-Slack-Signature", ""))
                 payload = json.loads(body) if self.headers.get("Content-Type") == "application/json" else {}
                 outer.received.append((path, payload, signed))
                 challenge = str(payload.get("challenge", ""))
-                if not signed:
+                if not signed and bot != "any":
                     self._send(401, "text/plain", b"bad signature")
                 elif path == "/text":
                     self._send(200, "text/plain", challenge.encode())
@@ -72,7 +73,7 @@ class Handshakes:
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
-    def url(self, path: str, bot_id: int) -> str:
+    def url(self, path: str, bot_id: int | str) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}?bot={bot_id}"
 
     def stop(self) -> None:
@@ -213,3 +214,20 @@ def test_the_command_line_sets_the_url(tmp_path: Path, handshakes: Handshakes) -
     assert member.returncode != 0 and "admin_only" in member.stderr
     cleared = _flask(tmp_path, "update-bot", bot_id, "--events-url", "", "--by", "ann@example.test")
     assert cleared.returncode == 0 and cleared.stdout.strip() == "EVENTS_URL=''"
+
+    # Made with its URL at once: set when the app answers the handshake (this one checks no
+    # signatures) ...
+    at_once = _flask(tmp_path, "create-bot", workspace_id, "Eager Bot", "--by", "ann@example.test",
+                     "--events-url", handshakes.url("/text", "any"), env=allowed)
+    assert at_once.returncode == 0, at_once.stderr
+    script = 'eval "$1"; printf "%s\\n" "$BOT_ID" "$EVENTS_URL"'
+    shell = subprocess.run(["sh", "-c", script, "sh", at_once.stdout], capture_output=True, text=True, check=True)
+    assert shell.stdout.split("\n")[1] == handshakes.url("/text", "any")
+    # ... and made all the same, without a URL, when the app cannot know the new secret yet.
+    checked = _flask(tmp_path, "create-bot", workspace_id, "Careful Bot", "--by", "ann@example.test",
+                     "--events-url", handshakes.url("/json", 0), env=allowed)
+    assert checked.returncode != 0 and "events_url_unverified" in checked.stderr
+    made_anyway = dict(line.split("=", 1) for line in checked.stdout.splitlines())
+    assert set(made_anyway) == {"BOT_ID", "BOT_TOKEN", "BOT_TOKEN_ID", "SIGNING_SECRET"}
+    listed = _flask(tmp_path, "list-bots", workspace_id).stdout
+    assert f"bot {made_anyway['BOT_ID']} " in listed
