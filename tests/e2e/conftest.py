@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from tests.support import PASSWORD, Person
+from tests.support import PASSWORD, Person, Server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -21,7 +21,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     warnings (printed by ``sign_in``): a page stuck connecting says why on one side or the other."""
     outcome = yield
     report = outcome.get_result()
-    server = getattr(item, "funcargs", {}).get("server")
+    servers = [v for v in getattr(item, "funcargs", {}).values() if isinstance(v, Server)]
+    server = servers[0] if servers else None
     if report.when == "call" and report.failed and server is not None:
         report.sections.append(("server log, last 60 lines", "\n".join(server.log().splitlines()[-60:])))
 

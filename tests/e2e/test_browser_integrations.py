@@ -1,19 +1,25 @@
 """The Integrations page in Chromium: an admin opens it from the chat, makes an incoming webhook
 for #general and copies its URL; a curl POST to that URL appears live in the channel; revoked,
 the URL answers no_service. An admin makes a bot and sees its token once, and the Events API URL's
-failed verification is shown where it was typed."""
+failed verification is shown where it was typed. An admin makes an outgoing webhook for #general
+pointing at a receiver on 127.0.0.1 (a server that may reach it); a message starting with its
+trigger word gets the receiver's reply live in the channel, and the request is in the hook's
+delivery log."""
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import uuid
+from collections.abc import Iterator
 
 import pytest
 import requests
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import sign_in, wait_ready
-from tests.support import Server, owner_and_member
+from tests.receiver import Receiver
+from tests.support import Server, owner_and_member, start_server
 
 pytestmark = pytest.mark.browser
 
@@ -134,3 +140,80 @@ def test_an_admin_makes_a_bot_and_sees_its_token_once(server: Server, new_contex
     expect(row).to_contain_text("deactivated")
     refused = requests.get(server.url + "/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert refused.status_code == 401
+
+
+@pytest.fixture(scope="module")
+def outbound_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server that may send integration requests to 127.0.0.1, where the receiver listens."""
+    started = start_server(tmp_path_factory.mktemp("integrations-outbound"),
+                           extra_env={"OUTBOUND_ALLOWED_NETWORKS": "127.0.0.1/32"})
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[Receiver]:
+    started = Receiver().start()
+    yield started
+    started.stop()
+
+
+def test_an_admin_makes_an_outgoing_webhook_whose_reply_appears_live_and_in_its_log(
+        outbound_server: Server, receiver: Receiver, new_context) -> None:
+    server = outbound_server
+    alice, _bob, acme = owner_and_member(server.url, "Alice Outgoing", "Bob Outgoing")
+    name = uuid.uuid4().hex[:8]
+    receiver.replies[name] = {"text": "pong"}
+    trigger = f"ping{name[:4]}"
+    context = new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    page = sign_in(context, server.url, alice, path=f"/w/{acme.id}/integrations%23outgoing-webhooks")
+    section = page.get_by_test_id("section-outgoing-webhooks")
+    expect(section.get_by_test_id("outgoing-webhooks-empty")).to_be_visible()
+
+    # Made for #general with a trigger word, pointing at the receiver: the token is shown once.
+    section.get_by_test_id("new-outgoing-webhook").click()
+    dialog = page.get_by_test_id("new-outgoing-webhook-dialog")
+    dialog.get_by_label("Name", exact=True).fill("Pong Bot")
+    dialog.get_by_label("#general").check()
+    dialog.get_by_label("Trigger words").fill(trigger)
+    dialog.get_by_label("Callback URL 1").fill(receiver.url(f"/reply/{name}"))
+    dialog.get_by_test_id("outgoing-webhook-save").click()
+    field = dialog.get_by_test_id("outgoing-webhook-token")
+    expect(field).to_have_value(re.compile(r"^[a-z0-9]{26}$"))
+    token = field.input_value()
+    dialog.get_by_test_id("outgoing-webhook-token-copy").click()
+    expect(page.get_by_test_id("toast").filter(has_text="Token copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == token
+    dialog.get_by_test_id("new-outgoing-webhook-done").click()
+    expect(dialog).to_have_count(0)
+    row = section.get_by_test_id("outgoing-webhook-row").filter(has_text="Pong Bot")
+    expect(row).to_contain_text("#general")
+    expect(row).to_contain_text(trigger)
+    expect(row).to_contain_text(receiver.url(f"/reply/{name}"))
+    assert token not in page.content()  # shown once: gone once closed
+
+    # In the chat: a message starting with the trigger word gets the receiver's reply, live.
+    page.get_by_test_id("back-to-chat").click()
+    wait_ready(page)
+    expect(page.get_by_test_id("conversation-title")).to_contain_text("general")
+    box = page.get_by_test_id("composer-input")
+    box.click()
+    box.press_sequentially(f"{trigger} are you there?")
+    box.press("Enter")
+    expect(message(page, "are you there?")).to_be_visible()
+    reply = message(page, "pong")
+    expect(reply.get_by_test_id("author")).to_have_text("Pong Bot")
+    expect(reply.get_by_test_id("bot-tag")).to_be_visible()
+    sent = json.loads(receiver.wait_for(f"/reply/{name}", 1)[0].body)
+    assert (sent["token"], sent["trigger_word"], sent["text"]) == (token, trigger, f"{trigger} are you there?")
+
+    # Back on the Integrations page, the request is in the hook's delivery log.
+    page.go_back()
+    expect(page.get_by_test_id("section-outgoing-webhooks")).to_be_visible()
+    row.get_by_test_id("outgoing-webhook-manage").click()
+    details = page.get_by_test_id("outgoing-webhook-details")
+    delivered = details.get_by_test_id("delivery-row")
+    expect(delivered).to_have_count(1)
+    expect(delivered).to_have_attribute("data-status", "delivered")
+    expect(delivered).to_contain_text("pong")

@@ -27,6 +27,7 @@ export type Member = Schemas['Member'];
 export type Message = Schemas['Message'];
 export type NewToken = Schemas['NewToken'];
 export type NewWebhook = Schemas['NewWebhook'];
+export type OutgoingWebhook = Schemas['OutgoingWebhook'];
 export type Reaction = Schemas['Reaction'];
 export type SlashCommand = Schemas['SlashCommand'];
 export type ReadPosition = Schemas['ReadPosition'];

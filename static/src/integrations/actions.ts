@@ -2,10 +2,10 @@
 // these and never write the state; a failed call throws (an ApiError with the server's code and
 // message) for the view to show next to what failed, except loads, whose failure is state.
 
-import type { Bot, Delivery, NewToken, NewWebhook, SlashCommand, Token, Webhook } from '../api/types';
+import type { Bot, Delivery, NewToken, NewWebhook, OutgoingWebhook, SlashCommand, Token, Webhook } from '../api/types';
 import { api } from '../shared/api';
 import { messageOf } from '../shared/dialogs';
-import { type CommandFields, type CommandSettings, pickableChannels } from './model';
+import { type CommandFields, type CommandSettings, type HookFields, type HookSettings, pickableChannels } from './model';
 import { logKey, state } from './state';
 import * as store from './store';
 
@@ -168,6 +168,47 @@ export async function slashCommandSigningSecret(commandId: number): Promise<stri
   const command = await api.get(`/slash-commands/${commandId}`);
   store.slashCommandSaved(withoutSecrets(command));
   return command.signing_secret;
+}
+
+// --- outgoing webhooks ---------------------------------------------------------------------------
+
+/** The hook without its token: the state never keeps a secret. */
+function withoutToken({ token: _token, ...hook }: OutgoingWebhook): HookSettings {
+  return hook;
+}
+
+export async function loadOutgoingWebhooks(): Promise<void> {
+  try {
+    store.outgoingWebhooksLoaded((await api.get(`/workspaces/${workspaceId()}/outgoing-webhooks`)).outgoing_webhooks.map(withoutToken));
+  } catch (err) {
+    store.outgoingWebhooksFailed(messageOf(err));
+  }
+}
+
+/** A new hook; its token is in the answer, for the page to show once. */
+export async function createOutgoingWebhook(fields: HookFields): Promise<OutgoingWebhook> {
+  const created = await api.post(`/workspaces/${workspaceId()}/outgoing-webhooks`, fields);
+  store.outgoingWebhookSaved(withoutToken(created));
+  return created;
+}
+
+/** Change what a hook watches, where it sends, its name or icon (only the fields given). Left
+ *  with neither channels nor trigger words, the server refuses (409 nothing_to_match). */
+export async function updateOutgoingWebhook(hookId: number, changes: Partial<HookFields>): Promise<void> {
+  store.outgoingWebhookSaved(withoutToken(await api.patch(`/outgoing-webhooks/${hookId}`, changes)));
+}
+
+/** A new token (requests carry it from now on); the answer holds it, to show once. */
+export async function regenerateOutgoingWebhookToken(hookId: number): Promise<OutgoingWebhook> {
+  const renewed = await api.post(`/outgoing-webhooks/${hookId}/token`);
+  store.outgoingWebhookSaved(withoutToken(renewed));
+  return renewed;
+}
+
+/** Delete a hook: nothing more is sent; its replies stay (its bot deactivated). */
+export async function deleteOutgoingWebhook(hookId: number): Promise<void> {
+  await api.del(`/outgoing-webhooks/${hookId}`);
+  store.outgoingWebhookDeleted(hookId);
 }
 
 // --- delivery logs -------------------------------------------------------------------------------

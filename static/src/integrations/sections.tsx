@@ -7,7 +7,7 @@ import type { FunctionComponent } from 'preact';
 import type { SectionInfo } from './model';
 import { Bots } from './views/bots';
 import { SlashCommands } from './views/commands';
-import { OutgoingWebhooks } from './views/upcoming';
+import { OutgoingWebhooks } from './views/outgoing';
 import { IncomingWebhooks } from './views/webhooks';
 
 export interface Section extends SectionInfo {

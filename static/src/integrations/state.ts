@@ -3,7 +3,7 @@
 // same Biome rules hold the writable handle to store.ts).
 
 import type { Bot, Channel, Delivery, Me, Token, Webhook, Workspace } from '../api/types';
-import { type CommandSettings, isAdminRole } from './model';
+import { type CommandSettings, type HookSettings, isAdminRole } from './model';
 
 /** Something loaded from the server: not yet, loaded, or the reason it could not be. */
 export type Loaded<T> = { status: 'loading' } | { status: 'ready'; value: T } | { status: 'error'; message: string };
@@ -28,6 +28,8 @@ export interface State {
   bots: Loaded<Bot[]>;
   /** Custom slash commands, by name, without their token and signing secret. */
   slashCommands: Loaded<CommandSettings[]>;
+  /** Outgoing webhooks, oldest first, without their tokens. */
+  outgoingWebhooks: Loaded<HookSettings[]>;
   /** Bot tokens, by bot id, loaded when the bot's details open. */
   botTokens: Map<number, Loaded<Token[]>>;
   /** Delivery logs by `logKey(kind, integration id)`. */
@@ -47,6 +49,7 @@ export const writableState: State = {
   webhooks: { status: 'loading' },
   bots: { status: 'loading' },
   slashCommands: { status: 'loading' },
+  outgoingWebhooks: { status: 'loading' },
   botTokens: new Map(),
   logs: new Map(),
 };

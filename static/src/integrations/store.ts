@@ -4,7 +4,7 @@
 // only that entry, so a slow answer about one integration never touches another's.
 
 import type { Bot, Channel, Delivery, Me, Token, Webhook, Workspace } from '../api/types';
-import { type CommandSettings, DELIVERY_KINDS, mergeDeliveries, orderCommands } from './model';
+import { type CommandSettings, DELIVERY_KINDS, type HookSettings, mergeDeliveries, orderCommands } from './model';
 import { type DeliveryLog, logKey, writableState as s } from './state';
 
 const listeners = new Set<() => void>();
@@ -36,6 +36,7 @@ export function start(me: Me, workspace: Workspace): void {
   s.webhooks = { status: 'loading' };
   s.bots = { status: 'loading' };
   s.slashCommands = { status: 'loading' };
+  s.outgoingWebhooks = { status: 'loading' };
   s.botTokens = new Map();
   s.logs = new Map();
   changed();
@@ -154,6 +155,36 @@ export function slashCommandDeleted(commandId: number): void {
     s.slashCommands = { status: 'ready', value: s.slashCommands.value.filter((c) => c.id !== commandId) };
   }
   s.logs.delete(logKey(DELIVERY_KINDS.slashCommand, commandId));
+  changed();
+}
+
+// --- outgoing webhooks ---------------------------------------------------------------------------
+
+export function outgoingWebhooksLoaded(hooks: HookSettings[]): void {
+  s.outgoingWebhooks = { status: 'ready', value: hooks };
+  changed();
+}
+
+export function outgoingWebhooksFailed(message: string): void {
+  s.outgoingWebhooks = { status: 'error', message };
+  changed();
+}
+
+/** A hook made or changed (its settings, a new token): replaces its entry, or is added last
+ *  (the server lists them oldest first). */
+export function outgoingWebhookSaved(hook: HookSettings): void {
+  const list = s.outgoingWebhooks.status === 'ready' ? s.outgoingWebhooks.value : [];
+  const found = list.some((h) => h.id === hook.id);
+  s.outgoingWebhooks = { status: 'ready', value: found ? list.map((h) => (h.id === hook.id ? hook : h)) : [...list, hook] };
+  changed();
+}
+
+/** A hook deleted: gone from the list, with its delivery log. */
+export function outgoingWebhookDeleted(hookId: number): void {
+  if (s.outgoingWebhooks.status === 'ready') {
+    s.outgoingWebhooks = { status: 'ready', value: s.outgoingWebhooks.value.filter((h) => h.id !== hookId) };
+  }
+  s.logs.delete(logKey(DELIVERY_KINDS.outgoingWebhook, hookId));
   changed();
 }
 

@@ -12,11 +12,14 @@ const csrfToken = document.querySelector<HTMLMetaElement>('meta[name="csrf-token
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
+  /** The request field the server refused (`invalid` errors name one), or null. */
+  readonly field: string | null;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, field: string | null = null) {
     super(message);
     this.status = status;
     this.code = code;
+    this.field = field;
   }
 }
 
@@ -55,12 +58,13 @@ export type Body<M extends Method, P extends string> = [RouteOf<M, P>] extends [
   ? object
   : Partial<BodyOf<paths[RouteOf<M, P>][M]>>;
 
-function errorOf(data: unknown): { code?: string; message?: string } {
+function errorOf(data: unknown): { code?: string; message?: string; field?: string } {
   if (typeof data !== 'object' || data === null || !('error' in data)) return {};
   const error: unknown = data.error;
   if (typeof error !== 'object' || error === null) return {};
-  const { code, message } = error as Record<string, unknown>;
-  return { code: typeof code === 'string' ? code : undefined, message: typeof message === 'string' ? message : undefined };
+  const { code, message, field } = error as Record<string, unknown>;
+  return { code: typeof code === 'string' ? code : undefined, message: typeof message === 'string' ? message : undefined,
+    field: typeof field === 'string' ? field : undefined };
 }
 
 async function request(method: string, path: string, body?: unknown): Promise<unknown> {
@@ -86,7 +90,7 @@ async function request(method: string, path: string, body?: unknown): Promise<un
   const data: unknown = await response.json().catch(() => null);
   if (!response.ok) {
     const err = errorOf(data);
-    throw new ApiError(response.status, err.code ?? 'http_error', err.message ?? response.statusText);
+    throw new ApiError(response.status, err.code ?? 'http_error', err.message ?? response.statusText, err.field ?? null);
   }
   return data;
 }

@@ -1,5 +1,5 @@
 // Payloads of the Integrations page's routes, shaped like the server's (typed by the generated schema).
-import type { Bot, Delivery, DeliveryAttempt, SlashCommand, Webhook, Workspace } from '../../../static/src/api/types';
+import type { Bot, Delivery, DeliveryAttempt, OutgoingWebhook, SlashCommand, Webhook, Workspace } from '../../../static/src/api/types';
 
 export const WS = 10;
 
@@ -25,6 +25,14 @@ export function slashCommand(id: number, fields: Partial<SlashCommand> = {}): Sl
   return { id, workspace_id: WS, name: `/cmd${id}`, url: `https://cmd.example.test/${id}`, description: '', usage_hint: '',
     bot_id: 200 + id, app_bot_id: null, token: `${id}`.padStart(24, 'a'), signing_secret: `${id}`.padStart(32, 'b'),
     created_by: 1, created_at: '2025-01-01T00:00:00.000Z', ...fields };
+}
+
+/** An outgoing webhook as its admins see it, token included (as every answer carries it). */
+export function outgoingWebhook(id: number, fields: Partial<OutgoingWebhook> = {}): OutgoingWebhook {
+  return { id, workspace_id: WS, bot_id: 300 + id, name: `Out ${id}`, description: '', icon_url: null, channel_ids: [],
+    trigger_words: ['ping'], trigger_when: 'first_word', callback_urls: [`https://out.example.test/${id}`],
+    content_type: 'application/json', ignore_bots: true, token: `${id}`.padStart(26, 'k'), created_by: 1,
+    created_at: '2025-01-01T00:00:00.000Z', token_changed_at: '2025-01-01T00:00:00.000Z', ...fields };
 }
 
 export function attempt(number: number, fields: Partial<DeliveryAttempt> = {}): DeliveryAttempt {

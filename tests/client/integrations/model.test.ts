@@ -1,11 +1,12 @@
 // The Integrations page's pure rules (static/src/integrations/model.ts).
 import { describe, expect, it } from 'vitest';
 import {
-  channelLabel, commandChanges, commandFields, commandName, formatDuration, mergeDeliveries, orderCommands, orderWebhooks, ownBots,
-  pickableChannels, sectionFromHash, signerLabel, summarize, visibleSections,
+  channelLabel, commandChanges, commandFields, commandName, formatDuration, type HookFields, hookChanges, hookFields, hookFormPart,
+  mergeDeliveries, orderCommands, orderWebhooks, ownBots, pickableChannels, sectionFromHash, signerLabel, summarize, triggerWords,
+  visibleSections, watchedChannels,
 } from '../../../static/src/integrations/model';
 import { channel } from '../fixtures';
-import { attempt, bot, delivery, slashCommand, webhook } from './fixtures';
+import { attempt, bot, delivery, outgoingWebhook, slashCommand, webhook } from './fixtures';
 
 describe('pickableChannels', () => {
   it('keeps named, live channels from both lists, each once, by name', () => {
@@ -29,6 +30,12 @@ describe('bots and webhooks', () => {
     expect(ownBots(bots, [webhook(1)], [slashCommand(3)]).map((b) => b.id)).toEqual([1, 2]);
     expect(ownBots(bots, null, [slashCommand(3)]).map((b) => b.id)).toEqual([1, 101, 2]);
     expect(ownBots(bots, null).map((b) => b.id)).toEqual([1, 101, 2, 203]);
+  });
+
+  it('leaves out the bots outgoing webhooks post as, with the others’', () => {
+    const bots = [bot(1), bot(101), bot(203), bot(302)];
+    expect(ownBots(bots, [webhook(1)], [slashCommand(3)], [outgoingWebhook(2)]).map((b) => b.id)).toEqual([1]);
+    expect(ownBots(bots, null, null, [outgoingWebhook(2)]).map((b) => b.id)).toEqual([1, 101, 203]);
   });
 
   it('lists active webhooks before revoked ones, each group in the server’s order', () => {
@@ -66,6 +73,47 @@ describe('slash commands', () => {
     expect(signerLabel(slashCommand(1), [bot(7)])).toBe('');
     expect(signerLabel(slashCommand(1, { app_bot_id: 7 }), [bot(7)])).toBe('@bot7');
     expect(signerLabel(slashCommand(1, { app_bot_id: 7 }), null)).toBe('a bot');
+  });
+});
+
+describe('outgoing webhooks', () => {
+  const { token: _token, ...weather } = outgoingWebhook(1, { name: 'Weather', channel_ids: [2, 1], trigger_words: ['weather', 'wx'],
+    callback_urls: ['https://a.example.test/', 'https://b.example.test/'] });
+  const form = {
+    name: ' Weather ', description: '', icon_url: ' ', channel_ids: [1, 2, 1], trigger_words: 'weather, wx',
+    trigger_when: 'first_word' as const, callback_urls: [' https://a.example.test/ ', '', 'https://b.example.test/'],
+    content_type: 'application/json' as const, ignore_bots: true,
+  };
+
+  it('reads trigger words typed with commas or spaces, each once, case aside', () => {
+    expect(triggerWords(' weather,forecast  Weather,, wx ')).toEqual(['weather', 'forecast', 'wx']);
+    expect(triggerWords(' , ')).toEqual([]);
+  });
+
+  it('sends what the form holds, trimmed, without empty URL rows or repeated channels', () => {
+    expect(hookFields(form)).toEqual({ name: 'Weather', description: '', icon_url: null, channel_ids: [1, 2],
+      trigger_words: ['weather', 'wx'], trigger_when: 'first_word', callback_urls: ['https://a.example.test/', 'https://b.example.test/'],
+      content_type: 'application/json', ignore_bots: true } satisfies HookFields);
+  });
+
+  it('edits only what changed: channels as a set, words and URLs in order', () => {
+    const same = hookFields(form);
+    expect(hookChanges(weather, same)).toEqual({});
+    expect(hookChanges(weather, { ...same, channel_ids: [] })).toEqual({ channel_ids: [] });
+    expect(hookChanges(weather, { ...same, trigger_words: ['wx', 'weather'], trigger_when: 'starts_with' }))
+      .toEqual({ trigger_words: ['wx', 'weather'], trigger_when: 'starts_with' });
+    expect(hookChanges(weather, { ...same, callback_urls: ['https://a.example.test/'], content_type: 'application/x-www-form-urlencoded',
+      ignore_bots: false, icon_url: 'https://i.example.test/i.png' })).toEqual({ callback_urls: ['https://a.example.test/'],
+      content_type: 'application/x-www-form-urlencoded', ignore_bots: false, icon_url: 'https://i.example.test/i.png' });
+  });
+
+  it('says which channels a hook watches, and which part of the form a server error names', () => {
+    const known = new Map([[1, channel(1, { name: 'general' })]]);
+    expect(watchedChannels(weather, known)).toBe('a private channel, #general');
+    expect(watchedChannels({ ...weather, channel_ids: [] }, known)).toBe('any public channel');
+    expect(watchedChannels(weather, null)).toBe('2 channels');
+    expect([hookFormPart('trigger_words'), hookFormPart('callback_urls[1]'), hookFormPart('body'), hookFormPart(null)])
+      .toEqual(['trigger_words', 'callback_urls', null, null]);
   });
 });
 

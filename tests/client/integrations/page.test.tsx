@@ -1,7 +1,8 @@
 // The Integrations page's views over a fake server: who sees which sections, incoming webhooks
 // (made with the URL shown once, errors inline, revoked after a confirmation), slash commands
 // (made with their secrets shown once, a taken name refused in the form, edited, a new token,
-// deleted after a confirmation, their delivery log) and a delivery log with Replay.
+// deleted after a confirmation, their delivery log), outgoing webhooks (the same, with the
+// server's refusals beside the field they name) and a delivery log with Replay.
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as store from '../../../static/src/integrations/store';
@@ -9,7 +10,7 @@ import { useStateChanges } from '../../../static/src/integrations/views/common';
 import { DeliveryLog } from '../../../static/src/integrations/views/deliveries';
 import { Page } from '../../../static/src/integrations/views/page';
 import { channel, member } from '../fixtures';
-import { type Answer, attempt, bot, delivery, fakeFetch, slashCommand, WS, webhook, workspace } from './fixtures';
+import { type Answer, attempt, bot, delivery, fakeFetch, outgoingWebhook, slashCommand, WS, webhook, workspace } from './fixtures';
 
 const ME = { id: 1, username: 'ada', display_name: 'Ada', email: 'ada@example.com', is_bot: false, created_at: '2025-01-01T00:00:00.000Z' };
 const DIRECTORY: Record<string, Answer> = {
@@ -61,14 +62,6 @@ describe('the page', () => {
     expect(row.textContent).toContain('Bob');
     expect(screen.queryByTestId('members-create-webhooks')).toBeNull();
     expect(server.calls.some((c) => c.path.includes('/bots') || c.path.includes('/deliveries'))).toBe(false);
-  });
-
-  it('leaves outgoing webhooks empty, ready for their API', async () => {
-    vi.stubGlobal('fetch', fakeFetch({}).fn);
-    store.start(ME, workspace('owner'));
-    store.showSection('outgoing-webhooks');
-    render(<Page />);
-    expect(screen.getByTestId('outgoing-webhooks-empty').textContent).toContain('No outgoing webhooks yet');
   });
 });
 
@@ -296,6 +289,185 @@ describe('slash commands', () => {
     fireEvent.click(within(dialog('confirm-dialog') as HTMLElement).getByTestId('confirm-button'));
     expect((await screen.findByTestId('slash-command-error')).textContent).toBe('only workspace admins can do this');
     expect(screen.getByTestId('slash-command-row')).toBeTruthy();
+  });
+});
+
+describe('outgoing webhooks', () => {
+  // Weather watches #general (1) and a private channel this admin is not in (9) for "weather".
+  const weather = outgoingWebhook(1, { name: 'Weather', description: 'The forecast', channel_ids: [1, 9],
+    trigger_words: ['weather', 'wx'], trigger_when: 'starts_with', callback_urls: ['https://a.example.test/wx', 'https://b.example.test/wx'],
+    content_type: 'application/x-www-form-urlencoded' });
+  const open = async (routes: Record<string, Answer | Answer[]>, section = 'outgoing-webhooks') => {
+    const server = fakeFetch({ ...DIRECTORY, [`GET /workspaces/${WS}/deliveries`]: [200, { deliveries: [], has_more: false }], ...routes });
+    vi.stubGlobal('fetch', server.fn);
+    store.start(ME, workspace('admin'));
+    store.showSection(section);
+    render(<Page />);
+    return server;
+  };
+  const rowOf = (name: string) => document.querySelector(`[data-testid="outgoing-webhook-row"][data-hook="${name}"]`) as HTMLElement;
+  const ticked = (form: HTMLElement) => within(form).getAllByTestId('outgoing-webhook-channel')
+    .filter((c) => (c as HTMLInputElement).checked).map((c) => (c as HTMLElement).dataset.channelId);
+
+  it('lists each hook with what it watches, where it sends and how, never its token', async () => {
+    await open({ [`GET /workspaces/${WS}/outgoing-webhooks`]: [200, { outgoing_webhooks: [weather,
+      outgoingWebhook(2, { name: 'Echo', trigger_words: ['echo'] })] }] });
+    await waitFor(() => expect(rowOf('Weather').textContent).toContain('#general'));
+    expect([...rowOf('Weather').querySelectorAll('th, td')].slice(0, 5).map((c) => c.textContent)).toEqual([
+      'WeatherThe forecast', '#general, a private channel', 'weather, wxfirst word starts with one',
+      'https://a.example.test/wxhttps://b.example.test/wx', 'Form']);
+    expect(within(rowOf('Echo')).getByTestId('outgoing-webhook-channels-cell').textContent).toBe('any public channel');
+    expect(within(rowOf('Echo')).getByTestId('outgoing-webhook-triggers-cell').textContent).toBe('echofirst word is one');
+    expect(document.body.innerHTML).not.toContain(weather.token);  // the list's answer carries it; the page does not show it
+  });
+
+  it('makes one: the server’s refusal shows beside its field, then the token is shown once', async () => {
+    const made = outgoingWebhook(3, { name: 'Pinger', channel_ids: [2], trigger_words: ['ping', 'pong'],
+      callback_urls: ['https://p.example.test/1', 'https://p.example.test/3'] });
+    const server = await open({
+      [`GET /workspaces/${WS}/outgoing-webhooks`]: [200, { outgoing_webhooks: [] }],
+      [`POST /workspaces/${WS}/outgoing-webhooks`]: [
+        [400, { error: { code: 'invalid', field: 'trigger_words', message: 'give channel_ids, trigger_words or both: a hook for any public channel needs trigger words' } }],
+        [201, made],
+      ],
+    });
+    await screen.findByTestId('outgoing-webhooks-empty');
+    fireEvent.click(screen.getByTestId('new-outgoing-webhook'));
+    const form = dialog('new-outgoing-webhook-dialog');
+    if (!form) throw new Error('no dialog');
+    await waitFor(() => expect(within(form).getAllByTestId('outgoing-webhook-channel')).toHaveLength(2));
+    expect(ticked(form)).toEqual([]);
+    fireEvent.input(within(form).getByLabelText('Name'), { target: { value: 'Pinger' } });
+    fireEvent.input(within(form).getByLabelText('Callback URL 1'), { target: { value: 'https://p.example.test/1' } });
+    // Up to five URLs; an empty or removed row is not sent.
+    const add = within(form).getByTestId('outgoing-webhook-url-add') as HTMLButtonElement;
+    for (let i = 0; i < 4; i++) fireEvent.click(add);
+    expect(within(form).getAllByTestId('outgoing-webhook-url')).toHaveLength(5);
+    expect(add.disabled).toBe(true);
+    fireEvent.input(within(form).getByLabelText('Callback URL 2'), { target: { value: 'https://p.example.test/2' } });
+    fireEvent.input(within(form).getByLabelText('Callback URL 3'), { target: { value: 'https://p.example.test/3' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Remove callback URL 2' }));
+    expect((within(form).getByLabelText('Callback URL 2') as HTMLInputElement).value).toBe('https://p.example.test/3');
+    expect(add.disabled).toBe(false);
+    fireEvent.submit(within(form).getByTestId('outgoing-webhook-form'));
+    const error = await within(form).findByTestId('outgoing-webhook-form-error');
+    expect(error.textContent).toContain('a hook for any public channel needs trigger words');
+    expect(within(form).getByLabelText('Trigger words').getAttribute('aria-invalid')).toBe('true');
+    // It sits under the trigger words, not at the form's end.
+    expect(error.previousElementSibling?.id).toBe('outgoing-webhook-trigger-hint');
+
+    fireEvent.click(within(form).getByText('#builds'));
+    fireEvent.input(within(form).getByLabelText('Trigger words'), { target: { value: 'ping, pong ping' } });
+    fireEvent.submit(within(form).getByTestId('outgoing-webhook-form'));
+    const token = await within(form).findByTestId('outgoing-webhook-token');
+    expect((token as HTMLInputElement).value).toBe(made.token);
+    expect(document.activeElement).toBe(token);
+    const bodies = server.calls.filter((c) => c.method === 'POST').map((c) => c.body);
+    expect(bodies[1]).toEqual({ name: 'Pinger', description: '', icon_url: null, channel_ids: [2], trigger_words: ['ping', 'pong'],
+      trigger_when: 'first_word', callback_urls: ['https://p.example.test/1', 'https://p.example.test/3'],
+      content_type: 'application/json', ignore_bots: true });
+    expect(bodies[0]).toMatchObject({ channel_ids: [], trigger_words: [] });
+    await waitFor(() => expect(rowOf('Pinger').textContent).toContain('#builds'));
+    fireEvent.click(within(form).getByTestId('new-outgoing-webhook-done'));
+    expect(dialog('new-outgoing-webhook-dialog')).toBeNull();
+    expect(document.body.innerHTML).not.toContain(made.token);  // shown once: gone with its dialog
+  });
+
+  it('edits one, sending only what changed; nothing left to match is refused in the form', async () => {
+    const server = await open({
+      [`GET /workspaces/${WS}/outgoing-webhooks`]: [200, { outgoing_webhooks: [weather] }],
+      'PATCH /outgoing-webhooks/1': [
+        [409, { error: { code: 'nothing_to_match', field: 'trigger_words',
+          message: 'the hook would watch every message of every public channel: keep channel_ids or trigger_words' } }],
+        [200, { ...weather, channel_ids: [9], ignore_bots: false }],
+      ],
+    });
+    await waitFor(() => expect(rowOf('Weather').textContent).toContain('#general'));
+    fireEvent.click(within(rowOf('Weather')).getByRole('button', { name: 'Edit Weather' }));
+    const form = dialog('edit-outgoing-webhook-dialog');
+    if (!form) throw new Error('no dialog');
+    // The hook's own channels are ticked, the private one it watches included.
+    expect(ticked(form)).toEqual(['1', '9']);
+    expect(within(form).getByText('a private channel')).toBeTruthy();
+    expect((within(form).getByLabelText('Trigger words') as HTMLInputElement).value).toBe('weather, wx');
+    expect((within(form).getByLabelText('A message matches when its') as HTMLSelectElement).value).toBe('starts_with');
+    expect((within(form).getByLabelText('Send as') as HTMLSelectElement).value).toBe('application/x-www-form-urlencoded');
+    expect(within(form).getAllByTestId('outgoing-webhook-url').map((u) => (u as HTMLInputElement).value))
+      .toEqual(['https://a.example.test/wx', 'https://b.example.test/wx']);
+
+    fireEvent.click(within(form).getByText('#general'));
+    fireEvent.click(within(form).getByText('a private channel'));
+    fireEvent.input(within(form).getByLabelText('Trigger words'), { target: { value: '' } });
+    fireEvent.submit(within(form).getByTestId('outgoing-webhook-form'));
+    await waitFor(() => expect(within(form).getByTestId('outgoing-webhook-form-error').textContent)
+      .toBe('the hook would watch every message of every public channel: keep channel_ids or trigger_words'));
+
+    fireEvent.click(within(form).getByText('a private channel'));
+    fireEvent.input(within(form).getByLabelText('Trigger words'), { target: { value: 'weather wx' } });
+    fireEvent.click(within(form).getByTestId('outgoing-webhook-ignore-bots'));
+    fireEvent.submit(within(form).getByTestId('outgoing-webhook-form'));
+    await waitFor(() => expect(dialog('edit-outgoing-webhook-dialog')).toBeNull());
+    expect(server.calls.filter((c) => c.method === 'PATCH').map((c) => c.body)).toEqual([
+      { channel_ids: [], trigger_words: [] },
+      { channel_ids: [9], ignore_bots: false },
+    ]);
+    await waitFor(() => expect(rowOf('Weather').textContent).not.toContain('#general'));
+  });
+
+  it('gives one a new token after a confirmation, shows its delivery log, and deletes it after another', async () => {
+    const server = await open({
+      [`GET /workspaces/${WS}/outgoing-webhooks`]: [200, { outgoing_webhooks: [weather] }],
+      [`GET /workspaces/${WS}/deliveries`]: [200, { deliveries: [delivery(9, { kind: 'outgoing_webhook', integration_id: 1,
+        event: 'message' })], has_more: false }],
+      'POST /outgoing-webhooks/1/token': [200, { ...weather, token: 'n'.repeat(26) }],
+      'DELETE /outgoing-webhooks/1': [200, { ok: true }],
+    });
+    const row = await screen.findByTestId('outgoing-webhook-row');
+    fireEvent.click(within(row).getByRole('button', { name: 'Manage Weather' }));
+    const details = await screen.findByTestId('outgoing-webhook-details');
+    await within(details).findByTestId('delivery-row');
+    expect(server.calls.find((c) => c.path === `/workspaces/${WS}/deliveries`)?.query)
+      .toBe('kind=outgoing_webhook&integration_id=1&limit=20');
+
+    fireEvent.click(within(details).getByTestId('outgoing-webhook-new-token'));
+    fireEvent.click(within(dialog('confirm-dialog') as HTMLElement).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(dialog('confirm-dialog')).toBeNull());
+    expect(server.calls.some((c) => c.path === '/outgoing-webhooks/1/token')).toBe(false);
+    fireEvent.click(within(details).getByTestId('outgoing-webhook-new-token'));
+    fireEvent.click(within(dialog('confirm-dialog') as HTMLElement).getByTestId('confirm-button'));
+    const token = await within(details).findByTestId('outgoing-webhook-token');
+    expect((token as HTMLInputElement).value).toBe('n'.repeat(26));
+    fireEvent.click(within(details).getByRole('button', { name: 'I have copied it' }));
+    expect(document.body.innerHTML).not.toContain('n'.repeat(26));
+
+    fireEvent.click(within(row).getByRole('button', { name: 'Delete Weather' }));
+    const confirm = dialog('confirm-dialog');
+    expect(confirm?.textContent).toContain('Delete Weather?');
+    fireEvent.click(within(confirm as HTMLElement).getByTestId('confirm-button'));
+    expect(await screen.findByTestId('outgoing-webhooks-empty')).toBeTruthy();
+    expect(server.calls.filter((c) => c.method === 'DELETE').map((c) => c.path)).toEqual(['/outgoing-webhooks/1']);
+  });
+
+  it('shows why a deletion was refused in its row', async () => {
+    await open({
+      [`GET /workspaces/${WS}/outgoing-webhooks`]: [200, { outgoing_webhooks: [weather] }],
+      'DELETE /outgoing-webhooks/1': [403, { error: { code: 'admin_only', message: 'only workspace admins can do this' } }],
+    });
+    const row = await screen.findByTestId('outgoing-webhook-row');
+    fireEvent.click(within(row).getByRole('button', { name: 'Delete Weather' }));
+    fireEvent.click(within(dialog('confirm-dialog') as HTMLElement).getByTestId('confirm-button'));
+    expect((await screen.findByTestId('outgoing-webhook-error')).textContent).toBe('only workspace admins can do this');
+  });
+
+  it('keeps its bot out of the Bots section, as the webhooks’ and commands’ bots', async () => {
+    await open({
+      [`GET /workspaces/${WS}/bots`]: [200, { bots: [bot(7, { username: 'build' }), bot(301, { username: 'weather' })] }],
+      [`GET /workspaces/${WS}/webhooks`]: [200, { webhooks: [] }],
+      [`GET /workspaces/${WS}/slash-commands`]: [200, { slash_commands: [] }],
+      [`GET /workspaces/${WS}/outgoing-webhooks`]: [200, { outgoing_webhooks: [weather] }],
+    }, 'bots');
+    await waitFor(() => expect(screen.getAllByTestId('bot-row')).toHaveLength(1));
+    expect(screen.getByTestId('bot-row').textContent).toContain('@build');
   });
 });
 

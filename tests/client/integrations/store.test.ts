@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { logKey, state } from '../../../static/src/integrations/state';
 import * as store from '../../../static/src/integrations/store';
-import { delivery, slashCommand, webhook, workspace } from './fixtures';
+import { delivery, outgoingWebhook, slashCommand, webhook, workspace } from './fixtures';
 
 const ME = { id: 1, username: 'ada', display_name: 'Ada', email: 'ada@example.com', is_bot: false, created_at: '2025-01-01T00:00:00.000Z' };
 
@@ -62,5 +62,26 @@ describe('the integrations store', () => {
     expect(names()).toEqual(['/alpha', '/gamma']);
     expect(state.logs.has(logKey('slash_command', 1))).toBe(false);
     expect(state.logs.has(logKey('events_api', 1))).toBe(true);  // a bot with the same id keeps its log
+  });
+
+  it('keeps outgoing webhooks oldest first, without their tokens, and forgets a deleted one’s log', () => {
+    store.start(ME, workspace('admin'));
+    const settings = (id: number, name = `Out ${id}`) => {
+      const { token: _t, ...hook } = outgoingWebhook(id, { name });
+      return hook;
+    };
+    store.outgoingWebhooksLoaded([settings(1), settings(2)]);
+    store.outgoingWebhookSaved(settings(3));
+    store.outgoingWebhookSaved(settings(1, 'Weather'));
+    const names = () => (state.outgoingWebhooks.status === 'ready' ? state.outgoingWebhooks.value.map((h) => h.name) : null);
+    expect(names()).toEqual(['Weather', 'Out 2', 'Out 3']);
+    store.deliveriesLoaded(logKey('outgoing_webhook', 2), [delivery(5, { kind: 'outgoing_webhook', integration_id: 2 })], false, false);
+    store.deliveriesLoaded(logKey('slash_command', 2), [delivery(6, { kind: 'slash_command', integration_id: 2 })], false, false);
+    store.outgoingWebhookDeleted(2);
+    expect(names()).toEqual(['Weather', 'Out 3']);
+    expect(state.logs.has(logKey('outgoing_webhook', 2))).toBe(false);
+    expect(state.logs.has(logKey('slash_command', 2))).toBe(true);  // a command with the same id keeps its log
+    store.start(ME, workspace('admin'));
+    expect(state.outgoingWebhooks.status).toBe('loading');
   });
 });

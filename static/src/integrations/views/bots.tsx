@@ -1,7 +1,7 @@
 // Bots (admins): the list, making one (with its first token, shown once), and per bot its
 // tokens, its signing secret, its Events API request URL, its delivery log, and deactivating
-// or reactivating it. The bots incoming webhooks and slash commands post as are not listed: they
-// are the webhooks' and the commands'.
+// or reactivating it. The bots incoming webhooks, slash commands and outgoing webhooks post as are
+// not listed: they are the webhooks' and the commands'.
 
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -247,9 +247,10 @@ function BotRow({ bot }: { bot: Bot }) {
 export function Bots() {
   useEffect(() => {
     void actions.loadBots();
-    // Webhooks and slash commands post as bots of their own, listed with them, not here.
+    // Webhooks, slash commands and outgoing webhooks post as bots of their own, listed with them, not here.
     if (state.webhooks.status !== 'ready') void actions.loadWebhooks();
     if (state.slashCommands.status !== 'ready') void actions.loadSlashCommands();
+    if (state.outgoingWebhooks.status !== 'ready') void actions.loadOutgoingWebhooks();
   }, []);
   const bots = state.bots;
   let body: JSX.Element;
@@ -257,7 +258,8 @@ export function Bots() {
   else if (bots.status === 'error') body = <ErrorLine error={bots.message} testid="bots-error" />;
   else {
     const listed = ownBots(bots.value, state.webhooks.status === 'ready' ? state.webhooks.value : null,
-      state.slashCommands.status === 'ready' ? state.slashCommands.value : null);
+      state.slashCommands.status === 'ready' ? state.slashCommands.value : null,
+      state.outgoingWebhooks.status === 'ready' ? state.outgoingWebhooks.value : null);
     body = listed.length
       ? (
         <table class="integration-table" data-testid="bots-table">

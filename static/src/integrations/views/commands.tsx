@@ -22,7 +22,8 @@ const loadedBots = (): Bot[] | null => (state.bots.status === 'ready' ? state.bo
 function signingBots(command: CommandSettings | undefined): Bot[] {
   const bots = loadedBots() ?? [];
   const own = ownBots(bots, state.webhooks.status === 'ready' ? state.webhooks.value : null,
-    state.slashCommands.status === 'ready' ? state.slashCommands.value : null);
+    state.slashCommands.status === 'ready' ? state.slashCommands.value : null,
+    state.outgoingWebhooks.status === 'ready' ? state.outgoingWebhooks.value : null);
   const current = bots.find((b) => b.id === command?.app_bot_id);
   return current && !own.includes(current) ? [...own, current] : own;
 }
@@ -261,9 +262,10 @@ function CommandRow({ command }: { command: CommandSettings }) {
 export function SlashCommands() {
   useEffect(() => {
     void actions.loadSlashCommands();
-    // Bots: who signs each command, and the choice in its form (without webhooks' bots).
+    // Bots: who signs each command, and the choice in its form (without incoming and outgoing webhooks' bots).
     if (state.bots.status !== 'ready') void actions.loadBots();
     if (state.webhooks.status !== 'ready') void actions.loadWebhooks();
+    if (state.outgoingWebhooks.status !== 'ready') void actions.loadOutgoingWebhooks();
   }, []);
   const commands = state.slashCommands;
   let body: JSX.Element;
