@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -136,6 +136,14 @@ def check_text(value: Any, field: str, *, max_length: int, allow_empty: bool = F
     if len(value) > max_length:
         raise Invalid(f"{field} must be at most {max_length} characters", field=field)
     return value
+
+
+def check_changes(changes: dict[str, Any], allowed: Sequence[str]) -> None:
+    """A PATCH's changes: one or more, each of ``allowed``; else Invalid naming the first
+    unknown field."""
+    unknown = set(changes) - set(allowed)
+    if unknown or not changes:
+        raise Invalid(f"give one or more of {', '.join(allowed)}", field=sorted(unknown)[0] if unknown else None)
 
 
 def check_id(value: Any, field: str) -> int:

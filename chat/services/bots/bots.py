@@ -25,9 +25,9 @@ from sqlalchemy import select
 from chat.core import events, limits, outbound, ratelimits, signing
 from chat.core.actor import Actor
 from chat.core.concurrency import lock_row, recheck_on_conflict
-from chat.core.errors import ChatError, Conflict, Invalid, NotFound
+from chat.core.errors import ChatError, Conflict, NotFound
 from chat.core.transactions import atomic, in_transaction
-from chat.core.validation import check_bool, check_http_url, check_text, check_username
+from chat.core.validation import check_bool, check_changes, check_http_url, check_text, check_username
 from chat.extensions import db
 from chat.models import ApiToken, Bot, Membership, Role, User, UserKind, Workspace
 from chat.models._time import utcnow
@@ -207,9 +207,7 @@ def is_admin_of(actor: Actor, workspace_id: int) -> bool:
 def update_bot(actor: Actor, bot_id: int, changes: dict[str, Any]) -> BotView:
     """Admins: change the bot's name, description, icon or whether it ignores other bots."""
     bot = _bot(actor, bot_id, admin=True)
-    unknown = set(changes) - set(CHANGEABLE)
-    if unknown or not changes:
-        raise Invalid(f"give one or more of {', '.join(CHANGEABLE)}", field=sorted(unknown)[0] if unknown else None)
+    check_changes(changes, CHANGEABLE)
     display = check_text(changes["display_name"], "display_name", max_length=limits.NAME_LENGTH) \
         if "display_name" in changes else None
     description = _check_description(changes["description"]) if "description" in changes else None

@@ -22,9 +22,9 @@ from sqlalchemy import select
 from chat.core import limits
 from chat.core.actor import Actor
 from chat.core.concurrency import recheck_on_conflict
-from chat.core.errors import Conflict, Invalid, NotFound
+from chat.core.errors import Conflict, NotFound
 from chat.core.transactions import atomic
-from chat.core.validation import check_command_name, check_http_url, check_id, check_text
+from chat.core.validation import check_changes, check_command_name, check_http_url, check_id, check_text
 from chat.extensions import db
 from chat.models import Bot, SlashCommand, User
 from chat.services import bots
@@ -151,9 +151,7 @@ def get_slash_command(actor: Actor, command_id: int) -> CommandView:
 def update_slash_command(actor: Actor, command_id: int, changes: dict[str, Any]) -> CommandView:
     """Admins: its name (its bot's name follows), URL, description, usage hint or signing bot."""
     command = _manageable(actor, command_id)
-    unknown = set(changes) - set(CHANGEABLE)
-    if unknown or not changes:
-        raise Invalid(f"give one or more of {', '.join(CHANGEABLE)}", field=sorted(unknown)[0] if unknown else None)
+    check_changes(changes, CHANGEABLE)
     name = _check_name(changes["name"]) if "name" in changes else None
     url = check_http_url(changes["url"], "url") if "url" in changes else None
     description = check_description(changes["description"]) if "description" in changes else None

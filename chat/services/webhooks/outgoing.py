@@ -35,6 +35,7 @@ from chat.core.errors import ChatError, Conflict, Invalid, NotFound
 from chat.core.transactions import atomic
 from chat.core.validation import (
     check_bool,
+    check_changes,
     check_http_url,
     check_http_urls,
     check_id_set,
@@ -228,9 +229,7 @@ def update_outgoing_webhook(actor: Actor, webhook_id: int, changes: dict[str, An
     """Admins: change any of ``CHANGEABLE``; a new channel list replaces the old one (empty:
     any public channel, which needs trigger words)."""
     hook = _manageable(actor, webhook_id)
-    unknown = set(changes) - set(CHANGEABLE)
-    if unknown or not changes:
-        raise Invalid(f"give one or more of {', '.join(CHANGEABLE)}", field=sorted(unknown)[0] if unknown else None)
+    check_changes(changes, CHANGEABLE)
     name = _check_name(changes["name"]) if "name" in changes else None
     icon_url = _check_icon(changes["icon_url"]) if "icon_url" in changes else None
     values: dict[str, Any] = {}

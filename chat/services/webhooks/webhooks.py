@@ -24,7 +24,7 @@ from chat.core import limits, ratelimits
 from chat.core.actor import Actor
 from chat.core.errors import Forbidden, Invalid, NotFound
 from chat.core.transactions import atomic
-from chat.core.validation import check_http_url, check_id, check_text
+from chat.core.validation import check_changes, check_http_url, check_id, check_text
 from chat.extensions import db
 from chat.models import Bot, Channel, ChannelMember, IncomingWebhook, User
 from chat.models._time import utcnow
@@ -145,9 +145,7 @@ def get_webhook(actor: Actor, webhook_id: int) -> WebhookView:
 def update_webhook(actor: Actor, webhook_id: int, changes: dict[str, Any]) -> WebhookView:
     """Its name or icon (null: none): those of its bot, shown on its posts from now on."""
     webhook = _manageable(actor, webhook_id)
-    unknown = set(changes) - set(CHANGEABLE)
-    if unknown or not changes:
-        raise Invalid(f"give one or more of {', '.join(CHANGEABLE)}", field=sorted(unknown)[0] if unknown else None)
+    check_changes(changes, CHANGEABLE)
     name = _check_name(changes["name"]) if "name" in changes else None
     icon_url = _check_icon(changes["icon_url"]) if "icon_url" in changes else None
     with atomic():
