@@ -53,13 +53,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     consumer.stop(graceful=False)
 
 
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
-    r = Receiver().start()
-    yield r
-    r.stop()
-
-
 class Cast:
     def __init__(self) -> None:
         tag = uuid.uuid4().hex[:8]

@@ -18,7 +18,7 @@ from slack_sdk.signature import SignatureVerifier
 from tests.api.helpers import assert_error
 from tests.integrations.kinds import SECRET, SIGNED
 from tests.receiver import Receiver
-from tests.support import ROOT, Cast, Person, Server, make_cast, start_server, wait_until
+from tests.support import ROOT, Cast, Person, Server, start_server, wait_until
 from tests.test_openapi import PREFIX, Contract
 
 APP = "tests/integrations/delivery_app.py"
@@ -39,20 +39,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
-    r = Receiver().start()
-    yield r
-    r.stop()
-
-
-@pytest.fixture(scope="module")
 def contract(server: Server) -> Contract:
     return Contract(requests.get(server.url + PREFIX + "/openapi.json", timeout=10).json())
-
-
-@pytest.fixture
-def cast(server: Server) -> Cast:
-    return make_cast(server.url)
 
 
 def enqueue(server: Server, workspace_id: int, url: str, *, integration_id: int = 1, count: int = 1,

@@ -33,7 +33,7 @@ from tests.api.helpers import history, unique
 from tests.api.test_bots import make_bot
 from tests.conftest import server_for
 from tests.receiver import Receiver
-from tests.support import Cast, Person, Server, make_cast, wait_until
+from tests.support import Cast, Person, Server, wait_until
 
 TS = re.compile(r"[0-9]{10}\.[0-9]{6}")
 EVENT_ID = re.compile(r"Ev[0-9A-Z]{8,}")
@@ -58,18 +58,6 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     started = server_for(request.param, folder, request, extra_env=SERVER_ENV)
     yield started
     started.stop()
-
-
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
-    r = Receiver().start()
-    yield r
-    r.stop()
-
-
-@pytest.fixture
-def cast(server: Server) -> Cast:
-    return make_cast(server.url)
 
 
 @dataclass

@@ -25,7 +25,7 @@ from tests.api.test_bots import make_bot
 from tests.conftest import server_for
 from tests.integrations.test_events_api import SERVER_ENV, TS, sid
 from tests.receiver import Received, Receiver
-from tests.support import Cast, Person, Server, make_cast, wait_until
+from tests.support import Cast, Person, Server, wait_until
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -34,18 +34,6 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     started = server_for(request.param, folder, request, extra_env=SERVER_ENV)
     yield started
     started.stop()
-
-
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
-    r = Receiver().start()
-    yield r
-    r.stop()
-
-
-@pytest.fixture
-def cast(server: Server) -> Cast:
-    return make_cast(server.url)
 
 
 def public_channel(cast: Cast, *people: Person, private: bool = False) -> int:

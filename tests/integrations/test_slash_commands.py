@@ -28,7 +28,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from tests.api.helpers import assert_error, history, unique
 from tests.conftest import server_for
-from tests.support import Cast, Person, Server, SocketClient, barrier, make_cast
+from tests.support import Cast, Person, Server, SocketClient, barrier
 
 
 class CommandApp:
@@ -135,11 +135,6 @@ def app() -> Iterator[CommandApp]:
     receiver = CommandApp()
     yield receiver
     receiver.stop()
-
-
-@pytest.fixture
-def cast(server: Server) -> Cast:
-    return make_cast(server.url)
 
 
 def command(cast: Cast, receiver: CommandApp, path: str, **fields: Any) -> dict[str, Any]:
